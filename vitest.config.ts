@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { playwright } from '@vitest/browser-playwright';
-import { chromiumArgs, chromiumPath } from './tests/chromium';
+import { chromiumArgs, chromiumPath } from './tests/chromium.ts';
 
 // Three projects: `unit` (Node), `gpu` (WebGPU in headless Chromium through SwiftShader),
 // `e2e` (Node drives the built app in Chromium). `npm test` runs all three.
@@ -18,6 +18,7 @@ export default defineConfig({
         test: {
           name: 'gpu',
           include: ['tests/gpu/**/*.test.ts'],
+          setupFiles: ['tests/gpu/setup.ts'],
           testTimeout: 240_000,
           hookTimeout: 120_000,
           fileParallelism: false,

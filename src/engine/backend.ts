@@ -1,0 +1,140 @@
+import * as tf from '@tensorflow/tfjs';
+import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+
+/**
+ * Chooses where tensors run: WebGPU first, then wasm, then cpu. What actually runs is read back
+ * from tf.getBackend() (tfjs silently falls back when a backend fails to start) and reported.
+ */
+export type BackendName = 'webgpu' | 'wasm' | 'cpu';
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  description: string;
+  isFallback: boolean;
+  limits: Record<string, number>;
+  features: string[];
+}
+
+export interface EngineInfo {
+  backend: BackendName;
+  adapter: AdapterSummary | null;
+  /** why WebGPU is not in use, in words for the banner (null when it is) */
+  fallbackReason: string | null;
+}
+
+/** Limits shown in the UI and used to size kernels. */
+const KEY_LIMITS = [
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+let adapterSummary: AdapterSummary | null = null;
+let deviceLostHandler: (message: string) => void = () => {};
+let gpuErrorHandler: (message: string) => void = (m) => console.error(m);
+const gpuErrors: string[] = [];
+
+/**
+ * WebGPU validation errors do not throw: a rejected pipeline silently yields zeros. Every such
+ * error is recorded and reported here, so a broken kernel is loud, not wrong.
+ */
+export function onGpuError(handler: (message: string) => void): void {
+  gpuErrorHandler = handler;
+}
+
+/** Errors seen since the start (tests assert this stays empty). */
+export function gpuErrorLog(): readonly string[] {
+  return gpuErrors;
+}
+
+/** Called when the GPU device is lost (driver reset, tab in background too long, ...). */
+export function onDeviceLost(handler: (message: string) => void): void {
+  deviceLostHandler = handler;
+}
+
+/**
+ * Our own WebGPU factory, replacing tfjs's: it asks for the adapter's MAXIMUM buffer limits (a
+ * plain requestDevice() gets 128 MiB), records the adapter for the UI and listens for device loss.
+ */
+function registerWebGPU(): void {
+  tf.removeBackend('webgpu');
+  tf.registerBackend(
+    'webgpu',
+    async () => {
+      const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+      if (!adapter) throw new Error('navigator.gpu.requestAdapter() returned no adapter');
+      const requiredLimits: Record<string, number> = {};
+      for (const key of KEY_LIMITS) requiredLimits[key] = (adapter.limits as unknown as Record<string, number>)[key];
+      const requiredFeatures: GPUFeatureName[] = [];
+      if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
+      const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+      const info = adapter.info;
+      adapterSummary = {
+        vendor: info?.vendor ?? '',
+        architecture: info?.architecture ?? '',
+        description: info?.description ?? '',
+        isFallback: Boolean((info as unknown as { isFallbackAdapter?: boolean })?.isFallbackAdapter ?? (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter),
+        limits: Object.fromEntries(KEY_LIMITS.map((k) => [k, (device.limits as unknown as Record<string, number>)[k]])),
+        features: [...adapter.features].map(String).sort(),
+      };
+      device.addEventListener('uncapturederror', (event) => {
+        const message = `WebGPU error: ${(event as GPUUncapturedErrorEvent).error.message}`;
+        gpuErrors.push(message);
+        gpuErrorHandler(message);
+      });
+      void device.lost.then((lost) => {
+        if (lost.reason !== 'destroyed') deviceLostHandler(`The GPU device was lost (${lost.reason || 'unknown'}): ${lost.message}`);
+      });
+      return new WebGPUBackend(device, info);
+    },
+    3,
+  );
+}
+
+function registerWasmPaths(): void {
+  setWasmPaths({
+    'tfjs-backend-wasm.wasm': wasmPlain,
+    'tfjs-backend-wasm-simd.wasm': wasmSimd,
+    'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+  });
+}
+
+/** Starts the best available backend, or exactly `prefer` when given (tests, the runner's --backend). */
+export async function initBackend(prefer?: BackendName): Promise<EngineInfo> {
+  registerWasmPaths();
+  let fallbackReason: string | null = null;
+  const order: BackendName[] = prefer ? [prefer] : ['webgpu', 'wasm', 'cpu'];
+  if (order.includes('webgpu')) {
+    if (typeof navigator === 'undefined' || !('gpu' in navigator)) {
+      fallbackReason = 'This browser does not offer WebGPU (navigator.gpu is missing).';
+    } else {
+      registerWebGPU();
+    }
+  }
+  for (const name of order) {
+    if (name === 'webgpu' && fallbackReason) continue;
+    try {
+      if (await tf.setBackend(name)) {
+        await tf.ready();
+        if (tf.getBackend() === name) break;
+      } else if (name === 'webgpu') {
+        fallbackReason = 'WebGPU is present but no GPU adapter could be opened.';
+      }
+    } catch (e) {
+      if (name === 'webgpu') fallbackReason = `WebGPU failed to start: ${(e as Error).message}`;
+    }
+  }
+  const backend = tf.getBackend() as BackendName;
+  if (!['webgpu', 'wasm', 'cpu'].includes(backend)) throw new Error(`no usable tfjs backend (got ${backend})`);
+  if (prefer && backend !== prefer) throw new Error(`the ${prefer} backend could not start${fallbackReason ? `: ${fallbackReason}` : ''}`);
+  return { backend, adapter: backend === 'webgpu' ? adapterSummary : null, fallbackReason: backend === 'webgpu' ? null : fallbackReason };
+}

@@ -1,0 +1,393 @@
+/**
+ * JSON Lines import/export for the three dataset kinds, in the TRL "standard" (plain text)
+ * formats. Pure: no DOM, no tfjs.
+ *
+ *   demonstrations  {"prompt": "...", "completion": "..."}          (TRL prompt-completion, SFT)
+ *   preferences     {"prompt": "...", "chosen": "...", "rejected": "..."}   (TRL preference, RM/DPO)
+ *   rankings        {"prompt": "...", "ranking": ["best", ..., "worst"]}  (InstructGPT K-way ranking,
+ *                                                                          2 ≤ K ≤ 9, best first)
+ *
+ * Parsing is a total function: it never throws, and returns either
+ * `{ok: true, kind, rows}` or `{ok: false, error, errors}` where `error` is the first problem
+ * and `errors` lists up to `maxErrors` problems. Each problem is `{line, field?, message}` with
+ * 1-based line numbers; `line: 0` means the file as a whole (empty, too large, bad UTF-8 that
+ * cannot be located). Messages are plain text and already start with "line N".
+ *
+ * Accepted: a UTF-8 byte-order mark (stripped), LF or CRLF line ends, blank / whitespace-only
+ * lines (skipped), extra keys in a row (ignored; rows are rebuilt with the known keys only).
+ * Rejected: a file over `maxTotalBytes` (default 20 MB, checked before any parsing), a line
+ * over `maxLineBytes` (default 1 MB, rejected without calling JSON.parse), bad JSON, a line
+ * that is not an object, missing or non-string fields, empty completions / responses, chosen
+ * identical to rejected, rankings that are not arrays, have < 2 or > 9 items, non-string or
+ * empty items, or duplicate items. The prompt may be the empty string (unconditional data).
+ *
+ * With kind 'auto' the kind is detected from the first non-blank line: `ranking` → rankings,
+ * `chosen` or `rejected` → preferences, `completion` → demonstrations; a line with keys of two
+ * kinds is reported as ambiguous. All later lines must then match that kind.
+ */
+
+export interface Demonstration {
+  prompt: string;
+  completion: string;
+}
+export interface Preference {
+  prompt: string;
+  chosen: string;
+  rejected: string;
+}
+export interface Ranking {
+  prompt: string;
+  /** Best first; 2..9 distinct non-empty strings. */
+  ranking: string[];
+}
+
+export type DatasetKind = 'demonstrations' | 'preferences' | 'rankings';
+export type RowOf<K extends DatasetKind> = K extends 'demonstrations'
+  ? Demonstration
+  : K extends 'preferences'
+    ? Preference
+    : Ranking;
+
+export interface JsonlProblem {
+  /** 1-based line number; 0 = the file as a whole. */
+  line: number;
+  /** The offending field, e.g. "prompt" or "ranking[2]"; absent for whole-line problems. */
+  field?: string;
+  message: string;
+}
+
+export type JsonlResult =
+  | { ok: true; kind: 'demonstrations'; rows: Demonstration[] }
+  | { ok: true; kind: 'preferences'; rows: Preference[] }
+  | { ok: true; kind: 'rankings'; rows: Ranking[] }
+  | { ok: false; error: JsonlProblem; errors: JsonlProblem[] };
+
+export interface JsonlOptions {
+  /** Longest accepted line in UTF-8 bytes (default 1 MB = 1_048_576). */
+  maxLineBytes?: number;
+  /** Largest accepted file in UTF-8 bytes (default 20 MB = 20_971_520). */
+  maxTotalBytes?: number;
+  /** Stop after collecting this many problems (default 20). */
+  maxErrors?: number;
+}
+
+export const MIN_RANKING = 2;
+export const MAX_RANKING = 9;
+const DEFAULT_MAX_LINE = 1 << 20;
+const DEFAULT_MAX_TOTAL = 20 << 20;
+const DEFAULT_MAX_ERRORS = 20;
+
+function formatBytes(n: number): string {
+  if (n >= 1 << 20) return `${+(n / (1 << 20)).toFixed(1)} MB`;
+  if (n >= 1 << 10) return `${+(n / (1 << 10)).toFixed(1)} KB`;
+  return `${n} bytes`;
+}
+
+/** UTF-8 byte length of s, stopping early once it exceeds `cap`. */
+function utf8Length(s: string, cap = Infinity): number {
+  let n = 0;
+  for (let i = 0; i < s.length && n <= cap; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** Is the UTF-8 length of s more than `limit`? Cheap for the common cases. */
+function exceeds(s: string, limit: number): boolean {
+  if (s.length > limit) return true; // every UTF-16 unit is at least one UTF-8 byte
+  if (s.length * 3 <= limit) return false; // every UTF-16 unit is at most three UTF-8 bytes
+  return utf8Length(s, limit) > limit;
+}
+
+function problem(line: number, message: string, field?: string): JsonlProblem {
+  const where = line > 0 ? `line ${line}` : 'file';
+  const text = `${where}${field !== undefined ? `, field "${field}"` : ''}: ${message}`;
+  return field === undefined ? { line, message: text } : { line, field, message: text };
+}
+
+function fileError(message: string): JsonlResult {
+  const error = problem(0, message);
+  return { ok: false, error, errors: [error] };
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return `a ${typeof v}`;
+}
+
+const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+type Check = { row: Demonstration | Preference | Ranking } | { problems: { field?: string; message: string }[] };
+
+function str(
+  o: Record<string, unknown>,
+  key: string,
+  allowEmpty: boolean,
+  problems: { field?: string; message: string }[],
+): string {
+  if (!has(o, key)) {
+    problems.push({ field: key, message: 'missing' });
+    return '';
+  }
+  const v = o[key];
+  if (typeof v !== 'string') {
+    problems.push({ field: key, message: `must be a string, got ${typeName(v)}` });
+    return '';
+  }
+  if (!allowEmpty && v.length === 0) problems.push({ field: key, message: 'must not be empty' });
+  return v;
+}
+
+/** Validates one decoded row against a kind. Exported for reuse (e.g. by the link codec). */
+export function validateRow(kind: DatasetKind, value: unknown): Check {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { problems: [{ message: `expected a JSON object, got ${typeName(value)}` }] };
+  }
+  const o = value as Record<string, unknown>;
+  const problems: { field?: string; message: string }[] = [];
+  const prompt = str(o, 'prompt', true, problems);
+  if (kind === 'demonstrations') {
+    const completion = str(o, 'completion', false, problems);
+    return problems.length ? { problems } : { row: { prompt, completion } };
+  }
+  if (kind === 'preferences') {
+    const chosen = str(o, 'chosen', false, problems);
+    const rejected = str(o, 'rejected', false, problems);
+    if (!problems.length && chosen === rejected) {
+      problems.push({ field: 'rejected', message: 'is identical to "chosen"' });
+    }
+    return problems.length ? { problems } : { row: { prompt, chosen, rejected } };
+  }
+  if (!has(o, 'ranking')) {
+    problems.push({ field: 'ranking', message: 'missing' });
+    return { problems };
+  }
+  const r = o.ranking;
+  if (!Array.isArray(r)) {
+    problems.push({ field: 'ranking', message: `must be an array of strings (best first), got ${typeName(r)}` });
+    return { problems };
+  }
+  if (r.length < MIN_RANKING || r.length > MAX_RANKING) {
+    problems.push({
+      field: 'ranking',
+      message: `must have between ${MIN_RANKING} and ${MAX_RANKING} items, got ${r.length}`,
+    });
+    return { problems };
+  }
+  const seen = new Map<string, number>();
+  r.forEach((item, i) => {
+    const field = `ranking[${i}]`;
+    if (typeof item !== 'string') problems.push({ field, message: `must be a string, got ${typeName(item)}` });
+    else if (item.length === 0) problems.push({ field, message: 'must not be empty' });
+    else if (seen.has(item)) problems.push({ field, message: `duplicates ranking[${seen.get(item)}]` });
+    else seen.set(item, i);
+  });
+  return problems.length ? { problems } : { row: { prompt, ranking: [...(r as string[])] } };
+}
+
+function detectKind(value: unknown): DatasetKind | { message: string } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { message: `expected a JSON object, got ${typeName(value)}` };
+  }
+  const o = value as object;
+  const kinds: DatasetKind[] = [];
+  if (has(o, 'ranking')) kinds.push('rankings');
+  if (has(o, 'chosen') || has(o, 'rejected')) kinds.push('preferences');
+  if (has(o, 'completion')) kinds.push('demonstrations');
+  if (kinds.length === 1) return kinds[0];
+  if (kinds.length === 0) {
+    return {
+      message:
+        'cannot tell the dataset format: expected "completion" (demonstrations), "chosen"/"rejected" ' +
+        '(preferences) or "ranking" (rankings)',
+    };
+  }
+  return { message: `ambiguous format: the row has keys of more than one kind (${kinds.join(', ')})` };
+}
+
+/**
+ * Parses JSON Lines text. Never throws. See the module comment for the accepted formats.
+ */
+export function parseJsonl(
+  text: string,
+  kind: DatasetKind | 'auto' = 'auto',
+  options: JsonlOptions = {},
+): JsonlResult {
+  try {
+    return parseInner(text, kind, options);
+  } catch (e) {
+    // Defensive: nothing above is expected to throw, but keep the function total.
+    return fileError(`could not read the file (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+function parseInner(text: string, requested: DatasetKind | 'auto', options: JsonlOptions): JsonlResult {
+  const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE;
+  const maxTotal = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL;
+  const maxErrors = Math.max(1, options.maxErrors ?? DEFAULT_MAX_ERRORS);
+  if (typeof text !== 'string') return fileError('expected text');
+  if (requested !== 'auto' && requested !== 'demonstrations' && requested !== 'preferences' && requested !== 'rankings') {
+    return fileError(`unknown dataset kind ${JSON.stringify(requested)}`);
+  }
+  if (exceeds(text, maxTotal)) {
+    return fileError(`is too large (over ${formatBytes(maxTotal)}); split it or use a smaller file`);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+
+  let kind: DatasetKind | undefined = requested === 'auto' ? undefined : requested;
+  const rows: (Demonstration | Preference | Ranking)[] = [];
+  const errors: JsonlProblem[] = [];
+  let lineNo = 0;
+  let pos = 0;
+  while (pos <= text.length && errors.length < maxErrors) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length;
+    lineNo++;
+    const start = pos;
+    let end = nl;
+    pos = nl + 1;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--; // CRLF
+    // Size check on indices before materialising or parsing the line.
+    const len = end - start;
+    if (len * 3 > maxLine && (len > maxLine || utf8Length(text.slice(start, end), maxLine) > maxLine)) {
+      errors.push(problem(lineNo, `line is too long (over ${formatBytes(maxLine)}); it was not parsed`));
+      continue;
+    }
+    const line = text.slice(start, end);
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (e) {
+      errors.push(problem(lineNo, `invalid JSON (${e instanceof Error ? e.message : String(e)})`));
+      continue;
+    }
+    if (kind === undefined) {
+      const k = detectKind(value);
+      if (typeof k !== 'string') {
+        errors.push(problem(lineNo, k.message));
+        break; // without a kind, later lines cannot be checked meaningfully
+      }
+      kind = k;
+    }
+    const checked = validateRow(kind, value);
+    if ('row' in checked) rows.push(checked.row);
+    else for (const p of checked.problems) errors.push(problem(lineNo, p.message, p.field));
+  }
+  if (errors.length) return { ok: false, error: errors[0], errors: errors.slice(0, maxErrors) };
+  if (rows.length === 0 || kind === undefined) {
+    return fileError('is empty: no data rows found (one JSON object per line expected)');
+  }
+  return { ok: true, kind, rows } as JsonlResult;
+}
+
+/** Where the first invalid UTF-8 sequence starts, or -1 when the bytes are valid UTF-8. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  const n = b.length;
+  while (i < n) {
+    const c = b[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let min: number;
+    let cp: number;
+    if ((c & 0xe0) === 0xc0) [need, min, cp] = [1, 0x80, c & 0x1f];
+    else if ((c & 0xf0) === 0xe0) [need, min, cp] = [2, 0x800, c & 0x0f];
+    else if ((c & 0xf8) === 0xf0) [need, min, cp] = [3, 0x10000, c & 0x07];
+    else return i;
+    if (i + need >= n) return i; // truncated sequence at EOF
+    for (let k = 1; k <= need; k++) {
+      const d = b[i + k];
+      if ((d & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+
+/**
+ * Parses JSON Lines bytes (e.g. from a File). Checks the size before decoding and reports
+ * invalid UTF-8 with its line number and byte offset. Never throws.
+ */
+export function parseJsonlBytes(
+  bytes: Uint8Array,
+  kind: DatasetKind | 'auto' = 'auto',
+  options: JsonlOptions = {},
+): JsonlResult {
+  try {
+    if (!(bytes instanceof Uint8Array)) return fileError('expected bytes');
+    const maxTotal = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL;
+    if (bytes.length > maxTotal) {
+      return fileError(`is too large (${formatBytes(bytes.length)}, limit ${formatBytes(maxTotal)}); split it or use a smaller file`);
+    }
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch {
+      const at = firstInvalidUtf8(bytes);
+      if (at < 0) return fileError('is not valid UTF-8 text');
+      let line = 1;
+      for (let i = 0; i < at; i++) if (bytes[i] === 10) line++;
+      const error = problem(line, `is not valid UTF-8 (bad byte 0x${bytes[at].toString(16).padStart(2, '0')} at byte offset ${at}); save the file as UTF-8`);
+      return { ok: false, error, errors: [error] };
+    }
+    return parseJsonl(text, kind, options);
+  } catch (e) {
+    return fileError(`could not read the file (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+/** Serialises rows as JSON Lines (one object per line, keys in canonical order, trailing LF). */
+export function toJsonl<K extends DatasetKind>(kind: K, rows: readonly RowOf<K>[]): string {
+  const lines = rows.map((r) => {
+    if (kind === 'demonstrations') {
+      const d = r as Demonstration;
+      return JSON.stringify({ prompt: d.prompt, completion: d.completion });
+    }
+    if (kind === 'preferences') {
+      const p = r as Preference;
+      return JSON.stringify({ prompt: p.prompt, chosen: p.chosen, rejected: p.rejected });
+    }
+    const k = r as Ranking;
+    return JSON.stringify({ prompt: k.prompt, ranking: k.ranking });
+  });
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+/**
+ * Each preference pair becomes its own K = 2 ranking `[chosen, rejected]`, in input order.
+ * Pairs sharing a prompt are deliberately NOT merged into longer rankings: pairwise labels need
+ * not be consistent with any total order, and merging would invent comparisons.
+ */
+export function preferencesToRankings(prefs: readonly Preference[]): Ranking[] {
+  return prefs.map((p) => ({ prompt: p.prompt, ranking: [p.chosen, p.rejected] }));
+}
+
+/**
+ * Expands each ranking of K items into all C(K, 2) pairs (InstructGPT): for i < j, chosen is
+ * ranking[i] and rejected is ranking[j]. Order: by ranking, then i, then j.
+ */
+export function rankingsToPreferences(rankings: readonly Ranking[]): Preference[] {
+  const out: Preference[] = [];
+  for (const r of rankings) {
+    for (let i = 0; i < r.ranking.length; i++) {
+      for (let j = i + 1; j < r.ranking.length; j++) {
+        out.push({ prompt: r.prompt, chosen: r.ranking[i], rejected: r.ranking[j] });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,160 @@
+import * as tf from '@tensorflow/tfjs';
+import type { GPTConfig } from './config';
+import { type Params, initialWeights, makeVariables, paramSpecs } from './params';
+import { attentionReference, causalBias } from './attention';
+
+/**
+ * A GPT-2 style decoder, written top to bottom like nanoGPT's model.py:
+ * token + learned position embeddings → nLayer × [x + attn(ln_1(x)); x + mlp(ln_2(x))] → ln_f → logits.
+ * The unembedding is TIED to the token embedding (logits = h @ wteᵀ), as in GPT-2.
+ *
+ * Activations stay 2-D (B·T, C) around every weight matmul, so the gradient of a weight is one
+ * matmul with no batch reduction; only attention works on (B, nh, T, hs).
+ */
+
+/** Key/value cache for one decoding run: per layer (B, nh, Tpast, hs). */
+export interface KVCache {
+  k: tf.Tensor4D[];
+  v: tf.Tensor4D[];
+}
+
+export interface ForwardOptions {
+  /** (B, T) position ids; default 0..T-1 for every row. Needed for left-padded batches. */
+  positions?: tf.Tensor2D;
+  /** additive attention bias broadcastable to (B, nh, T, Tk); default causal (T, T). */
+  bias?: tf.Tensor;
+  /** when given, keys/values are appended to it (decoding); the caller owns the new tensors. */
+  cache?: KVCache;
+  training?: boolean;
+  /** base seed for dropout masks in this forward pass */
+  dropoutSeed?: number;
+}
+
+export function layerNorm(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, eps = 1e-5): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gain), bias) as tf.Tensor2D;
+}
+
+/** GPT-2's tanh approximation of GELU ("gelu_new"). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+}
+
+function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+  return tf.add(tf.matMul(x, w as tf.Tensor2D), b) as tf.Tensor2D;
+}
+
+export class GPT {
+  private causal = new Map<number, tf.Tensor2D>();
+
+  constructor(
+    readonly cfg: GPTConfig,
+    readonly params: Params,
+  ) {}
+
+  static create(cfg: GPTConfig, seed: number): GPT {
+    return new GPT(cfg, makeVariables(paramSpecs(cfg), initialWeights(cfg, seed)));
+  }
+
+  p(name: string): tf.Variable {
+    const v = this.params.get(name);
+    if (!v) throw new Error(`no parameter ${name}`);
+    return v;
+  }
+
+  /** tokens (B, T) int32 → final hidden states (B·T, C), after ln_f. */
+  hidden(tokens: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor2D {
+    const { cfg } = this;
+    const [B, T] = tokens.shape;
+    const C = cfg.dModel;
+    let seed = opts.dropoutSeed ?? 0;
+    const drop = (x: tf.Tensor2D) =>
+      opts.training && cfg.dropout > 0 ? (tf.dropout(x, cfg.dropout, undefined, seed++) as tf.Tensor2D) : x;
+
+    // Embeddings as one-hot matmuls: the wasm backend has no gradient for gather.
+    const tok = tf.matMul(tf.oneHot(tokens.reshape([B * T]), cfg.vocabSize, 1, 0, 'float32'), this.p('wte.weight'));
+    let pos: tf.Tensor;
+    if (opts.positions) {
+      pos = tf.matMul(tf.oneHot(opts.positions.reshape([B * T]), cfg.contextLength, 1, 0, 'float32'), this.p('wpe.weight'));
+    } else {
+      pos = tf.tile(tf.slice(this.p('wpe.weight'), [0, 0], [T, C]), [B, 1]); // (B·T, C)
+    }
+    let x = drop(tf.add(tok, pos) as tf.Tensor2D); // (B·T, C)
+
+    const bias = opts.bias ?? this.causalBias(T);
+    for (let i = 0; i < cfg.nLayer; i++) {
+      const h = `h.${i}`;
+      const a = this.attention(layerNorm(x, this.p(`${h}.ln_1.weight`), this.p(`${h}.ln_1.bias`)), i, B, T, bias, opts.cache);
+      x = tf.add(x, drop(a));
+      const m = linear(
+        gelu(linear(layerNorm(x, this.p(`${h}.ln_2.weight`), this.p(`${h}.ln_2.bias`)), this.p(`${h}.mlp.c_fc.weight`), this.p(`${h}.mlp.c_fc.bias`))) as tf.Tensor2D,
+        this.p(`${h}.mlp.c_proj.weight`),
+        this.p(`${h}.mlp.c_proj.bias`),
+      );
+      x = tf.add(x, drop(m));
+    }
+    return layerNorm(x, this.p('ln_f.weight'), this.p('ln_f.bias'));
+  }
+
+  /** hidden (N, C) → logits (N, V) through the tied embedding. */
+  unembed(hidden: tf.Tensor2D): tf.Tensor2D {
+    return tf.matMul(hidden, this.p('wte.weight'), false, true);
+  }
+
+  /** tokens (B, T) → logits (B, T, V). */
+  logits(tokens: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor3D {
+    const [B, T] = tokens.shape;
+    return this.unembed(this.hidden(tokens, opts)).reshape([B, T, this.cfg.vocabSize]);
+  }
+
+  /** Causal self-attention of layer i. x: (B·T, C) → (B·T, C). */
+  private attention(x: tf.Tensor2D, i: number, B: number, T: number, bias: tf.Tensor, cache?: KVCache): tf.Tensor2D {
+    const { nHead, dModel: C } = this.cfg;
+    const hs = C / nHead;
+    const qkv = linear(x, this.p(`h.${i}.attn.c_attn.weight`), this.p(`h.${i}.attn.c_attn.bias`)); // (B·T, 3C)
+    const heads = (t: tf.Tensor) => t.reshape([B, T, nHead, hs]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // (B, nh, T, hs)
+    const [q, kNew, vNew] = tf.split(qkv, 3, 1).map(heads);
+    let k = kNew;
+    let v = vNew;
+    if (cache) {
+      // Append this step's keys/values. The cache tensors live outside any tidy (kept).
+      if (cache.k[i]) {
+        k = tf.concat([cache.k[i], kNew], 2);
+        v = tf.concat([cache.v[i], vNew], 2);
+      }
+      cache.k[i] = tf.keep(k);
+      cache.v[i] = tf.keep(v);
+    }
+    const y = attentionReference(q, k, v, bias); // (B, nh, T, hs)
+    const merged = y.transpose([0, 2, 1, 3]).reshape([B * T, C]) as tf.Tensor2D;
+    return linear(merged, this.p(`h.${i}.attn.c_proj.weight`), this.p(`h.${i}.attn.c_proj.bias`));
+  }
+
+  private causalBias(T: number): tf.Tensor2D {
+    let m = this.causal.get(T);
+    if (!m) {
+      m = tf.keep(causalBias(T));
+      this.causal.set(T, m);
+    }
+    return m;
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    for (const m of this.causal.values()) m.dispose();
+    this.causal.clear();
+  }
+}
+
+/**
+ * Mean next-token cross-entropy over positions where mask = 1.
+ * logits (N, V), targets (N) int32, mask (N) float → scalar.
+ */
+export function lmLoss(logits: tf.Tensor2D, targets: tf.Tensor1D, mask: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const logp = tf.logSoftmax(logits);
+    const picked = tf.sum(tf.mul(logp, tf.oneHot(targets, logits.shape[1], 1, 0, 'float32')), -1); // (N)
+    return tf.div(tf.neg(tf.sum(tf.mul(picked, mask))), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+  });
+}

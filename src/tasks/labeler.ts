@@ -1,0 +1,331 @@
+/**
+ * Simulated labelers. Each labeler reads a response through the task's
+ * noise-free rubric, plus its own mild, fixed biases (a taste for longer or
+ * shorter answers, a little extra weight on one rubric part), plus fresh
+ * Gaussian noise for every judgement:
+ *
+ *   perceived(r) = total(r) + lengthBias · len(r)/maxLen + Σ_k partBias[k] · part_k(r) + σ · m_l · ε,   ε ~ N(0, 1)
+ *
+ * σ is one scale for the pool, m_l the labeler's own noise multiplier. A
+ * ranking sorts responses by perceived quality.
+ *
+ * Calibration. Two labelers a, b agree on a pair (i, j) when they order it the
+ * same way. Each orders it "i first" with probability
+ *   p_l = Φ((Δu_l) / (σ · m_l · √2)),   Δu_l = u_l(i) - u_l(j) (noise-free, with biases),
+ * independently, so P(agree) = p_a p_b + (1 - p_a)(1 - p_b). Averaging that over
+ * realistic pairs (task.candidates, or real samples) and all labeler pairs gives
+ * the expected agreement, which falls monotonically as σ grows (from the
+ * bias-limited value at σ → 0 to 1/2). calibrateNoise bisects log σ to hit the
+ * target. Pairs of identical responses are left out of both the calibration
+ * and the measurement (no labeler can order them).
+ */
+import { Rng } from './rng';
+import type { ResponseSet, Task } from './types';
+
+/** The paper's inter-labeler agreement among training labelers (72.6 ± 1.5%). */
+export const DEFAULT_AGREEMENT = 0.73;
+
+export interface LabelerProfile {
+  id: string;
+  /** multiplier on the pool's noise scale */
+  noise: number;
+  /** added utility per (response length / maxResponseLength); > 0 likes longer answers */
+  lengthBias: number;
+  /** added utility per unit of the named rubric part */
+  partBias: Record<string, number>;
+}
+
+/** What a labeler needs to know of a response, without noise. */
+export interface Judged {
+  total: number;
+  parts: Record<string, number>;
+  /** response length / task.maxResponseLength */
+  len: number;
+}
+
+export interface JudgedPair {
+  a: Judged;
+  b: Judged;
+}
+
+export function judge(task: Task, prompt: string, response: string): Judged {
+  const s = task.score(prompt, response);
+  return { total: s.total, parts: s.parts, len: response.length / task.maxResponseLength };
+}
+
+/** A labeler's noise-free utility, biases included. */
+export function utility(profile: LabelerProfile, j: Judged): number {
+  let u = j.total + profile.lengthBias * j.len;
+  for (const k in profile.partBias) u += profile.partBias[k] * (j.parts[k] ?? 0);
+  return u;
+}
+
+/** Standard normal CDF (Abramowitz–Stegun 7.1.26, |error| < 1.5e-7). */
+export function normalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
+  return x >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
+}
+
+const UNBIASED: LabelerProfile = { id: 'unbiased', noise: 1, lengthBias: 0, partBias: {} };
+
+/**
+ * Expected pairwise agreement, averaged over all pairs of distinct labelers in
+ * `profiles` (one profile: two independent judgements by it) and over `pairs`,
+ * at noise scale σ.
+ */
+export function expectedAgreement(pairs: readonly JudgedPair[], sigma: number, profiles: readonly LabelerProfile[] = [UNBIASED]): number {
+  if (pairs.length === 0) return NaN;
+  const ps = profiles.length > 0 ? profiles : [UNBIASED];
+  // Δu per labeler per pair, computed once
+  const du = ps.map((p) => pairs.map((q) => utility(p, q.a) - utility(p, q.b)));
+  const lp: Array<[number, number]> = [];
+  if (ps.length === 1) lp.push([0, 0]);
+  for (let x = 0; x < ps.length; x++) for (let y = x + 1; y < ps.length; y++) lp.push([x, y]);
+  let sum = 0;
+  for (const [x, y] of lp) {
+    const sx = Math.max(1e-12, sigma * ps[x].noise * Math.SQRT2);
+    const sy = Math.max(1e-12, sigma * ps[y].noise * Math.SQRT2);
+    for (let i = 0; i < pairs.length; i++) {
+      const pa = normalCdf(du[x][i] / sx);
+      const pb = normalCdf(du[y][i] / sy);
+      sum += pa * pb + (1 - pa) * (1 - pb);
+    }
+  }
+  return sum / (lp.length * pairs.length);
+}
+
+/**
+ * The noise scale σ at which labelers with these profiles agree on `agreement`
+ * of the pairs (bisection on log σ in [1e-4, 1e2]). If the target is above what
+ * the biases allow even without noise, returns the smallest σ; if it is ≤ 1/2,
+ * the largest.
+ */
+export function calibrateNoise(agreement: number, pairs: readonly JudgedPair[], profiles: readonly LabelerProfile[] = [UNBIASED]): number {
+  if (pairs.length === 0) throw new Error('calibrateNoise: no pairs');
+  let lo = Math.log(1e-4);
+  let hi = Math.log(1e2);
+  if (expectedAgreement(pairs, Math.exp(lo), profiles) <= agreement) return Math.exp(lo);
+  if (expectedAgreement(pairs, Math.exp(hi), profiles) >= agreement) return Math.exp(hi);
+  for (let it = 0; it < 40; it++) {
+    const mid = 0.5 * (lo + hi);
+    if (expectedAgreement(pairs, Math.exp(mid), profiles) > agreement) lo = mid;
+    else hi = mid;
+  }
+  return Math.exp(0.5 * (lo + hi));
+}
+
+/** All pairs of distinct responses within each set, judged by the task's rubric. */
+export function judgedPairs(task: Task, sets: readonly ResponseSet[]): JudgedPair[] {
+  const out: JudgedPair[] = [];
+  for (const { prompt, responses } of sets) {
+    const js = responses.map((r) => judge(task, prompt, r));
+    for (let i = 0; i < responses.length; i++) {
+      for (let j = i + 1; j < responses.length; j++) {
+        if (responses[i] !== responses[j]) out.push({ a: js[i], b: js[j] });
+      }
+    }
+  }
+  return out;
+}
+
+/** n realistic ranking sets: val-style prompts with K ∈ [kMin, kMax] task.candidates each. */
+export function candidateSets(task: Task, rng: Rng, n: number, kMin = 4, kMax = 9): ResponseSet[] {
+  const prompts = task.prompts(rng.fork('prompts'), { train: Math.min(n, task.promptCapacity), val: 0, test: 0 }).train;
+  const r = rng.fork('responses');
+  const sets: ResponseSet[] = [];
+  for (let i = 0; i < n; i++) {
+    const prompt = prompts[i % prompts.length];
+    sets.push({ prompt, responses: task.candidates(prompt, r, r.range(kMin, kMax)) });
+  }
+  return sets;
+}
+
+export class SimulatedLabeler {
+  constructor(
+    readonly profile: LabelerProfile,
+    /** absolute noise standard deviation on the utility scale (pool σ × profile.noise) */
+    readonly sigma: number,
+  ) {}
+
+  get id(): string {
+    return this.profile.id;
+  }
+
+  /** Noise-free perceived quality of a response (rubric + this labeler's biases). */
+  utility(task: Task, prompt: string, response: string): number {
+    return utility(this.profile, judge(task, prompt, response));
+  }
+
+  /** Indices of `responses`, best first. Each judgement draws fresh noise from rng. */
+  rank(task: Task, prompt: string, responses: readonly string[], rng: Rng): number[] {
+    const perceived = responses.map((r) => this.utility(task, prompt, r) + this.sigma * rng.normal());
+    return responses.map((_, i) => i).sort((i, j) => perceived[j] - perceived[i] || i - j);
+  }
+
+  /**
+   * Pairwise preference for win rates: 1 if a is preferred, 0 if b, 0.5 for a
+   * tie (identical responses, or responses of exactly equal noise-free quality
+   * to this labeler).
+   */
+  prefer(task: Task, prompt: string, a: string, b: string, rng: Rng): 1 | 0 | 0.5 {
+    if (a === b) return 0.5;
+    const du = this.utility(task, prompt, a) - this.utility(task, prompt, b);
+    if (du === 0) return 0.5;
+    const d = du + this.sigma * (rng.normal() - rng.normal());
+    return d > 0 ? 1 : d < 0 ? 0 : 0.5;
+  }
+}
+
+export interface LabelerPoolOptions {
+  /** target mean pairwise agreement among all labelers of the pool (default 0.73) */
+  agreement?: number;
+  /** training labelers (default 4) */
+  nTrain?: number;
+  /** held-out labelers, used only for evaluation (default 2) */
+  nHeldOut?: number;
+  /** seeds the identities (biases) and the calibration sets */
+  seed?: number | string;
+  /** response sets to calibrate on (e.g. SFT samples); default: `calibrationSets` sets of task.candidates */
+  sets?: readonly ResponseSet[];
+  /** default 300 */
+  calibrationSets?: number;
+  /** largest |lengthBias| (default 0.03) */
+  maxLengthBias?: number;
+  /** largest |partBias| on the one part a labeler over-weights (default 0.05) */
+  maxPartBias?: number;
+}
+
+export class LabelerPool {
+  constructor(
+    readonly train: readonly SimulatedLabeler[],
+    readonly heldOut: readonly SimulatedLabeler[],
+    /** the target agreement */
+    readonly agreement: number,
+    /** the calibrated noise scale σ */
+    readonly sigma: number,
+    /** the expected agreement at σ on the calibration pairs (≈ agreement unless out of reach) */
+    readonly expected: number,
+  ) {}
+
+  all(): SimulatedLabeler[] {
+    return [...this.train, ...this.heldOut];
+  }
+
+  pick(group: 'train' | 'heldOut', rng: Rng): SimulatedLabeler {
+    return rng.pick(group === 'train' ? this.train : this.heldOut);
+  }
+}
+
+/** Identities with mild random biases. Ids: train-1.., heldout-1.. */
+export function makeProfiles(task: Task, rng: Rng, nTrain: number, nHeldOut: number, maxLengthBias = 0.03, maxPartBias = 0.05): {
+  train: LabelerProfile[];
+  heldOut: LabelerProfile[];
+} {
+  const make = (id: string): LabelerProfile => {
+    const partBias: Record<string, number> = {};
+    if (task.scoreParts.length > 0) partBias[rng.pick(task.scoreParts)] = rng.uniform(-maxPartBias, maxPartBias);
+    return { id, noise: rng.uniform(0.8, 1.2), lengthBias: rng.uniform(-maxLengthBias, maxLengthBias), partBias };
+  };
+  const train = Array.from({ length: nTrain }, (_, i) => make(`train-${i + 1}`));
+  const heldOut = Array.from({ length: nHeldOut }, (_, i) => make(`heldout-${i + 1}`));
+  return { train, heldOut };
+}
+
+/** A calibrated pool of training and held-out labelers for a task. */
+export function createLabelerPool(task: Task, opts: LabelerPoolOptions = {}): LabelerPool {
+  const agreement = opts.agreement ?? DEFAULT_AGREEMENT;
+  if (!(agreement > 0.5 && agreement < 1)) throw new RangeError(`agreement must be in (0.5, 1), got ${agreement}`);
+  const nTrain = opts.nTrain ?? 4;
+  const nHeldOut = opts.nHeldOut ?? 2;
+  if (nTrain < 1 || nHeldOut < 0) throw new RangeError('need at least one training labeler');
+  const rng = new Rng(opts.seed ?? 0);
+  const { train, heldOut } = makeProfiles(task, rng.fork('identities'), nTrain, nHeldOut, opts.maxLengthBias, opts.maxPartBias);
+  const sets = opts.sets ?? candidateSets(task, rng.fork('calibration'), opts.calibrationSets ?? 300);
+  const pairs = judgedPairs(task, sets);
+  const profiles = [...train, ...heldOut];
+  const sigma = calibrateNoise(agreement, pairs, profiles);
+  const expected = expectedAgreement(pairs, sigma, profiles);
+  const mk = (p: LabelerProfile) => new SimulatedLabeler(p, sigma * p.noise);
+  return new LabelerPool(train.map(mk), heldOut.map(mk), agreement, sigma, expected);
+}
+
+/**
+ * Measured agreement: every pair of labelers ranks every set (fresh noise);
+ * the fraction of pairs of distinct responses they order the same way,
+ * averaged over labeler pairs.
+ */
+export function measureAgreement(task: Task, labelers: readonly SimulatedLabeler[], sets: readonly ResponseSet[], rng: Rng): number {
+  if (labelers.length < 2) throw new RangeError('measureAgreement: need two labelers');
+  let agree = 0;
+  let total = 0;
+  for (const { prompt, responses } of sets) {
+    const positions = labelers.map((l) => {
+      const order = l.rank(task, prompt, responses, rng);
+      const pos = new Array<number>(responses.length);
+      order.forEach((idx, rankPos) => (pos[idx] = rankPos));
+      return pos;
+    });
+    for (let x = 0; x < labelers.length; x++) {
+      for (let y = x + 1; y < labelers.length; y++) {
+        for (let i = 0; i < responses.length; i++) {
+          for (let j = i + 1; j < responses.length; j++) {
+            if (responses[i] === responses[j]) continue;
+            const ox = positions[x][i] < positions[x][j];
+            const oy = positions[y][i] < positions[y][j];
+            if (ox === oy) agree++;
+            total++;
+          }
+        }
+      }
+    }
+  }
+  return total === 0 ? NaN : agree / total;
+}
+
+/** Mean rubric total of responses[i] to prompts[i]. */
+export function meanScore(task: Task, prompts: readonly string[], responses: readonly string[]): number {
+  if (prompts.length !== responses.length) throw new RangeError('meanScore: prompts and responses differ in length');
+  if (prompts.length === 0) return NaN;
+  let s = 0;
+  for (let i = 0; i < prompts.length; i++) s += task.score(prompts[i], responses[i]).total;
+  return s / prompts.length;
+}
+
+/**
+ * Win rate of a over b: mean of prefer(a[i], b[i]) with labelers taken in turn
+ * (ties count 1/2), as in the paper's preference evaluations.
+ */
+export function winRate(
+  task: Task,
+  labelers: readonly SimulatedLabeler[],
+  prompts: readonly string[],
+  a: readonly string[],
+  b: readonly string[],
+  rng: Rng,
+): number {
+  if (labelers.length === 0) throw new RangeError('winRate: no labelers');
+  if (prompts.length !== a.length || prompts.length !== b.length) throw new RangeError('winRate: lengths differ');
+  if (prompts.length === 0) return NaN;
+  let s = 0;
+  for (let i = 0; i < prompts.length; i++) s += labelers[i % labelers.length].prefer(task, prompts[i], a[i], b[i], rng);
+  return s / prompts.length;
+}
+
+/** One labeled comparison: responses ranked best first by one training labeler. */
+export interface Ranking {
+  prompt: string;
+  responses: string[];
+  /** indices into responses, best first */
+  order: number[];
+  labelerId: string;
+}
+
+/** Rank each set with a training labeler (taken in turn), like a labeling session. */
+export function labelRankings(task: Task, pool: LabelerPool, sets: readonly ResponseSet[], rng: Rng): Ranking[] {
+  return sets.map((s, i) => {
+    const l = pool.train[i % pool.train.length];
+    return { prompt: s.prompt, responses: [...s.responses], order: l.rank(task, s.prompt, s.responses, rng), labelerId: l.id };
+  });
+}

@@ -1,0 +1,79 @@
+import type { Rng } from './rng';
+
+/** Names of the built-in tasks. */
+export type TaskName = 'instructions' | 'sentiment';
+
+export interface PromptCounts {
+  train: number;
+  val: number;
+  test: number;
+}
+
+export interface PromptSplits {
+  train: string[];
+  val: string[];
+  test: string[];
+}
+
+/** A rubric score: `total` in [0, 1] and its named parts, each in [0, 1]. */
+export interface Score {
+  total: number;
+  parts: Record<string, number>;
+}
+
+/**
+ * A built-in task: its data (D_pretrain, prompts, demonstrations) and its
+ * noise-free rubric, which the simulated labelers read through their noise.
+ *
+ * Text conventions: every string is printable ASCII (32..126) plus '\n'. A
+ * prompt is formatted exactly as the model sees it (e.g. "reverse: abc\n");
+ * a response is what follows it (e.g. "cba"). The trainer appends EOS after a
+ * response; responses never contain it.
+ */
+export interface Task {
+  name: string;
+  /** Short name for the UI. */
+  title: string;
+  /** One paragraph for the UI. */
+  description: string;
+  /**
+   * Generation budget for a response, in tokens, counting the EOS the trainer
+   * appends. Demonstrations are at most `maxResponseLength - 1` chars;
+   * `candidates` (like a sampled response that never emitted EOS) at most
+   * `maxResponseLength` chars.
+   */
+  maxResponseLength: number;
+  /** Longest prompt, in chars (<= MAX_PROMPT_CHARS). */
+  maxPromptLength: number;
+  /** Longest pretraining document, in chars (<= MAX_DOC_CHARS). */
+  maxDocLength: number;
+  /** How many distinct prompts exist; `prompts` throws if asked for more. */
+  promptCapacity: number;
+  /** Names of the rubric parts, the keys of `score(...).parts`. */
+  scoreParts: readonly string[];
+
+  /**
+   * D_pretrain: n raw documents for base-LM pretraining and the ptx term. They
+   * hold the task's vocabulary and formats without labels, with imperfect
+   * answers, so the base LM follows the task plausibly but badly.
+   */
+  pretrainCorpus(rng: Rng, n: number): string[];
+  /** Distinct prompts split into disjoint train/val/test; deterministic in rng. */
+  prompts(rng: Rng, counts: PromptCounts): PromptSplits;
+  /** A labeler's demonstration: a good response to the prompt. */
+  demonstrate(prompt: string, rng: Rng): string;
+  /** Deterministic, noise-free rubric ("true quality"), total in [0, 1]. */
+  score(prompt: string, response: string): Score;
+  /**
+   * k responses of mixed quality, like samples from a partly trained policy
+   * (good answers, near misses, rambling, spam, junk). Used to calibrate the
+   * labelers' noise and in tests.
+   */
+  candidates(prompt: string, rng: Rng, k: number): string[];
+}
+
+/** A prompt and the K responses a labeler is asked to rank. */
+export interface ResponseSet {
+  prompt: string;
+  responses: string[];
+}
