@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { GPT, KVCache } from './gpt';
 import { paddedCausalBias } from './attention';
 import { sampleToken, type SamplingOptions } from './sampling';
-import { Random } from './rng';
+import { Rng } from '../util/rng';
 import { EOS, PAD, BOS } from './tokenizer';
 
 export interface GenerateOptions extends SamplingOptions {
@@ -28,7 +28,7 @@ export async function generate(model: GPT, prompts: number[][], opts: GenerateOp
   const B = prompts.length;
   const P = Math.max(...prompts.map((p) => p.length));
   const maxNew = Math.max(0, Math.min(opts.maxNewTokens, model.cfg.contextLength - P));
-  const rng = new Random(opts.seed);
+  const rng = new Rng(opts.seed);
   const pads = prompts.map((p) => P - p.length);
   const rows: number[][] = prompts.map((p, b) => [...new Array(pads[b]).fill(PAD), ...p]);
   const out: number[][] = prompts.map(() => []);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from './config';
-import { Random } from './rng';
+import { Rng } from '../util/rng';
 
 /**
  * Parameter names and shapes follow Hugging Face GPT-2 exactly, so export/import is a rename-free
@@ -45,7 +45,7 @@ export function paramSpecs(cfg: GPTConfig): ParamSpec[] {
  * same bits: N(0, 0.02); residual projections N(0, 0.02/√(2·nLayer)); biases 0; LayerNorm gains 1.
  */
 export function initialWeights(cfg: GPTConfig, seed: number): Map<string, Float32Array> {
-  const rng = new Random(seed);
+  const rng = new Rng(seed);
   const out = new Map<string, Float32Array>();
   const residualStd = 0.02 / Math.sqrt(2 * cfg.nLayer);
   for (const spec of paramSpecs(cfg)) {

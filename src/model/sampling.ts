@@ -1,4 +1,4 @@
-import type { Random } from './rng';
+import type { Rng } from '../util/rng';
 
 export interface SamplingOptions {
   /** 0 means greedy (argmax) */
@@ -12,7 +12,7 @@ export interface SamplingOptions {
 export const GREEDY: SamplingOptions = { temperature: 0, topK: 0, topP: 1 };
 
 /** Picks one token id from a row of logits (length V). Pure JS: rows are tiny (V = 100). */
-export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, rng: Random, banned?: Set<number>): number {
+export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, rng: Rng, banned?: Set<number>): number {
   const V = logits.length;
   const ok = (i: number) => !banned?.has(i);
   if (opts.temperature <= 0) {

@@ -21,7 +21,7 @@ export function getTask(name: string): Task {
 }
 
 export type { Task, TaskName, Score, PromptCounts, PromptSplits, ResponseSet } from './types';
-export { Rng, hashString } from './rng';
+export { Rng, hashString } from '../util/rng';
 export { isAllowedText, levenshtein, similarity, MAX_PROMPT_CHARS, MAX_DOC_CHARS } from './text';
 export { instructionsTask } from './instructions';
 export { sentimentTask, afinnValence } from './sentiment';

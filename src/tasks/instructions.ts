@@ -13,7 +13,7 @@
  * so the base LM learns the format but is a poor follower (and keeps going
  * after its answer); SFT and RLHF have room to improve it.
  */
-import type { Rng } from './rng';
+import type { Rng } from '../util/rng';
 import type { PromptCounts, PromptSplits, Score, Task } from './types';
 import { MAX_DOC_CHARS, clamp01, onlyChars, sameMultiset, similarity } from './text';
 

@@ -19,7 +19,7 @@
  * target. Pairs of identical responses are left out of both the calibration
  * and the measurement (no labeler can order them).
  */
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 import type { ResponseSet, Task } from './types';
 
 /** The paper's inter-labeler agreement among training labelers (72.6 ± 1.5%). */

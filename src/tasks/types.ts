@@ -1,4 +1,4 @@
-import type { Rng } from './rng';
+import type { Rng } from '../util/rng';
 
 /** Names of the built-in tasks. */
 export type TaskName = 'instructions' | 'sentiment';

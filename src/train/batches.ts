@@ -1,5 +1,5 @@
 import { BOS, EOS, encode } from '../model/tokenizer';
-import type { Random } from '../model/rng';
+import type { Rng } from '../util/rng';
 
 /** A batch for next-token training: all arrays are (B·T) row-major. mask = 1 where the loss counts. */
 export interface TokenBatch {
@@ -18,7 +18,7 @@ export function packCorpus(docs: string[]): Int32Array {
 }
 
 /** B random windows of T+1 tokens from the stream; inputs are the first T, targets the last T. */
-export function sampleWindows(stream: Int32Array, B: number, T: number, rng: Random): TokenBatch {
+export function sampleWindows(stream: Int32Array, B: number, T: number, rng: Rng): TokenBatch {
   if (stream.length < T + 1) throw new Error(`corpus too short (${stream.length} tokens) for context ${T}`);
   const inputs = new Int32Array(B * T);
   const targets = new Int32Array(B * T);

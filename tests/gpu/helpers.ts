@@ -2,14 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { GPT } from '../../src/model/gpt';
 import { PRESETS, type GPTConfig } from '../../src/model/config';
 import { makeVariables, paramSpecs } from '../../src/model/params';
-import { Random } from '../../src/model/rng';
+import { Rng } from '../../src/util/rng';
 
 /** A small config for tests: SwiftShader is slow, shapes stay small. */
 export const TEST_CFG: GPTConfig = { ...PRESETS.micro, contextLength: 24, dModel: 32, nLayer: 2, nHead: 4 };
 
 /** Weights with std 0.3 everywhere (LayerNorm gains around 1) so every path carries signal. */
 export function randomWeights(cfg: GPTConfig, seed: number): Map<string, Float32Array> {
-  const rng = new Random(seed);
+  const rng = new Rng(seed);
   const out = new Map<string, Float32Array>();
   for (const spec of paramSpecs(cfg)) {
     const n = spec.shape.reduce((a, b) => a * b, 1);
@@ -25,7 +25,7 @@ export function modelFrom(cfg: GPTConfig, weights: Map<string, Float32Array>): G
 }
 
 export function randomTokens(n: number, vocab: number, seed: number): Int32Array {
-  const rng = new Random(seed);
+  const rng = new Rng(seed);
   return Int32Array.from({ length: n }, () => 4 + rng.int(vocab - 4));
 }
 

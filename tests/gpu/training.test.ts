@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { GPT } from '../../src/model/gpt';
 import { AdamW } from '../../src/model/optim';
-import { Random } from '../../src/model/rng';
+import { Rng } from '../../src/util/rng';
 import { packCorpus, sampleWindows } from '../../src/train/batches';
 import { lmTrainStep } from '../../src/train/trainStep';
 import { ScalarLog } from '../../src/train/metrics';
@@ -19,7 +19,7 @@ describe('training on webgpu', () => {
   test('no tensor leaks: the tensor count after step 2 equals the count after step 20', async () => {
     const model = GPT.create(TEST_CFG, 1);
     const opt = new AdamW(model.params);
-    const rng = new Random(3);
+    const rng = new Rng(3);
     const stream = packCorpus(corpus);
     const log = new ScalarLog();
     const counts: number[] = [];
@@ -39,7 +39,7 @@ describe('training on webgpu', () => {
   test('a short run lowers the loss, and metrics arrive through the async log', async () => {
     const model = GPT.create(TEST_CFG, 2);
     const opt = new AdamW(model.params);
-    const rng = new Random(4);
+    const rng = new Rng(4);
     const stream = packCorpus(corpus);
     const log = new ScalarLog();
     const losses: number[] = [];
