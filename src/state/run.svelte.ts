@@ -1,0 +1,84 @@
+import type { EngineInfo } from '../engine/backend';
+import { TrainerClient } from '../worker/client';
+import type { RunState, StageName, TrainSetup, WorkerEvent } from '../worker/protocol';
+
+/**
+ * What the page shows about the current run, fed only by worker events. The worker owns the
+ * training state; this module owns nothing but its reflection.
+ */
+export const run = $state({
+  engine: null as EngineInfo | null,
+  connecting: true,
+  state: 'idle' as RunState,
+  stage: null as StageName | null,
+  message: '',
+  step: 0,
+  total: 0,
+  losses: [] as number[],
+  stepsPerSec: 0,
+  tokensPerSec: 0,
+  etaSeconds: 0,
+  numTensors: 0,
+  numBytes: 0,
+  samples: [] as { step: number; samples: { prompt: string; completion: string }[] }[],
+  errors: [] as { message: string; fatal: boolean }[],
+});
+
+let client: TrainerClient | null = null;
+
+function onEvent(e: WorkerEvent): void {
+  switch (e.type) {
+    case 'ready':
+      run.engine = e.engine;
+      run.connecting = false;
+      break;
+    case 'status':
+      run.state = e.state;
+      run.stage = e.stage ?? run.stage;
+      run.message = e.message ?? '';
+      break;
+    case 'metrics':
+      run.step = e.step;
+      run.total = e.total;
+      run.losses.push(...(e.values.loss ?? []));
+      run.stepsPerSec = e.stepsPerSec;
+      run.tokensPerSec = e.tokensPerSec;
+      run.etaSeconds = e.etaSeconds;
+      run.numTensors = e.numTensors;
+      run.numBytes = e.numBytes;
+      break;
+    case 'samples':
+      run.samples.unshift({ step: e.step, samples: e.samples });
+      break;
+    case 'error':
+      run.errors.push({ message: e.message, fatal: e.fatal });
+      if (e.fatal) run.connecting = false;
+      break;
+  }
+}
+
+/** Starts the worker and its backend. `?backend=wasm|cpu` in the URL forces a backend (for testing the fallback). */
+export function connect(): void {
+  client = new TrainerClient(onEvent);
+  const forced = new URLSearchParams(location.search).get('backend');
+  const backend = forced === 'webgpu' || forced === 'wasm' || forced === 'cpu' ? forced : undefined;
+  client.send({ type: 'init', backend });
+}
+
+export function startTraining(setup: TrainSetup): void {
+  run.losses = [];
+  run.samples = [];
+  run.step = 0;
+  run.total = setup.steps;
+  run.message = '';
+  run.state = 'training';
+  client?.send({ type: 'train', setup: $state.snapshot(setup) as TrainSetup });
+}
+
+export function stopTraining(): void {
+  client?.send({ type: 'stop' });
+}
+
+export function dismissError(i: number): void {
+  run.errors.splice(i, 1);
+}

@@ -1,0 +1,48 @@
+/**
+ * The only contract between the page and the training worker: commands go in, events come out,
+ * both as discriminated unions on `type`. Everything here is structured-cloneable plain data.
+ */
+import type { BackendName, EngineInfo } from '../engine/backend';
+import type { PresetName } from '../model/config';
+import type { TaskName } from '../tasks/types';
+
+export type StageName = 'pretrain' | 'sft' | 'rm' | 'ppo';
+
+/** A language-model training run (the first screen): pretraining on the task's corpus. */
+export interface TrainSetup {
+  task: TaskName;
+  preset: PresetName;
+  seed: number;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  warmup: number;
+  logEvery: number;
+  sampleEvery: number;
+}
+
+export type Command =
+  | { type: 'init'; backend?: BackendName }
+  | { type: 'train'; setup: TrainSetup }
+  | { type: 'stop' };
+
+export type RunState = 'idle' | 'training' | 'done' | 'stopped' | 'failed';
+
+export type WorkerEvent =
+  | { type: 'ready'; engine: EngineInfo }
+  | { type: 'status'; state: RunState; stage?: StageName; message?: string }
+  | {
+      type: 'metrics';
+      stage: StageName;
+      step: number;
+      total: number;
+      /** name → one value per step since the previous metrics event (e.g. loss) */
+      values: Record<string, number[]>;
+      stepsPerSec: number;
+      tokensPerSec: number;
+      etaSeconds: number;
+      numTensors: number;
+      numBytes: number;
+    }
+  | { type: 'samples'; stage: StageName; step: number; samples: { prompt: string; completion: string }[] }
+  | { type: 'error'; message: string; fatal: boolean };
