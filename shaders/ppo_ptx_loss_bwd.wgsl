@@ -9,17 +9,18 @@
 //   ptx rows:  d z_j = m/np · (dy0·ptxCoef + dy2) · (p_j - onehot_j)       (invTemp = 1)
 //
 // clipfrac is piecewise constant: its gradient is 0 (dy3 unused).
-// No reduction, no barrier: a thread handles columns tid, tid + WG, ...
+// No reduction, no barrier: TPR threads per row, RPW rows per workgroup; a thread handles
+// columns lane, lane + TPR, ...
 //
 // Environment (src/kernels/ppoPtxLoss.ts prepends the constants, tfjs-webgpu the rest):
-//   const WG: u32;  const PTX: bool
+//   const TPR: u32, RPW: u32, WG: u32 = TPR·RPW;  const PTX: bool
 //   result: array<f32> (rows, V);  logits: array<f32> (rows, V);  targets: array<i32> (rows)
 //   rowStats: array<f32> (rows, 8) from pass 1;  stats: array<f32> (8) from pass 2
 //   dy: array<f32> (8);  uniforms.rows, uniforms.vocab: i32;  uniforms.invTemp, ptxCoef: f32
 
 fn main(index : i32) {
-  let tid = i32(localIndex);
-  let row = index / i32(WG);
+  let lane = i32(localIndex) % i32(TPR);
+  let row = index / i32(TPR);
   if (row >= uniforms.rows) { return; }
   let V = uniforms.vocab;
   let r = row * 8;
@@ -43,7 +44,7 @@ fn main(index : i32) {
 
   let tok = targets[row];
   let base = row * V;
-  for (var j = tid; j < V; j += i32(WG)) {
+  for (var j = lane; j < V; j += i32(TPR)) {
     let logp = logits[base + j] * uniforms.invTemp - lse;
     let p = exp(logp);
     let onehot = select(0.0, 1.0, j == tok);

@@ -1,9 +1,10 @@
-// Fused PPO-ptx loss, pass 1 of 3: one workgroup per row (token) of logits (rows, V).
+// Fused PPO-ptx loss, pass 1 of 3: per row (token) of logits (rows, V), TPR threads
+// ("threads per row") and RPW rows per workgroup.
 //
 // One read of the row gives, by an online softmax (running max M, S = Σ e^(x-M),
-// D = Σ e^(x-M)·(x-M)) merged across the workgroup in one tree reduction:
+// D = Σ e^(x-M)·(x-M)) merged across the row's TPR threads in one tree reduction:
 //   lse = M + log S,   H = log S - D / S   (entropy of softmax(x)),   x = logits · invTemp
-// then thread 0 writes the row's 8 numbers (nothing of size V is written):
+// then the row's first thread writes its 8 numbers (nothing of size V is written):
 //   0 logp = x[target] - lse      1 lse      2 H      3 m = mask
 //   4 max(pg1, pg2)               5 [pg2 > pg1]        6 logr = logp - oldLogp
 //   7 dpg = d max(pg1, pg2) / d logp = (pg1 >= pg2 ? -A·ρ : 0)
@@ -12,13 +13,14 @@
 // masked positions can never turn a masked mean into NaN.
 //
 // Environment (src/kernels/ppoPtxLoss.ts prepends the constants, tfjs-webgpu the rest):
-//   const WG: u32            workgroup size, a power of two
+//   const TPR: u32, RPW: u32, WG: u32 = TPR·RPW     (TPR a power of two)
 //   const PTX: bool          ptx rows: no policy terms (oldLogp/advantages are dummies)
 //   result: array<f32>       (rows, 8)
 //   logits: array<f32>       (rows, V)      targets: array<i32> (rows)
 //   mask, oldLogp, advantages: array<f32> (rows)
 //   uniforms.rows, uniforms.vocab: i32;  uniforms.invTemp, clipLow, clipHigh: f32
-//   localIndex: u32;  main(index) is called with the flat invocation index.
+//   localIndex: u32;  main(index) is called with the flat invocation index
+//   (workgroups are consecutive, so row = index / TPR).
 
 var<workgroup> redMax : array<f32, WG>;
 var<workgroup> redSum : array<f32, WG>;
@@ -51,14 +53,15 @@ fn pushValue(st : vec3<f32>, x : f32) -> vec3<f32> {
 
 fn main(index : i32) {
   let tid = i32(localIndex);
-  let row = index / i32(WG);
+  let lane = tid % i32(TPR);
+  let row = index / i32(TPR);
   let V = uniforms.vocab;
   let valid = row < uniforms.rows;
   let base = row * V;
 
   var st = vec3<f32>(0.0, 0.0, 0.0);
   if (valid) {
-    for (var j = tid; j < V; j += i32(WG)) {
+    for (var j = lane; j < V; j += i32(TPR)) {
       st = pushValue(st, logits[base + j] * uniforms.invTemp);
     }
   }
@@ -67,8 +70,8 @@ fn main(index : i32) {
   redDot[tid] = st.z;
   workgroupBarrier();
 
-  for (var stride = WG / 2u; stride > 0u; stride = stride >> 1u) {
-    if (u32(tid) < stride) {
+  for (var stride = TPR / 2u; stride > 0u; stride = stride >> 1u) {
+    if (u32(lane) < stride) {
       let o = tid + i32(stride);
       let merged = mergeState(vec3<f32>(redMax[tid], redSum[tid], redDot[tid]),
                               vec3<f32>(redMax[o], redSum[o], redDot[o]));
@@ -79,10 +82,10 @@ fn main(index : i32) {
     workgroupBarrier();
   }
 
-  if (tid == 0 && valid) {
-    let logS = log(redSum[0]);
-    let lse = redMax[0] + logS;
-    let entropy = logS - redDot[0] / redSum[0];
+  if (lane == 0 && valid) {
+    let logS = log(redSum[tid]);
+    let lse = redMax[tid] + logS;
+    let entropy = logS - redDot[tid] / redSum[tid];
     let tok = clamp(targets[row], 0, V - 1);
     let logp = logits[base + tok] * uniforms.invTemp - lse;
     let m = mask[row];

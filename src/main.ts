@@ -1,9 +1,10 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { run } from './state/run.svelte';
+import { run, startPipeline, stopTraining } from './state/run.svelte';
+import { DEFAULT_PIPELINE } from './rlhf/config';
 import './ui/theme.css';
 
 mount(App, { target: document.getElementById('app')! });
 
-// Read-only handle for the end-to-end tests and for curious users in the console.
-(globalThis as unknown as { __rlhf: unknown }).__rlhf = { run };
+// A handle for the headless runner, the end-to-end tests and curious users in the console.
+(globalThis as unknown as { __rlhf: unknown }).__rlhf = { run, startPipeline, stopTraining, DEFAULT_PIPELINE };

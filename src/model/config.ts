@@ -15,7 +15,7 @@ export type PresetName = 'micro' | 'tiny' | 'small' | 'larger';
 
 /** micro is for tests; tiny is the default in the app; small/larger want a real GPU. */
 export const PRESETS: Record<PresetName, GPTConfig> = {
-  micro: { vocabSize: VOCAB_SIZE, contextLength: 32, dModel: 32, nLayer: 1, nHead: 2, mlpRatio: 4, dropout: 0 },
+  micro: { vocabSize: VOCAB_SIZE, contextLength: 64, dModel: 32, nLayer: 1, nHead: 2, mlpRatio: 4, dropout: 0 },
   tiny: { vocabSize: VOCAB_SIZE, contextLength: 64, dModel: 64, nLayer: 2, nHead: 4, mlpRatio: 4, dropout: 0 },
   small: { vocabSize: VOCAB_SIZE, contextLength: 128, dModel: 128, nLayer: 4, nHead: 4, mlpRatio: 4, dropout: 0.1 },
   larger: { vocabSize: VOCAB_SIZE, contextLength: 128, dModel: 256, nLayer: 6, nHead: 8, mlpRatio: 4, dropout: 0.1 },

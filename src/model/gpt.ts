@@ -41,9 +41,19 @@ export function gelu(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
 }
 
+/**
+ * One-hot rows as float32. tf.oneHot's own dtype argument is not honoured by the wasm backend
+ * (it writes int32 bits into a float32 tensor), so build int32 and cast.
+ */
+export function oneHotF(indices: tf.Tensor, depth: number): tf.Tensor {
+  return tf.cast(tf.oneHot(indices as tf.Tensor1D, depth), 'float32');
+}
+
 function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
   return tf.add(tf.matMul(x, w as tf.Tensor2D), b) as tf.Tensor2D;
 }
+
+let cloneCounter = 0;
 
 export class GPT {
   private causal = new Map<number, tf.Tensor2D>();
@@ -55,6 +65,15 @@ export class GPT {
 
   static create(cfg: GPTConfig, seed: number): GPT {
     return new GPT(cfg, makeVariables(paramSpecs(cfg), initialWeights(cfg, seed)));
+  }
+
+  /** An independent copy (its own variables), e.g. the frozen SFT reference or the RM's backbone. */
+  clone(trainable = true): GPT {
+    const params: Params = new Map();
+    let i = 0;
+    const scope = `c${cloneCounter++}`;
+    for (const [name, v] of this.params) params.set(name, tf.tidy(() => tf.variable(v.clone(), trainable, `${scope}/${i++}/${name}`)));
+    return new GPT(this.cfg, params);
   }
 
   p(name: string): tf.Variable {
@@ -73,10 +92,10 @@ export class GPT {
       opts.training && cfg.dropout > 0 ? (tf.dropout(x, cfg.dropout, undefined, seed++) as tf.Tensor2D) : x;
 
     // Embeddings as one-hot matmuls: the wasm backend has no gradient for gather.
-    const tok = tf.matMul(tf.oneHot(tokens.reshape([B * T]), cfg.vocabSize, 1, 0, 'float32'), this.p('wte.weight'));
+    const tok = tf.matMul(oneHotF(tokens.reshape([B * T]), cfg.vocabSize), this.p('wte.weight'));
     let pos: tf.Tensor;
     if (opts.positions) {
-      pos = tf.matMul(tf.oneHot(opts.positions.reshape([B * T]), cfg.contextLength, 1, 0, 'float32'), this.p('wpe.weight'));
+      pos = tf.matMul(oneHotF(opts.positions.reshape([B * T]), cfg.contextLength), this.p('wpe.weight'));
     } else {
       pos = tf.tile(tf.slice(this.p('wpe.weight'), [0, 0], [T, C]), [B, 1]); // (B·T, C)
     }
@@ -154,7 +173,7 @@ export class GPT {
 export function lmLoss(logits: tf.Tensor2D, targets: tf.Tensor1D, mask: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => {
     const logp = tf.logSoftmax(logits);
-    const picked = tf.sum(tf.mul(logp, tf.oneHot(targets, logits.shape[1], 1, 0, 'float32')), -1); // (N)
+    const picked = tf.sum(tf.mul(logp, oneHotF(targets, logits.shape[1])), -1); // (N)
     return tf.div(tf.neg(tf.sum(tf.mul(picked, mask))), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
   });
 }

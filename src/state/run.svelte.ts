@@ -1,6 +1,8 @@
 import type { EngineInfo } from '../engine/backend';
 import { TrainerClient } from '../worker/client';
 import type { RunState, StageName, TrainSetup, WorkerEvent } from '../worker/protocol';
+import type { PipelineConfig } from '../rlhf/config';
+import type { PipelineReport } from '../rlhf/pipeline';
 
 /**
  * What the page shows about the current run, fed only by worker events. The worker owns the
@@ -22,6 +24,10 @@ export const run = $state({
   numBytes: 0,
   samples: [] as { step: number; samples: { prompt: string; completion: string }[] }[],
   errors: [] as { message: string; fatal: boolean }[],
+  /** pipeline runs: stage transitions in order, per-stage metric series, the final report */
+  stages: [] as { stage: StageName | 'eval'; state: 'running' | 'done'; message?: string; at: number }[],
+  series: {} as Record<string, Record<string, number[]>>,
+  report: null as PipelineReport | null,
 });
 
 let client: TrainerClient | null = null;
@@ -41,6 +47,7 @@ function onEvent(e: WorkerEvent): void {
       run.step = e.step;
       run.total = e.total;
       run.losses.push(...(e.values.loss ?? []));
+      for (const [name, values] of Object.entries(e.values)) ((run.series[e.stage] ??= {})[name] ??= []).push(...values);
       run.stepsPerSec = e.stepsPerSec;
       run.tokensPerSec = e.tokensPerSec;
       run.etaSeconds = e.etaSeconds;
@@ -49,6 +56,17 @@ function onEvent(e: WorkerEvent): void {
       break;
     case 'samples':
       run.samples.unshift({ step: e.step, samples: e.samples });
+      break;
+    case 'stage':
+      run.stages.push({ stage: e.stage, state: e.state, message: e.message, at: Date.now() });
+      if (e.stage !== 'eval' && e.state === 'running') {
+        run.stage = e.stage;
+        run.losses = [];
+        run.step = 0;
+      }
+      break;
+    case 'report':
+      run.report = e.report;
       break;
     case 'error':
       run.errors.push({ message: e.message, fatal: e.fatal });
@@ -66,13 +84,26 @@ export function connect(): void {
 }
 
 export function startTraining(setup: TrainSetup): void {
+  resetRun(setup.steps);
+  client?.send({ type: 'train', setup: $state.snapshot(setup) as TrainSetup });
+}
+
+function resetRun(total: number): void {
   run.losses = [];
   run.samples = [];
   run.step = 0;
-  run.total = setup.steps;
+  run.total = total;
   run.message = '';
+  run.stages = [];
+  run.series = {};
+  run.report = null;
   run.state = 'training';
-  client?.send({ type: 'train', setup: $state.snapshot(setup) as TrainSetup });
+}
+
+/** Runs the whole InstructGPT pipeline in the worker. */
+export function startPipeline(config: PipelineConfig): void {
+  resetRun(0);
+  client?.send({ type: 'pipeline', config: $state.snapshot(config) as PipelineConfig });
 }
 
 export function stopTraining(): void {

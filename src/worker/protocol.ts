@@ -5,6 +5,8 @@
 import type { BackendName, EngineInfo } from '../engine/backend';
 import type { PresetName } from '../model/config';
 import type { TaskName } from '../tasks/types';
+import type { PipelineConfig } from '../rlhf/config';
+import type { PipelineReport } from '../rlhf/pipeline';
 
 export type StageName = 'pretrain' | 'sft' | 'rm' | 'ppo';
 
@@ -24,6 +26,8 @@ export interface TrainSetup {
 export type Command =
   | { type: 'init'; backend?: BackendName }
   | { type: 'train'; setup: TrainSetup }
+  /** the whole InstructGPT pipeline: pretrain → SFT → RM → PPO-ptx → evaluation */
+  | { type: 'pipeline'; config: PipelineConfig }
   | { type: 'stop' };
 
 export type RunState = 'idle' | 'training' | 'done' | 'stopped' | 'failed';
@@ -45,4 +49,6 @@ export type WorkerEvent =
       numBytes: number;
     }
   | { type: 'samples'; stage: StageName; step: number; samples: { prompt: string; completion: string }[] }
+  | { type: 'stage'; stage: StageName | 'eval'; state: 'running' | 'done'; message?: string }
+  | { type: 'report'; report: PipelineReport }
   | { type: 'error'; message: string; fatal: boolean };

@@ -2,6 +2,8 @@
 import { initBackend, onDeviceLost, onGpuError } from '../engine/backend';
 import type { Command, WorkerEvent } from './protocol';
 import { pretrainRun } from './pretrainRun';
+import { pipelineRun } from './pipelineRun';
+import type { EngineInfo } from '../engine/backend';
 
 /**
  * The training worker: owns the backend, the models and the loop. It answers commands from the
@@ -10,6 +12,7 @@ import { pretrainRun } from './pretrainRun';
 const post = (event: WorkerEvent) => (self as DedicatedWorkerGlobalScope).postMessage(event);
 let stopRequested = false;
 let busy = false;
+let engine: EngineInfo | null = null;
 
 onDeviceLost((message) => post({ type: 'error', message: `${message}. Reload the page to start a new device; saved work is kept.`, fatal: true }));
 onGpuError((message) => post({ type: 'error', message, fatal: false }));
@@ -17,20 +20,27 @@ onGpuError((message) => post({ type: 'error', message, fatal: false }));
 async function handle(cmd: Command): Promise<void> {
   switch (cmd.type) {
     case 'init':
-      post({ type: 'ready', engine: await initBackend(cmd.backend) });
+      engine = await initBackend(cmd.backend);
+      post({ type: 'ready', engine });
       return;
     case 'stop':
       stopRequested = true;
       return;
     case 'train':
+    case 'pipeline':
       if (busy) {
         post({ type: 'error', message: 'A run is already in progress: stop it first.', fatal: false });
+        return;
+      }
+      if (!engine) {
+        post({ type: 'error', message: 'The compute backend has not started yet.', fatal: false });
         return;
       }
       busy = true;
       stopRequested = false;
       try {
-        await pretrainRun(cmd.setup, post, () => stopRequested);
+        if (cmd.type === 'train') await pretrainRun(cmd.setup, post, () => stopRequested);
+        else await pipelineRun(cmd.config, engine, post, () => stopRequested);
       } finally {
         busy = false;
       }

@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// Headless pipeline runner: builds the app if needed, serves it, opens it in headless Chromium and
+// runs every stage + the evaluation with the SAME worker code the UI uses. Prints a summary table
+// and writes a JSON report.
+//
+//   npm run pipeline -- [--task NAME] [--preset tiny|small|micro] [--seed N] [--backend webgpu|wasm|cpu]
+//                       [--out FILE] [--set ppo.iterations=20 ...] [--list-tasks]
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const TASKS = { instructions: 'Follow instructions (reverse, upper, sort, count, repeat)', sentiment: 'Steer review continuations to positive sentiment (AFINN-165 labeler)' };
+const args = parseArgs(process.argv.slice(2));
+if (args['list-tasks']) {
+  for (const [name, title] of Object.entries(TASKS)) console.log(`${name.padEnd(14)} ${title}`);
+  process.exit(0);
+}
+const task = args.task ?? 'instructions';
+if (!(task in TASKS)) fail(`unknown task "${task}"; --list-tasks lists them`);
+const preset = args.preset ?? 'tiny';
+if (!['micro', 'tiny', 'small', 'larger'].includes(preset)) fail(`unknown preset "${preset}" (micro, tiny, small, larger)`);
+const seed = Number(args.seed ?? 1);
+if (!Number.isInteger(seed) || seed < 0) fail(`--seed must be a non-negative integer`);
+const backend = args.backend ?? 'webgpu';
+if (!['webgpu', 'wasm', 'cpu'].includes(backend)) fail(`--backend must be webgpu, wasm or cpu`);
+const out = args.out ?? `pipeline-${task}-${preset}-seed${seed}-${backend}.json`;
+const port = 4175;
+
+buildIfNeeded();
+const server = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--port', String(port), '--strictPort'], { stdio: ['ignore', 'pipe', 'inherit'] });
+await new Promise((resolve, reject) => {
+  server.stdout.on('data', (d) => d.toString().includes(String(port)) && resolve());
+  server.on('exit', (c) => reject(new Error(`vite preview exited (${c})`)));
+});
+const profile = mkdtempSync(join(tmpdir(), 'rlhf-runner-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let exitCode = 0;
+try {
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  await page.goto(`http://localhost:${port}/?backend=${backend}`);
+  await page.waitForFunction(() => window.__rlhf?.run.engine || window.__rlhf?.run.errors.length, null, { timeout: 120_000 });
+  const engine = await page.evaluate(() => window.__rlhf.run.engine);
+  if (!engine) fail(`the ${backend} backend did not start: ${await page.evaluate(() => window.__rlhf.run.errors.map((e) => e.message).join('; '))}`);
+  console.log(`backend ${engine.backend}${engine.adapter ? ` · ${engine.adapter.vendor} ${engine.adapter.architecture}${engine.adapter.isFallback ? ' (software fallback)' : ''}` : ''}`);
+
+  const config = await page.evaluate(({ task, preset, seed }) => ({ ...structuredClone(window.__rlhf.DEFAULT_PIPELINE), task, preset, seed }), { task, preset, seed });
+  for (const assignment of [].concat(args.set ?? [])) applySet(config, assignment);
+  await page.evaluate((config) => window.__rlhf.startPipeline(config), config);
+
+  const t0 = Date.now();
+  let shown = 0;
+  let lastProgress = '';
+  for (;;) {
+    const s = await page.evaluate(() => {
+      const r = window.__rlhf.run;
+      return { state: r.state, stages: r.stages.map((x) => ({ ...x })), stage: r.stage, step: r.step, total: r.total, eta: r.etaSeconds, errors: r.errors.map((e) => e.message), message: r.message, hasReport: !!r.report };
+    });
+    for (; shown < s.stages.length; shown++) {
+      const st = s.stages[shown];
+      console.log(`[${clock(Date.now() - t0)}] ${st.stage.padEnd(8)} ${st.state}${st.message ? `: ${st.message}` : ''}`);
+    }
+    const progress = `${s.stage} ${s.step}/${s.total}`;
+    if (process.stdout.isTTY && progress !== lastProgress) process.stdout.write(`  ${progress} (eta ${Math.round(s.eta)} s)\r`);
+    lastProgress = progress;
+    if (s.state === 'failed' || s.state === 'stopped' || s.errors.length) fail(`the run ${s.state}: ${s.errors.join('; ') || s.message}`);
+    if (s.state === 'done' && s.hasReport) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const report = await page.evaluate(() => JSON.parse(JSON.stringify(window.__rlhf.run.report)));
+  writeFileSync(out, JSON.stringify(report, null, 2));
+  printSummary(report);
+  console.log(`report written to ${out}`);
+} catch (e) {
+  console.error(e instanceof Error ? e.message : e);
+  exitCode = 1;
+} finally {
+  await context.close();
+  server.kill();
+  rmSync(profile, { recursive: true, force: true });
+}
+process.exit(exitCode);
+
+function printSummary(r) {
+  const f = (x, d = 3) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : String(x));
+  const rows = [
+    ['pretrain', `${r.stages.pretrain.steps} steps`, `loss ${f(r.stages.pretrain.loss_first)} → ${f(r.stages.pretrain.loss_last)}`, `${f(r.stages.pretrain.seconds, 0)} s`],
+    ['sft', `${r.stages.sft.steps} steps`, `loss ${f(r.stages.sft.loss_first)} → ${f(r.stages.sft.loss_last)}`, `${f(r.stages.sft.seconds, 0)} s`],
+    ['rm', `${r.stages.rm.steps} steps`, `accuracy train ${f(r.stages.rm.train_accuracy)} held-out ${f(r.stages.rm.heldout_accuracy)}`, `${f(r.stages.rm.seconds, 0)} s`],
+    ['ppo', `${r.stages.ppo.iterations} iterations`, `reward ${f(r.stages.ppo.reward_first)} → ${f(r.stages.ppo.reward_last)}, KL ${f(r.stages.ppo.kl_last)}`, `${f(r.stages.ppo.seconds, 0)} s`],
+  ];
+  console.log(`\n${r.task} · ${r.preset} · seed ${r.seed} · ${r.backend}${r.adapter ? ` (${r.adapter.vendor} ${r.adapter.architecture})` : ''}`);
+  for (const row of rows) console.log(`  ${row[0].padEnd(9)}${row[1].padEnd(16)}${row[2].padEnd(52)}${row[3]}`);
+  const e = r.eval;
+  console.log(`  eval     ${e.prompts} test prompts, labeler agreement ${f(e.labeler_agreement)}`);
+  console.log(`           labeler score  base ${f(e.labeler_score.base)}  sft ${f(e.labeler_score.sft)}  ppo ${f(e.labeler_score.ppo)}`);
+  console.log(`           win rate PPO vs SFT ${f(e.winrate_ppo_vs_sft)}`);
+  console.log(`           held-out pretraining loss  sft ${f(e.pretrain_loss.sft)}  ppo ${f(e.pretrain_loss.ppo)}  (alignment tax ${f(e.pretrain_loss.ppo - e.pretrain_loss.sft)})`);
+  console.log(`  total ${f(r.seconds, 0)} s`);
+}
+
+function applySet(config, assignment) {
+  const [path, raw] = assignment.split('=');
+  if (raw === undefined) fail(`--set expects key=value, got "${assignment}"`);
+  const keys = path.split('.');
+  let obj = config;
+  for (const k of keys.slice(0, -1)) {
+    if (typeof obj[k] !== 'object') fail(`unknown setting "${path}"`);
+    obj = obj[k];
+  }
+  const last = keys[keys.length - 1];
+  if (!(last in obj)) fail(`unknown setting "${path}"`);
+  const current = obj[last];
+  obj[last] = typeof current === 'number' ? Number(raw) : typeof current === 'boolean' ? raw === 'true' : raw;
+  if (typeof current === 'number' && !Number.isFinite(obj[last])) fail(`"${path}" must be a number`);
+}
+
+function buildIfNeeded() {
+  const newest = (dir) => readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
+  const built = existsSync('dist/index.html') ? statSync('dist/index.html').mtimeMs : 0;
+  if (built > Math.max(newest('src'), newest('shaders'))) return;
+  console.log('building the app…');
+  const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (r.status !== 0) fail('vite build failed');
+}
+
+function parseArgs(argv) {
+  const o = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) fail(`unexpected argument "${a}"`);
+    const key = a.slice(2);
+    if (key === 'list-tasks') o[key] = true;
+    else {
+      const v = argv[++i];
+      if (v === undefined) fail(`${a} needs a value`);
+      if (key === 'set') (o.set ??= []).push(v);
+      else o[key] = v;
+    }
+  }
+  return o;
+}
+
+function clock(ms) {
+  const s = Math.round(ms / 1000);
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+function fail(message) {
+  console.error(`error: ${message}`);
+  process.exit(2);
+}

@@ -1,0 +1,378 @@
+/**
+ * Fused PPO-ptx loss (InstructGPT §3.5; the formulas in shared/rlhf-reference.md):
+ *
+ *   RL rows (B,T):   x = logits / τ,  logp = logSoftmax(x)[action],  ρ = exp(logp − oldLogp)
+ *                    policyLoss = maskedMean(max(−A·ρ, −A·clip(ρ, 1−ε, 1+ε)), mask)
+ *                    clipfrac   = maskedMean([clipped term > unclipped term], mask)
+ *                    approxKl   = 0.5 · maskedMean((logp − oldLogp)², mask)
+ *                    entropy    = maskedMean(H(softmax(x)), mask)
+ *   ptx rows (Bp,Tp): ptxLoss   = maskedMean(−logSoftmax(ptxLogits)[target], ptxMask)   (τ = 1)
+ *   loss = policyLoss + ptxCoef · ptxLoss          (masked means divide by max(Σ mask, 1))
+ *
+ * Two implementations with one contract:
+ * - `ppoPtxLossReference`: plain tfjs ops (math.ts), runs on every backend.
+ * - the `PpoPtxLoss` kernel on webgpu: three WGSL passes (shaders/ppo_ptx_loss_*.wgsl)
+ *     fwd     per row: online max / sum-exp / entropy over V (a workgroup reduction over the
+ *             row's threads), writes 8 numbers per row          → (rows, 8), RL and ptx
+ *     reduce  one workgroup: the 8 numbers of every row → [loss, policyLoss, ptxLoss,
+ *             clipfrac, approxKl, entropy, 1/n, 1/np]
+ *     bwd     per row: writes d(logits) = scaled (softmax − onehot) (+ the entropy term)
+ *   Nothing of size (rows, V) exists but d(logits) itself. Threads per row depend on the
+ *   adapter (see layoutsFor): 32..256 on GPUs, 1 on CPU implementations like SwiftShader.
+ * `ppoPtxLoss` picks the kernel on webgpu when fusedKernelsEnabled(), the reference otherwise.
+ *
+ * Gradients: with respect to `logits` and `ptxLogits` (the other inputs are rollout data).
+ * loss, policyLoss, ptxLoss, approxKl and entropy are differentiable; clipfrac is piecewise
+ * constant (gradient 0 on the fused path; the reference has no gradient for it at all).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import fwdSource from '../../shaders/ppo_ptx_loss_fwd.wgsl?raw';
+import reduceSource from '../../shaders/ppo_ptx_loss_reduce.wgsl?raw';
+import bwdSource from '../../shaders/ppo_ptx_loss_bwd.wgsl?raw';
+import { maskedMean, ppoPolicyLoss } from '../rlhf/math';
+import { onWebGPU } from './runProgram';
+import { fusedKernelsEnabled } from './settings';
+
+export interface PpoPtxLossInputs {
+  /** (B, T, V) policy logits of the rollout tokens */
+  logits: tf.Tensor;
+  /** (B, T) int32 sampled tokens (float is cast) */
+  actions: tf.Tensor;
+  /** (B, T) log-probs of the actions at rollout time (same temperature) */
+  oldLogp: tf.Tensor;
+  /** (B, T) advantages (whitened or not) */
+  advantages: tf.Tensor;
+  /** (B, T) 1 on response tokens */
+  mask: tf.Tensor;
+  /** (Bp, Tp, V) policy logits on the pretraining batch */
+  ptxLogits: tf.Tensor;
+  /** (Bp, Tp) int32 next tokens of the pretraining batch */
+  ptxTargets: tf.Tensor;
+  /** (Bp, Tp) 1 on tokens that count */
+  ptxMask: tf.Tensor;
+}
+
+export interface PpoPtxLossOptions {
+  /** ε of the clipped surrogate (0.2 in the paper) */
+  clip: number;
+  /** γ of PPO-ptx (27.8 in the paper; 0 is plain PPO) */
+  ptxCoef: number;
+  /** sampling temperature the rollouts used (RL rows only; ptx rows use 1) */
+  temperature: number;
+}
+
+export interface PpoPtxLossOutputs {
+  loss: tf.Scalar;
+  policyLoss: tf.Scalar;
+  ptxLoss: tf.Scalar;
+  clipfrac: tf.Scalar;
+  approxKl: tf.Scalar;
+  entropy: tf.Scalar;
+}
+
+const INPUT_NAMES = ['logits', 'actions', 'oldLogp', 'advantages', 'mask', 'ptxLogits', 'ptxTargets', 'ptxMask'] as const;
+const OUTPUT_NAMES = ['loss', 'policyLoss', 'ptxLoss', 'clipfrac', 'approxKl', 'entropy'] as const;
+
+/** Fused on webgpu (when enabled), composed reference elsewhere. Scalars, caller disposes. */
+export function ppoPtxLoss(inputs: PpoPtxLossInputs, options: PpoPtxLossOptions): PpoPtxLossOutputs {
+  return onWebGPU() && fusedKernelsEnabled() ? ppoPtxLossFused(inputs, options) : ppoPtxLossReference(inputs, options);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Composed reference (every backend)
+
+/**
+ * log p of the given tokens and the entropy, from ONE logSoftmax of logits / τ.
+ * The gather is a one-hot product (wasm has no gather gradient).
+ * logits (…, V), tokens (…) int  ->  { logp (…), entropy (…) }.
+ */
+function tokenLogProbs(logits: tf.Tensor, tokens: tf.Tensor, temperature: number, withEntropy: boolean): { logp: tf.Tensor; entropy: tf.Tensor | null } {
+  const V = logits.shape[logits.rank - 1] as number;
+  const scaled = temperature === 1 ? logits : tf.div(logits, temperature);
+  const logProbs = tf.logSoftmax(scaled, -1); // (…, V)
+  const oneHot = tf.cast(tf.oneHot(toInt(tokens), V), 'float32'); // (…, V)
+  const logp = tf.sum(tf.mul(logProbs, oneHot), -1);
+  const entropy = withEntropy ? tf.neg(tf.sum(tf.mul(tf.exp(logProbs), logProbs), -1)) : null;
+  return { logp, entropy };
+}
+
+export function ppoPtxLossReference(inputs: PpoPtxLossInputs, options: PpoPtxLossOptions): PpoPtxLossOutputs {
+  validate(inputs, options);
+  const { logits, actions, oldLogp, advantages, mask, ptxLogits, ptxTargets, ptxMask } = inputs;
+  return tf.tidy(() => {
+    const { logp, entropy } = tokenLogProbs(logits, actions, options.temperature, true);
+    const policy = ppoPolicyLoss(logp, oldLogp, advantages, mask, options.clip);
+    const ptxLogp = tokenLogProbs(ptxLogits, ptxTargets, 1, false).logp;
+    const ptxLoss = maskedMean(tf.neg(ptxLogp), ptxMask) as tf.Scalar;
+    return {
+      loss: tf.add(policy.loss, tf.mul(ptxLoss, options.ptxCoef)) as tf.Scalar,
+      policyLoss: policy.loss,
+      ptxLoss,
+      clipfrac: policy.clipfrac,
+      approxKl: policy.approxKl,
+      entropy: maskedMean(entropy!, mask) as tf.Scalar,
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fused kernel (webgpu)
+
+export const PPO_PTX_LOSS = 'PpoPtxLoss';
+
+/** Values per row written by the forward pass (layout in ppo_ptx_loss_fwd.wgsl). */
+const ROW_WIDTH = 8;
+/** Length of the reduce pass output: the six outputs, then 1/n and 1/np. */
+const STATS_WIDTH = 8;
+
+/** Threads per row (a power of two) and rows per workgroup of a per-row pass. */
+export interface RowLayout {
+  tpr: number;
+  rpw: number;
+}
+
+/** Workgroup shapes of the three passes (`reduce`: threads of the single reduce workgroup). */
+export interface PpoPtxLayouts {
+  fwd: RowLayout;
+  bwd: RowLayout;
+  reduce: number;
+}
+
+let forcedLayouts: PpoPtxLayouts | null = null;
+
+/** For benchmarks and tests: force the workgroup shapes (null: chosen per adapter). */
+export function setPpoPtxLayouts(layouts: PpoPtxLayouts | null): void {
+  if (layouts) {
+    const pow2 = (n: number) => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
+    const rowOk = (l: RowLayout) => pow2(l.tpr) && Number.isInteger(l.rpw) && l.rpw >= 1 && l.tpr * l.rpw <= 256;
+    if (!rowOk(layouts.fwd) || !rowOk(layouts.bwd) || !pow2(layouts.reduce) || layouts.reduce > 256) {
+      throw new Error(`setPpoPtxLayouts: threads per row and reduce threads must be powers of two, workgroups <= 256 threads, got ${JSON.stringify(layouts)}`);
+    }
+  }
+  forcedLayouts = layouts;
+}
+
+/**
+ * A CPU implementation of WebGPU (SwiftShader here, llvmpipe/lavapipe, WARP) runs the
+ * invocations of a workgroup as coroutines: every barrier and every extra invocation costs
+ * far more than on a GPU. Measured on SwiftShader (B·T = 1024 rows, V = 256, forward +
+ * backward): 64 threads per row 145-200 ms, 8 → 33-48 ms, 1 thread per row (64 rows per
+ * workgroup) 13-20 ms.
+ */
+function cpuAdapter(backend: WebGPUBackend): boolean {
+  const device = backend.device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } };
+  const fromDevice = device.adapterInfo;
+  const fromTfjs = (backend as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
+  if (fromDevice?.isFallbackAdapter) return true;
+  const names = [fromDevice?.vendor, fromDevice?.architecture, fromDevice?.description, fromTfjs?.vendor, fromTfjs?.architecture].join(' ');
+  return /swiftshader|llvmpipe|lavapipe|warp|software/i.test(names);
+}
+
+/**
+ * GPU: one workgroup-reduction per row, 32..256 threads per row (about 8 columns each) and
+ * rows packed to workgroups of ≥ 64 threads. CPU adapters: one thread per row, 64 rows per
+ * workgroup (the per-row reduction is then a plain loop, no barrier does work).
+ */
+function layoutsFor(vocab: number): PpoPtxLayouts {
+  if (forcedLayouts) return forcedLayouts;
+  if (cpuAdapter(tf.backend() as WebGPUBackend)) return { fwd: { tpr: 1, rpw: 64 }, bwd: { tpr: 1, rpw: 64 }, reduce: 16 };
+  let tpr = 32;
+  while (tpr < 256 && tpr * 8 < vocab) tpr *= 2;
+  const row = { tpr, rpw: Math.max(1, 64 / tpr) };
+  return { fwd: row, bwd: row, reduce: 128 };
+}
+
+const flatLayout = (shape: number[]) => ({ x: shape.map((_, i) => i) });
+
+function constants(layout: RowLayout, ptx?: boolean): string {
+  const lines = [`const TPR : u32 = ${layout.tpr}u;`, `const RPW : u32 = ${layout.rpw}u;`, `const WG : u32 = ${layout.tpr * layout.rpw}u;`];
+  if (ptx !== undefined) lines.push(`const PTX : bool = ${ptx};`);
+  return lines.join('\n') + '\n';
+}
+
+/** Pass 1: (rows, V) logits → (rows, 8) per-row numbers. */
+class RowForwardProgram implements WebGPUProgram {
+  variableNames = ['logits', 'targets', 'mask', 'oldLogp', 'advantages'];
+  uniforms = 'rows : i32, vocab : i32, invTemp : f32, clipLow : f32, clipHigh : f32,';
+  outputShape: number[];
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number];
+  shaderKey: string;
+
+  constructor(
+    rows: number,
+    private readonly ptx: boolean,
+    private readonly layout: RowLayout,
+  ) {
+    this.outputShape = [rows, ROW_WIDTH];
+    this.dispatchLayout = flatLayout(this.outputShape);
+    this.dispatch = [Math.ceil(rows / layout.rpw), 1, 1];
+    this.workgroupSize = [layout.tpr * layout.rpw, 1, 1];
+    this.shaderKey = `ppoPtxLossFwd_${layout.tpr}_${layout.rpw}_${ptx}`;
+  }
+
+  getUserCode(): string {
+    return constants(this.layout, this.ptx) + fwdSource;
+  }
+}
+
+/** Pass 2: both (rows, 8) buffers → (8) stats. */
+class ReduceProgram implements WebGPUProgram {
+  variableNames = ['rl', 'ptx'];
+  uniforms = 'nRl : i32, nPtx : i32, ptxCoef : f32,';
+  outputShape = [STATS_WIDTH];
+  dispatchLayout = flatLayout([STATS_WIDTH]);
+  dispatch: [number, number, number] = [1, 1, 1];
+  workgroupSize: [number, number, number];
+  shaderKey: string;
+
+  constructor(private readonly threads: number) {
+    this.workgroupSize = [threads, 1, 1];
+    this.shaderKey = `ppoPtxLossReduce_${threads}`;
+  }
+
+  getUserCode(): string {
+    return constants({ tpr: this.threads, rpw: 1 }) + reduceSource;
+  }
+}
+
+/** Pass 3: d(logits) (…, V) for one of the two row sets. */
+class RowBackwardProgram implements WebGPUProgram {
+  variableNames = ['logits', 'targets', 'rowStats', 'stats', 'dy'];
+  uniforms = 'rows : i32, vocab : i32, invTemp : f32, ptxCoef : f32,';
+  outputShape: number[];
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number];
+  shaderKey: string;
+
+  constructor(
+    logitsShape: number[],
+    private readonly ptx: boolean,
+    private readonly layout: RowLayout,
+  ) {
+    const rows = logitsShape.slice(0, -1).reduce((a, b) => a * b, 1);
+    this.outputShape = logitsShape;
+    this.dispatchLayout = flatLayout(logitsShape);
+    this.dispatch = [Math.ceil(rows / layout.rpw), 1, 1];
+    this.workgroupSize = [layout.tpr * layout.rpw, 1, 1];
+    this.shaderKey = `ppoPtxLossBwd_${layout.tpr}_${layout.rpw}_${ptx}`;
+  }
+
+  getUserCode(): string {
+    return constants(this.layout, this.ptx) + bwdSource;
+  }
+}
+
+type Attrs = { clip: number; ptxCoef: number; temperature: number };
+type Uniform = { type: 'int32' | 'float32'; data: number[] };
+
+const vocabOf = (t: tf.TensorInfo) => t.shape[t.shape.length - 1];
+const rowsOf = (t: tf.TensorInfo) => t.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+
+/** The webgpu kernel: outputs [stats (8), rlRows (N, 8), ptxRows (Np, 8)]. */
+function ppoPtxLossKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo[] {
+  const backend = args.backend as WebGPUBackend;
+  const { logits, actions, oldLogp, advantages, mask, ptxLogits, ptxTargets, ptxMask } = args.inputs as Record<string, tf.TensorInfo>;
+  const { clip, ptxCoef, temperature } = args.attrs as unknown as Attrs;
+  const rowPass = (x: tf.TensorInfo, targets: tf.TensorInfo, m: tf.TensorInfo, old: tf.TensorInfo, adv: tf.TensorInfo, ptx: boolean, invTemp: number) => {
+    const rows = rowsOf(x);
+    const V = vocabOf(x);
+    const uniforms: Uniform[] = [
+      { type: 'int32', data: [rows] },
+      { type: 'int32', data: [V] },
+      { type: 'float32', data: [invTemp] },
+      { type: 'float32', data: [1 - clip] },
+      { type: 'float32', data: [1 + clip] },
+    ];
+    return backend.runWebGPUProgram(new RowForwardProgram(rows, ptx, layoutsFor(V).fwd), [x, targets, m, old, adv], 'float32', uniforms);
+  };
+  const rl = rowPass(logits, actions, mask, oldLogp, advantages, false, 1 / temperature);
+  // ptx rows have no policy terms: the mask stands in for oldLogp/advantages (never read for them).
+  const px = rowPass(ptxLogits, ptxTargets, ptxMask, ptxMask, ptxMask, true, 1);
+  const stats = backend.runWebGPUProgram(new ReduceProgram(layoutsFor(vocabOf(logits)).reduce), [rl, px], 'float32', [
+    { type: 'int32', data: [rowsOf(logits)] },
+    { type: 'int32', data: [rowsOf(ptxLogits)] },
+    { type: 'float32', data: [ptxCoef] },
+  ]);
+  return [stats, rl, px];
+}
+
+function rowBackward(x: tf.Tensor, targets: tf.Tensor, rowStats: tf.Tensor, stats: tf.Tensor, dy: tf.Tensor, ptx: boolean, attrs: Attrs): tf.Tensor {
+  const backend = tf.backend() as WebGPUBackend;
+  const V = vocabOf(x);
+  const uniforms: Uniform[] = [
+    { type: 'int32', data: [rowsOf(x)] },
+    { type: 'int32', data: [V] },
+    { type: 'float32', data: [ptx ? 1 : 1 / attrs.temperature] },
+    { type: 'float32', data: [attrs.ptxCoef] },
+  ];
+  const program = new RowBackwardProgram(x.shape, ptx, layoutsFor(V).bwd);
+  const info = backend.runWebGPUProgram(program, [x, targets, rowStats, stats, dy], 'float32', uniforms);
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+function register(): void {
+  if (tf.getKernel(PPO_PTX_LOSS, 'webgpu')) return;
+  tf.registerKernel({ kernelName: PPO_PTX_LOSS, backendName: 'webgpu', kernelFunc: ppoPtxLossKernel as unknown as tf.KernelFunc });
+  tf.registerGradient({
+    kernelName: PPO_PTX_LOSS,
+    inputsToSave: ['logits', 'actions', 'ptxLogits', 'ptxTargets'],
+    outputsToSave: [true, true, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [logits, actions, ptxLogits, ptxTargets, stats, rl, px] = saved;
+      const dy = (dys as tf.Tensor[])[0]; // (8): only the stats output carries gradients
+      const a = attrs as unknown as Attrs;
+      return {
+        logits: () => rowBackward(logits, actions, rl, stats, dy, false, a),
+        ptxLogits: () => rowBackward(ptxLogits, ptxTargets, px, stats, dy, true, a),
+      };
+    },
+  });
+}
+register();
+
+/** The fused path, callable directly (tests, the benchmark). Requires the webgpu backend. */
+export function ppoPtxLossFused(inputs: PpoPtxLossInputs, options: PpoPtxLossOptions): PpoPtxLossOutputs {
+  if (!onWebGPU()) throw new Error(`ppoPtxLossFused needs the webgpu backend (active: ${tf.getBackend()})`);
+  validate(inputs, options);
+  // The shaders read tokens as i32 and everything else as f32: cast what arrives otherwise.
+  const given = inputs as unknown as Record<string, tf.Tensor>;
+  const kernelInputs: tf.NamedTensorMap = {};
+  for (const name of INPUT_NAMES) {
+    const dtype = name === 'actions' || name === 'ptxTargets' ? 'int32' : 'float32';
+    kernelInputs[name] = given[name].dtype === dtype ? given[name] : tf.cast(given[name], dtype);
+  }
+  const attrs: Attrs = { clip: options.clip, ptxCoef: options.ptxCoef, temperature: options.temperature };
+  const [stats, rl, px] = tf.engine().runKernel(PPO_PTX_LOSS, kernelInputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  const out = {} as Record<(typeof OUTPUT_NAMES)[number], tf.Scalar>;
+  OUTPUT_NAMES.forEach((name, i) => {
+    out[name] = tf.tidy(() => tf.reshape(tf.slice(stats, [i], [1]), []) as tf.Scalar);
+  });
+  tf.dispose([stats, rl, px]);
+  for (const [name, t] of Object.entries(kernelInputs)) if (t !== given[name]) t.dispose();
+  return out;
+}
+
+function toInt(t: tf.Tensor): tf.Tensor {
+  return t.dtype === 'int32' ? t : tf.cast(t, 'int32');
+}
+
+function validate(inputs: PpoPtxLossInputs, options: PpoPtxLossOptions): void {
+  const { logits, actions, oldLogp, advantages, mask, ptxLogits, ptxTargets, ptxMask } = inputs;
+  const same = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+  const check = (ok: boolean, what: string) => {
+    if (!ok) throw new Error(`ppoPtxLoss: ${what}`);
+  };
+  check(logits.rank >= 2 && ptxLogits.rank >= 2, `logits must be (B, T, V), got [${logits.shape}] and ptx [${ptxLogits.shape}]`);
+  const rowShape = logits.shape.slice(0, -1);
+  for (const [name, t] of [['actions', actions], ['oldLogp', oldLogp], ['advantages', advantages], ['mask', mask]] as const) {
+    check(same(t.shape, rowShape), `${name} must be [${rowShape}], got [${t.shape}]`);
+  }
+  const ptxRowShape = ptxLogits.shape.slice(0, -1);
+  check(same(ptxTargets.shape, ptxRowShape) && same(ptxMask.shape, ptxRowShape), `ptxTargets and ptxMask must be [${ptxRowShape}]`);
+  check(logits.size > 0 && ptxLogits.size > 0, 'empty batch (pass a fully masked ptx batch for plain PPO)');
+  check(options.temperature > 0 && options.clip >= 0, `temperature > 0 and clip >= 0 required, got ${options.temperature}, ${options.clip}`);
+}

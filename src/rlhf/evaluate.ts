@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs';
+import { lmLoss, type GPT } from '../model/gpt';
+import { generate } from '../model/generate';
+import { BOS, decode, encode } from '../model/tokenizer';
+import type { TokenBatch } from '../train/batches';
+import type { Task } from '../tasks/types';
+import { measureAgreement, winRate, type LabelerPool } from '../tasks/labeler';
+import { Rng } from '../util/rng';
+import type { SequenceLayout } from './sequences';
+
+/**
+ * The evaluation of the paper, with simulated held-out labelers:
+ * - labeler score: held-out labelers' mean (noise-free) judgement of each model's answers to TEST prompts;
+ * - win rate: how often held-out labelers prefer the PPO answer to the SFT answer (ties ½);
+ * - pretraining loss on held-out pretraining text: the "alignment tax" is ppo − sft.
+ * Answers are GREEDY (temperature 0): one deterministic answer per model and prompt.
+ */
+export interface EvalResult {
+  prompts: number;
+  labelerAgreement: number;
+  labelerScore: { base: number; sft: number; ppo: number };
+  winratePpoVsSft: number;
+  pretrainLoss: { base: number; sft: number; ppo: number };
+  samples: { prompt: string; base: string; sft: string; ppo: string }[];
+}
+
+export async function answers(model: GPT, prompts: string[], maxTokens: number, chunk = 32): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < prompts.length; i += chunk) {
+    const part = prompts.slice(i, i + chunk);
+    const g = await generate(model, part.map((p) => [BOS, ...encode(p)]), { temperature: 0, topK: 0, topP: 1, maxNewTokens: maxTokens, seed: 0, useCache: true });
+    out.push(...g.tokens.map((t) => decode(t)));
+  }
+  return out;
+}
+
+/** Mean next-token loss over fixed held-out windows. */
+export async function heldoutLoss(model: GPT, windows: TokenBatch[]): Promise<number> {
+  let sum = 0;
+  for (const w of windows) {
+    const l = tf.tidy(() =>
+      lmLoss(
+        model.logits(tf.tensor2d(w.inputs, [w.B, w.T], 'int32')).reshape([w.B * w.T, model.cfg.vocabSize]) as tf.Tensor2D,
+        tf.tensor1d(w.targets, 'int32'),
+        tf.tensor1d(w.mask),
+      ),
+    );
+    sum += (await l.data())[0];
+    l.dispose();
+  }
+  return sum / windows.length;
+}
+
+export async function evaluate(
+  models: { base: GPT; sft: GPT; ppo: GPT },
+  ctx: { task: Task; layout: SequenceLayout; prompts: string[]; pool: LabelerPool; heldoutWindows: TokenBatch[]; agreementSets: { prompt: string; responses: string[] }[]; seed: number },
+): Promise<EvalResult> {
+  const { task, prompts, pool } = ctx;
+  const R = ctx.layout.R;
+  const [base, sft, ppo] = [await answers(models.base, prompts, R), await answers(models.sft, prompts, R), await answers(models.ppo, prompts, R)];
+  const judge = (responses: string[]) => {
+    let s = 0;
+    prompts.forEach((p, i) => pool.heldOut.forEach((l) => (s += l.utility(task, p, responses[i]))));
+    return s / (prompts.length * pool.heldOut.length);
+  };
+  const rng = new Rng(ctx.seed);
+  return {
+    prompts: prompts.length,
+    labelerAgreement: measureAgreement(task, pool.all(), ctx.agreementSets, rng.fork('agreement')),
+    labelerScore: { base: judge(base), sft: judge(sft), ppo: judge(ppo) },
+    winratePpoVsSft: winRate(task, pool.heldOut, prompts, ppo, sft, rng.fork('winrate')),
+    pretrainLoss: {
+      base: await heldoutLoss(models.base, ctx.heldoutWindows),
+      sft: await heldoutLoss(models.sft, ctx.heldoutWindows),
+      ppo: await heldoutLoss(models.ppo, ctx.heldoutWindows),
+    },
+    samples: prompts.slice(0, 12).map((prompt, i) => ({ prompt, base: base[i], sft: sft[i], ppo: ppo[i] })),
+  };
+}

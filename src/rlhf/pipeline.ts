@@ -1,0 +1,217 @@
+import { GPT } from '../model/gpt';
+import { PRESETS, validateConfig } from '../model/config';
+import { generate } from '../model/generate';
+import { BOS, decode, encode } from '../model/tokenizer';
+import { getTask } from '../tasks';
+import { createLabelerPool } from '../tasks/labeler';
+import { Rng } from '../util/rng';
+import { packCorpus, sampleWindows } from '../train/batches';
+import { runLMLoop, type StageHooks } from '../train/lmLoop';
+import type { StageName } from '../worker/protocol';
+import type { AdapterSummary, BackendName } from '../engine/backend';
+import type { PipelineConfig } from './config';
+import { layoutFor, type SequenceLayout } from './sequences';
+import { sftBatch } from './sft';
+import { rankSets, trainRewardModel } from './rewardModel';
+import { runPpo, type PpoIterationLog } from './ppo';
+import { evaluate, type EvalResult } from './evaluate';
+
+/**
+ * The InstructGPT pipeline in stage order — the same code under the UI, the headless runner and
+ * the tests:  0 pretrain → 1 SFT → 2 reward model → 3 PPO-ptx → evaluation.
+ * Prompt splits: the task's train prompts are divided between SFT demonstrations, RM rankings and
+ * PPO (disjoint, as in the paper); validation prompts give the RM's held-out rankings and the PPO
+ * probe; test prompts are only used by the final evaluation.
+ */
+export interface PipelineReport {
+  task: string;
+  preset: string;
+  seed: number;
+  backend: BackendName;
+  adapter: { vendor: string; architecture: string; isFallback: boolean } | null;
+  config: PipelineConfig;
+  stages: {
+    pretrain: { steps: number; loss_first: number; loss_last: number; seconds: number };
+    sft: { steps: number; loss_first: number; loss_last: number; seconds: number };
+    rm: { steps: number; train_accuracy: number; heldout_accuracy: number; seconds: number; loss_first: number; loss_last: number };
+    ppo: { iterations: number; reward_first: number; reward_last: number; kl_last: number; seconds: number; skipped_updates: number; log: PpoIterationLog[] };
+  };
+  eval: {
+    prompts: number;
+    labeler_agreement: number;
+    labeler_score: { base: number; sft: number; ppo: number };
+    winrate_ppo_vs_sft: number;
+    pretrain_loss: { base: number; sft: number; ppo: number };
+    samples: EvalResult['samples'];
+  };
+  seconds: number;
+}
+
+export interface PipelineHooks {
+  stage(stage: StageName | 'eval', state: 'running' | 'done', message?: string): void;
+  hooksFor(stage: StageName): StageHooks;
+  shouldStop(): boolean;
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+const first10 = (xs: number[]) => mean(xs.slice(0, 10));
+const last10 = (xs: number[]) => mean(xs.slice(-10));
+
+export class StoppedError extends Error {
+  constructor() {
+    super('The run was stopped.');
+  }
+}
+
+export async function runPipeline(cfg: PipelineConfig, engine: { backend: BackendName; adapter: AdapterSummary | null }, hooks: PipelineHooks): Promise<PipelineReport> {
+  const start = performance.now();
+  const task = getTask(cfg.task);
+  const modelCfg = PRESETS[cfg.preset];
+  const layout: SequenceLayout = layoutFor(task.maxPromptLength, task.maxResponseLength);
+  const problems = validateConfig(modelCfg);
+  if (layout.P + layout.R > modelCfg.contextLength) problems.push(`the ${cfg.preset} preset's context (${modelCfg.contextLength}) is shorter than the task's prompt + response (${layout.P + layout.R})`);
+  if (problems.length) throw new Error(`Invalid setup: ${problems.join('; ')}`);
+  const seqLen = Math.min(cfg.pretrain.seqLen, modelCfg.contextLength);
+
+  // Data: corpora, prompt splits, labelers.
+  const rng = new Rng(cfg.seed);
+  const stream = packCorpus(task.pretrainCorpus(rng.fork('corpus'), cfg.pretrain.corpusDocs));
+  const heldoutStream = packCorpus(task.pretrainCorpus(rng.fork('heldout-corpus'), 400));
+  const windowRng = rng.fork('heldout-windows');
+  const heldoutWindows = Array.from({ length: Math.ceil(cfg.eval.pretrainWindows / 16) }, () => sampleWindows(heldoutStream, 16, seqLen, windowRng));
+  const nTrain = cfg.sft.demonstrations + cfg.rm.trainPrompts + 256;
+  const splits = task.prompts(rng.fork('prompts'), { train: nTrain, val: cfg.rm.heldoutPrompts + 32, test: cfg.eval.testPrompts });
+  const sftPrompts = splits.train.slice(0, cfg.sft.demonstrations);
+  const rmPrompts = splits.train.slice(cfg.sft.demonstrations, cfg.sft.demonstrations + cfg.rm.trainPrompts);
+  const ppoPrompts = splits.train.slice(cfg.sft.demonstrations + cfg.rm.trainPrompts);
+  const rmHeldoutPrompts = splits.val.slice(0, cfg.rm.heldoutPrompts);
+  const probePrompts = splits.val.slice(cfg.rm.heldoutPrompts);
+  const pool = createLabelerPool(task, { agreement: cfg.agreement, seed: cfg.seed });
+  const demoRng = rng.fork('demos');
+  const demos = sftPrompts.map((prompt) => ({ prompt, response: task.demonstrate(prompt, demoRng) }));
+  const samplePrompts = splits.test.slice(0, 4);
+
+  const check = () => {
+    if (hooks.shouldStop()) throw new StoppedError();
+  };
+  const models: GPT[] = [];
+  const own = <M extends { dispose(): void }>(m: M) => (models.push(m as unknown as GPT), m);
+  try {
+    // 0. pretraining
+    hooks.stage('pretrain', 'running');
+    const base = own(GPT.create(modelCfg, cfg.seed));
+    const pre = await runLMLoop(
+      base,
+      (r) => sampleWindows(stream, cfg.pretrain.batchSize, seqLen, r),
+      { steps: cfg.pretrain.steps, lr: cfg.pretrain.lr, warmup: cfg.pretrain.warmup, minLrRatio: 0.1, seed: cfg.seed, logEvery: 10, sampleEvery: Math.max(10, Math.round(cfg.pretrain.steps / 4)), samplePrompts, sampleMaxTokens: layout.R },
+      hooks.hooksFor('pretrain'),
+    );
+    check();
+    hooks.stage('pretrain', 'done', `${pre.steps} steps, loss ${last10(pre.losses).toFixed(3)}`);
+
+    // 1. SFT on demonstrations (loss on response tokens only)
+    hooks.stage('sft', 'running');
+    const sft = own(base.clone());
+    const sftRun = await runLMLoop(
+      sft,
+      (r) => sftBatch(layout, demos, cfg.sft.batchSize, r),
+      { steps: cfg.sft.steps, lr: cfg.sft.lr, warmup: cfg.sft.warmup, minLrRatio: 0.1, seed: cfg.seed + 1, logEvery: 10, sampleEvery: Math.max(10, Math.round(cfg.sft.steps / 3)), samplePrompts, sampleMaxTokens: layout.R },
+      hooks.hooksFor('sft'),
+    );
+    check();
+    hooks.stage('sft', 'done', `${sftRun.steps} steps, loss ${last10(sftRun.losses).toFixed(3)}`);
+
+    // 2. reward model on K-way rankings by the training labelers
+    hooks.stage('rm', 'running', 'sampling responses to rank…');
+    const setRng = rng.fork('rm-sets');
+    const trainSets = await responseSets(sft, task, rmPrompts, cfg.rm.k, cfg.rm.responses, layout, setRng);
+    const heldoutSets = await responseSets(sft, task, rmHeldoutPrompts, cfg.rm.k, cfg.rm.responses, layout, setRng);
+    const labelRng = rng.fork('labels');
+    const rmRun = await trainRewardModel(
+      sft,
+      layout,
+      { train: rankSets(task, pool.train, trainSets, labelRng), heldout: rankSets(task, pool.heldOut, heldoutSets, labelRng), demos: demos.slice(0, 128) },
+      cfg.rm,
+      cfg.seed + 2,
+      hooks.hooksFor('rm'),
+    );
+    own(rmRun.rm);
+    check();
+    hooks.stage('rm', 'done', `held-out accuracy ${(100 * rmRun.heldoutAccuracy).toFixed(1)}%`);
+
+    // 3. PPO-ptx against the RM; the value model starts from the RM; the SFT model is the frozen reference.
+    hooks.stage('ppo', 'running');
+    const policy = own(sft.clone());
+    const value = own(rmRun.rm.clone());
+    const ppoRun = await runPpo(
+      { policy, ref: sft, rm: rmRun.rm, value },
+      { task, layout, trainPrompts: ppoPrompts, probePrompts, probeLabelers: pool.heldOut, pretrainStream: stream, ptxSeqLen: seqLen, seed: cfg.seed + 3 },
+      cfg.ppo,
+      hooks.hooksFor('ppo'),
+    );
+    if (ppoRun.failed) throw new Error(ppoRun.failed);
+    check();
+    const rewards = ppoRun.log.map((l) => l.reward);
+    hooks.stage('ppo', 'done', `${ppoRun.iterations} iterations, reward ${first10(rewards).toFixed(2)} → ${last10(rewards).toFixed(2)}`);
+
+    // Evaluation on test prompts with held-out labelers.
+    hooks.stage('eval', 'running');
+    const ev = await evaluate(
+      { base, sft, ppo: policy },
+      { task, layout, prompts: splits.test, pool, heldoutWindows, agreementSets: heldoutSets, seed: cfg.seed + 4 },
+    );
+    hooks.stage('eval', 'done');
+
+    const last = ppoRun.log[ppoRun.log.length - 1];
+    return {
+      task: cfg.task,
+      preset: cfg.preset,
+      seed: cfg.seed,
+      backend: engine.backend,
+      adapter: engine.adapter ? { vendor: engine.adapter.vendor, architecture: engine.adapter.architecture, isFallback: engine.adapter.isFallback } : null,
+      config: cfg,
+      stages: {
+        pretrain: { steps: pre.steps, loss_first: first10(pre.losses), loss_last: last10(pre.losses), seconds: pre.seconds },
+        sft: { steps: sftRun.steps, loss_first: first10(sftRun.losses), loss_last: last10(sftRun.losses), seconds: sftRun.seconds },
+        rm: { steps: rmRun.steps, train_accuracy: rmRun.trainAccuracy, heldout_accuracy: rmRun.heldoutAccuracy, seconds: rmRun.seconds, loss_first: first10(rmRun.losses), loss_last: last10(rmRun.losses) },
+        ppo: { iterations: ppoRun.iterations, reward_first: first10(rewards), reward_last: last10(rewards), kl_last: last?.kl ?? NaN, seconds: ppoRun.seconds, skipped_updates: ppoRun.skipped, log: ppoRun.log },
+      },
+      eval: {
+        prompts: ev.prompts,
+        labeler_agreement: ev.labelerAgreement,
+        labeler_score: ev.labelerScore,
+        winrate_ppo_vs_sft: ev.winratePpoVsSft,
+        pretrain_loss: ev.pretrainLoss,
+        samples: ev.samples,
+      },
+      seconds: (performance.now() - start) / 1000,
+    };
+  } finally {
+    for (const m of models) m.dispose();
+  }
+}
+
+/**
+ * K distinct responses per prompt to be ranked. 'mixed': half sampled from the SFT model
+ * (temperature 1, as the paper's labelers ranked model outputs), the rest from the task's
+ * candidate generator (answers of varied quality); 'candidates': all from the generator.
+ */
+async function responseSets(sft: GPT, task: ReturnType<typeof getTask>, prompts: string[], K: number, source: 'mixed' | 'candidates', layout: SequenceLayout, rng: Rng) {
+  const fromModel = source === 'mixed' ? Math.ceil(K / 2) : 0;
+  const samples: string[][] = prompts.map(() => []);
+  for (let k = 0; k < fromModel; k++) {
+    for (let i = 0; i < prompts.length; i += 32) {
+      const part = prompts.slice(i, i + 32);
+      const g = await generate(sft, part.map((p) => [BOS, ...encode(p)]), { temperature: 1, topK: 0, topP: 1, maxNewTokens: layout.R, seed: rng.int(2 ** 31), useCache: true });
+      g.tokens.forEach((t, j) => samples[i + j].push(decode(t)));
+    }
+  }
+  return prompts.map((prompt, i) => {
+    const responses = [...new Set(samples[i])];
+    for (let tries = 0; responses.length < K && tries < 5; tries++) {
+      for (const c of task.candidates(prompt, rng, K)) if (responses.length < K && !responses.includes(c)) responses.push(c);
+    }
+    while (responses.length < K) responses.push(task.candidates(prompt, rng, 1)[0]); // rare: allow a repeat
+    return { prompt, responses };
+  });
+}

@@ -1,0 +1,253 @@
+import * as tf from '@tensorflow/tfjs';
+import { lmLoss, type GPT } from '../model/gpt';
+import { AdamW, ADAMW_DEFAULTS } from '../model/optim';
+import { generate } from '../model/generate';
+import { BOS, decode, encode } from '../model/tokenizer';
+import { ScalarLog } from '../train/metrics';
+import { sampleWindows } from '../train/batches';
+import type { StageHooks } from '../train/lmLoop';
+import type { Task } from '../tasks/types';
+import type { SimulatedLabeler } from '../tasks/labeler';
+import { Rng } from '../util/rng';
+import { adaptiveKl, entropyFromLogits, gae, maskedMean, ppoPolicyLoss, sequenceLogProbs, tokenRewards, valueLoss, whiten } from './math';
+import { buildSequences, responseLogits, sliceSequences, type SequenceBatch, type SequenceLayout } from './sequences';
+import type { ScalarModel } from './scalarModel';
+import type { PpoConfig } from './config';
+
+/**
+ * PPO-ptx (InstructGPT §3.5). Each iteration:
+ *  1. rollout: sample a response per prompt from the policy (KV cache, temperature τ, no top-k/p);
+ *  2. score:   old log-probs (at τ), SFT reference log-probs, values, RM score at the last real token;
+ *              r_t = −β·KL_t, plus the score at the last response token; GAE (γ, λ); whitened advantages;
+ *  3. update:  for each minibatch, clipped surrogate + γ_ptx · LM loss on a pretraining batch
+ *              (one backward: the two gradients are accumulated in one step), then the value model's
+ *              clipped value loss (its own optimizer).
+ * Shapes are fixed per run (rolloutBatch × (P+R)), so GPU buffers are reused every iteration.
+ */
+export interface PpoModels {
+  policy: GPT;
+  ref: GPT; // frozen SFT
+  rm: ScalarModel; // frozen
+  value: ScalarModel; // initialised from the RM
+}
+
+export interface PpoContext {
+  task: Task;
+  layout: SequenceLayout;
+  trainPrompts: string[];
+  probePrompts: string[];
+  probeLabelers: readonly SimulatedLabeler[];
+  pretrainStream: Int32Array;
+  ptxSeqLen: number;
+  seed: number;
+}
+
+export interface PpoIterationLog {
+  iteration: number;
+  reward: number;
+  labelerScore: number;
+  kl: number;
+  entropy: number;
+  clipfrac: number;
+  approxKl: number;
+  policyLoss: number;
+  valueLoss: number;
+  ptxLoss: number;
+  responseLength: number;
+  beta: number;
+  rolloutSeconds: number;
+  scoreSeconds: number;
+  updateSeconds: number;
+  probeScore?: number;
+}
+
+export interface PpoResult {
+  iterations: number;
+  log: PpoIterationLog[];
+  skipped: number;
+  stopped: boolean;
+  failed: string | null;
+  seconds: number;
+}
+
+/** How many iterations in a row may have non-finite updates before the stage stops. */
+const MAX_BAD_ITERATIONS = 3;
+
+export async function runPpo(models: PpoModels, ctx: PpoContext, cfg: PpoConfig, hooks: StageHooks): Promise<PpoResult> {
+  const { policy, ref, rm, value } = models;
+  const { layout, task } = ctx;
+  const policyVars = [...policy.params.values()].filter((v) => v.trainable);
+  const valueVars = [...value.backbone.params.values()].filter((v) => v.trainable);
+  const policyOpt = new AdamW(policy.params, { ...ADAMW_DEFAULTS, weightDecay: 0 });
+  const valueOpt = new AdamW(value.backbone.params, { ...ADAMW_DEFAULTS, weightDecay: 0 });
+  const rng = new Rng(ctx.seed);
+  const log = new ScalarLog();
+  const history: PpoIterationLog[] = [];
+  const start = performance.now();
+  let beta = cfg.beta;
+  let skippedBefore = 0;
+  let badIterations = 0;
+  let stopped = false;
+  let failed: string | null = null;
+  let it = 0;
+  try {
+    for (; it < cfg.iterations; it++) {
+      if (hooks.shouldStop()) {
+        stopped = true;
+        break;
+      }
+      // 1. rollout
+      const t0 = performance.now();
+      const prompts = Array.from({ length: cfg.rolloutBatch }, () => ctx.trainPrompts[rng.int(ctx.trainPrompts.length)]);
+      const gen = await generate(
+        policy,
+        prompts.map((p) => [BOS, ...encode(p)]),
+        { temperature: cfg.temperature, topK: 0, topP: 1, maxNewTokens: layout.R, seed: rng.int(2 ** 31), useCache: true },
+      );
+      const batch = buildSequences(layout, prompts, gen.tokens);
+      const texts = gen.tokens.map((t) => decode(t));
+      const labelerScore = texts.reduce((s, r, i) => s + task.score(prompts[i], r).total, 0) / texts.length;
+
+      // 2. score (no gradients)
+      const t1 = performance.now();
+      const scored = tf.tidy(() => {
+        const mask = tf.tensor2d(batch.actionMask, [batch.N, layout.R]);
+        const actions = tf.tensor2d(batch.actions, [batch.N, layout.R], 'int32');
+        const logits = responseLogits(policy, batch);
+        const oldLogp = sequenceLogProbs(logits, actions, cfg.temperature);
+        const refLogp = sequenceLogProbs(responseLogits(ref, batch), actions, cfg.temperature);
+        const oldValues = tf.mul(value.values(batch), mask) as tf.Tensor2D;
+        const scores = rm.scores(batch);
+        const { rewards, kl } = tokenRewards(scores, oldLogp, refLogp, mask, beta, cfg.klEstimator);
+        const { advantages, returns } = gae(rewards, oldValues, mask, cfg.gamma, cfg.lambda);
+        const adv = whiten(advantages, mask);
+        const entropy = maskedMean(entropyFromLogits(logits, cfg.temperature), mask) as tf.Scalar;
+        const stats = tf.stack([tf.mean(scores), tf.div(tf.sum(kl), batch.N), entropy]);
+        return { mask, actions, oldLogp, oldValues, adv, returns, stats };
+      });
+      const [reward, kl, entropy] = Array.from(await scored.stats.data());
+
+      // 3. update
+      const t2 = performance.now();
+      for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+        const order = rng.shuffle(Array.from({ length: batch.N }, (_, i) => i));
+        const size = Math.ceil(batch.N / cfg.minibatches);
+        for (let m = 0; m < cfg.minibatches; m++) {
+          const rows = order.slice(m * size, (m + 1) * size);
+          if (rows.length === 0) continue;
+          const mb = sliceSequences(batch, rows);
+          const ptx = cfg.ptxCoef > 0 ? sampleWindows(ctx.pretrainStream, cfg.ptxBatch, ctx.ptxSeqLen, rng) : null;
+          const seed = ctx.seed * 1_000_003 + it * 1000 + epoch * 100 + m;
+          policyStep(policy, policyOpt, policyVars, mb, rows, scored, ptx, cfg, seed, log);
+          valueStep(value, valueOpt, valueVars, mb, rows, scored, cfg, seed, log);
+        }
+      }
+      tf.dispose(scored);
+      const values = await log.flush();
+      const skippedNow = (await policyOpt.skipped.data())[0] + (await valueOpt.skipped.data())[0];
+      const t3 = performance.now();
+
+      const mean = (xs: number[] | undefined) => (xs && xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+      const entry: PpoIterationLog = {
+        iteration: it + 1,
+        reward,
+        labelerScore,
+        kl,
+        entropy,
+        clipfrac: mean(values.clipfrac),
+        approxKl: mean(values.approxKl),
+        policyLoss: mean(values.policyLoss),
+        valueLoss: mean(values.valueLoss),
+        ptxLoss: mean(values.ptxLoss),
+        responseLength: batch.responseLength.reduce((a, b) => a + b, 0) / batch.N,
+        beta,
+        rolloutSeconds: (t1 - t0) / 1000,
+        scoreSeconds: (t2 - t1) / 1000,
+        updateSeconds: (t3 - t2) / 1000,
+      };
+      if (cfg.probeEvery > 0 && ((it + 1) % cfg.probeEvery === 0 || it + 1 === cfg.iterations)) {
+        entry.probeScore = await probeScore(policy, ctx);
+      }
+      history.push(entry);
+      if (cfg.adaptiveKl) beta = adaptiveKl(beta, kl, cfg.klTarget, cfg.rolloutBatch, cfg.klHorizon);
+
+      const secs = (performance.now() - t0) / 1000;
+      const metricValues: Record<string, number[]> = {};
+      for (const [k, v] of Object.entries(entry)) if (typeof v === 'number') metricValues[k] = [v];
+      hooks.metrics({ step: it + 1, total: cfg.iterations, values: metricValues, stepsPerSec: 1 / secs, tokensPerSec: (batch.N * (layout.P + layout.R)) / secs, etaSeconds: (cfg.iterations - it - 1) * secs });
+      if (it === 0 || (it + 1) % Math.max(1, cfg.probeEvery) === 0) hooks.samples(it + 1, prompts.slice(0, 4).map((prompt, i) => ({ prompt, completion: texts[i] })));
+
+      // A non-finite update never reaches the weights (AdamW skips it); repeated failures stop the stage.
+      badIterations = skippedNow > skippedBefore ? badIterations + 1 : 0;
+      skippedBefore = skippedNow;
+      if (badIterations >= MAX_BAD_ITERATIONS) {
+        failed =
+          `PPO stopped: ${MAX_BAD_ITERATIONS} iterations in a row produced non-finite losses or gradients (${skippedNow} updates skipped). ` +
+          'The policy keeps its last good weights. Try a lower PPO learning rate, a larger β, or a larger ptx coefficient γ.';
+        break;
+      }
+    }
+    return { iterations: it, log: history, skipped: skippedBefore, stopped, failed, seconds: (performance.now() - start) / 1000 };
+  } finally {
+    log.dispose();
+    policyOpt.dispose();
+    valueOpt.dispose();
+  }
+}
+
+type Scored = { mask: tf.Tensor2D; actions: tf.Tensor2D; oldLogp: tf.Tensor2D; oldValues: tf.Tensor2D; adv: tf.Tensor; returns: tf.Tensor2D };
+
+function rowsOf(t: tf.Tensor, rows: number[]): tf.Tensor {
+  return tf.gather(t, tf.tensor1d(rows, 'int32'));
+}
+
+/** Clipped surrogate + γ·ptx in one backward pass, one AdamW step. */
+function policyStep(policy: GPT, opt: AdamW, vars: tf.Variable[], mb: SequenceBatch, rows: number[], s: Scored, ptx: ReturnType<typeof sampleWindows> | null, cfg: PpoConfig, seed: number, log: ScalarLog): void {
+  tf.tidy(() => {
+    const mask = rowsOf(s.mask, rows);
+    const actions = rowsOf(s.actions, rows);
+    const oldLogp = rowsOf(s.oldLogp, rows);
+    const adv = rowsOf(s.adv, rows);
+    const stats: tf.Scalar[] = [];
+    const { grads } = tf.variableGrads(() => {
+      const logits = responseLogits(policy, mb, true, seed);
+      const logp = sequenceLogProbs(logits, actions, cfg.temperature);
+      const pl = ppoPolicyLoss(logp, oldLogp, adv, mask, cfg.clip);
+      stats.push(tf.keep(pl.loss.clone()), tf.keep(pl.clipfrac), tf.keep(pl.approxKl));
+      if (!ptx) return pl.loss;
+      const { B, T } = ptx;
+      const ptxLogits = policy.logits(tf.tensor2d(ptx.inputs, [B, T], 'int32'), { training: true, dropoutSeed: seed + 1 }).reshape([B * T, policy.cfg.vocabSize]) as tf.Tensor2D;
+      const ptxLoss = lmLoss(ptxLogits, tf.tensor1d(ptx.targets, 'int32'), tf.tensor1d(ptx.mask));
+      stats.push(tf.keep(ptxLoss.clone()));
+      return tf.add(pl.loss, tf.mul(ptxLoss, cfg.ptxCoef)) as tf.Scalar;
+    }, vars);
+    opt.apply(grads, cfg.lr).dispose();
+    const [policyLoss, clipfrac, approxKl, ptxLoss] = stats;
+    log.push('policyLoss', tf.keep(policyLoss));
+    log.push('clipfrac', tf.keep(clipfrac));
+    log.push('approxKl', tf.keep(approxKl));
+    if (ptxLoss) log.push('ptxLoss', tf.keep(ptxLoss));
+  });
+}
+
+function valueStep(value: ScalarModel, opt: AdamW, vars: tf.Variable[], mb: SequenceBatch, rows: number[], s: Scored, cfg: PpoConfig, seed: number, log: ScalarLog): void {
+  tf.tidy(() => {
+    const mask = rowsOf(s.mask, rows);
+    const oldValues = rowsOf(s.oldValues, rows);
+    const returns = rowsOf(s.returns, rows);
+    const { value: loss, grads } = tf.variableGrads(() => valueLoss(value.values(mb, true, seed + 2), oldValues, returns, mask, cfg.valueClip).loss, vars);
+    opt.apply(grads, cfg.valueLr).dispose();
+    log.push('valueLoss', tf.keep(loss));
+  });
+}
+
+/** Held-out labelers' mean (noise-free) judgement of greedy answers to the probe prompts. */
+export async function probeScore(policy: GPT, ctx: PpoContext): Promise<number> {
+  const out = await generate(policy, ctx.probePrompts.map((p) => [BOS, ...encode(p)]), { temperature: 0, topK: 0, topP: 1, maxNewTokens: ctx.layout.R, seed: 0, useCache: true });
+  let sum = 0;
+  ctx.probePrompts.forEach((p, i) => {
+    const r = decode(out.tokens[i]);
+    for (const l of ctx.probeLabelers) sum += l.utility(ctx.task, p, r);
+  });
+  return sum / (ctx.probePrompts.length * ctx.probeLabelers.length);
+}

@@ -1,0 +1,147 @@
+import * as tf from '@tensorflow/tfjs';
+import type { GPT } from '../model/gpt';
+import { AdamW, ADAMW_DEFAULTS } from '../model/optim';
+import { learningRate } from '../model/schedule';
+import { ScalarLog } from '../train/metrics';
+import type { StageHooks } from '../train/lmLoop';
+import type { Task } from '../tasks/types';
+import type { SimulatedLabeler } from '../tasks/labeler';
+import { Rng } from '../util/rng';
+import { pairwiseAccuracy, rankingLoss } from './math';
+import { buildSequences, type SequenceLayout } from './sequences';
+import { ScalarModel } from './scalarModel';
+import type { RewardConfig } from './config';
+
+/** One prompt's K responses, ordered BEST FIRST by the labeler who ranked them. */
+export interface RankedSet {
+  prompt: string;
+  responses: string[];
+  labelerId: string;
+}
+
+/** Orders each set with a labeler (taken in turn) — the labeling session of the paper. */
+export function rankSets(task: Task, labelers: readonly SimulatedLabeler[], sets: { prompt: string; responses: string[] }[], rng: Rng): RankedSet[] {
+  return sets.map((s, i) => {
+    const l = labelers[i % labelers.length];
+    const order = l.rank(task, s.prompt, s.responses, rng);
+    return { prompt: s.prompt, responses: order.map((j) => s.responses[j]), labelerId: l.id };
+  });
+}
+
+/** P ranked sets → one SequenceBatch of P·K rows, prompt-major, best first within a prompt. */
+function rankedBatch(layout: SequenceLayout, sets: RankedSet[]) {
+  return buildSequences(layout, sets.flatMap((s) => s.responses.map(() => s.prompt)), sets.flatMap((s) => s.responses));
+}
+
+/** Mean pairwise accuracy of the RM on ranked sets (eval mode, batched). */
+export async function rankingAccuracy(rm: ScalarModel, layout: SequenceLayout, sets: RankedSet[], chunk = 16): Promise<number> {
+  let sum = 0;
+  for (let i = 0; i < sets.length; i += chunk) {
+    const part = sets.slice(i, i + chunk);
+    const K = part[0].responses.length;
+    const acc = tf.tidy(() => pairwiseAccuracy(rm.scores(rankedBatch(layout, part)).reshape([part.length, K])));
+    sum += (await acc.data())[0] * part.length;
+    acc.dispose();
+  }
+  return sum / sets.length;
+}
+
+/** Mean RM score of (prompt, response) pairs. */
+export async function meanScoreOf(rm: ScalarModel, layout: SequenceLayout, prompts: string[], responses: string[], chunk = 32): Promise<number> {
+  let sum = 0;
+  for (let i = 0; i < prompts.length; i += chunk) {
+    const s = tf.tidy(() => tf.sum(rm.scores(buildSequences(layout, prompts.slice(i, i + chunk), responses.slice(i, i + chunk)))));
+    sum += (await s.data())[0];
+    s.dispose();
+  }
+  return sum / prompts.length;
+}
+
+export interface RewardResult {
+  rm: ScalarModel;
+  steps: number;
+  losses: number[];
+  trainAccuracy: number;
+  heldoutAccuracy: number;
+  demoMeanBefore: number;
+  seconds: number;
+  stopped: boolean;
+}
+
+/**
+ * Trains the reward model from the SFT model (a copy: the SFT model stays as the PPO reference).
+ * Loss: for each prompt, −(1/C(K,2)) Σ_{i<j} log σ(s_i − s_j), averaged over the prompts of the
+ * batch — all pairs of a prompt are ONE batch element (InstructGPT §3.5), which does not overfit
+ * the way shuffled independent pairs do. Afterwards the head's bias is shifted so demonstrations
+ * score mean 0.
+ */
+export async function trainRewardModel(
+  sft: GPT,
+  layout: SequenceLayout,
+  data: { train: RankedSet[]; heldout: RankedSet[]; demos: { prompt: string; response: string }[] },
+  cfg: RewardConfig,
+  seed: number,
+  hooks: StageHooks,
+): Promise<RewardResult> {
+  const start = performance.now();
+  const rm = new ScalarModel(sft.clone());
+  const opt = new AdamW(rm.backbone.params, { ...ADAMW_DEFAULTS, weightDecay: 0 });
+  const rng = new Rng(seed);
+  const log = new ScalarLog();
+  const losses: number[] = [];
+  const vars = [...rm.backbone.params.values()];
+  const logEvery = 10;
+  let last = performance.now();
+  let step = 0;
+  let stopped = false;
+  try {
+    for (; step < cfg.steps; step++) {
+      if (hooks.shouldStop()) {
+        stopped = true;
+        break;
+      }
+      const sets = Array.from({ length: cfg.promptsPerBatch }, () => data.train[rng.int(data.train.length)]);
+      const K = sets[0].responses.length;
+      const batch = rankedBatch(layout, sets);
+      const lr = learningRate(step, { peak: cfg.lr, warmup: Math.min(10, cfg.steps / 10), total: cfg.steps, minRatio: 0.1 });
+      const { loss, acc } = tf.tidy(() => {
+        let scores: tf.Tensor | null = null;
+        const { value, grads } = tf.variableGrads(() => {
+          const s = rm.scores(batch, true, seed * 7919 + step).reshape([sets.length, K]);
+          scores = tf.keep(s);
+          return rankingLoss(s);
+        }, vars);
+        opt.apply(grads, lr);
+        const acc = pairwiseAccuracy(scores!);
+        scores!.dispose();
+        return { loss: value, acc };
+      });
+      log.push('loss', loss);
+      log.push('accuracy', acc);
+      const done = step + 1;
+      if (done % logEvery === 0 || done === cfg.steps) {
+        const values = await log.flush();
+        losses.push(...values.loss);
+        const now = performance.now();
+        const sps = (logEvery * 1000) / Math.max(1, now - last);
+        last = now;
+        hooks.metrics({ step: done, total: cfg.steps, values, stepsPerSec: sps, tokensPerSec: sps * batch.N * (layout.P + layout.R), etaSeconds: (cfg.steps - done) / sps });
+      }
+    }
+    // Normalise: demonstrations score mean 0 (InstructGPT: "so that the labeler demonstrations achieve a mean score of 0").
+    const demoMeanBefore = await meanScoreOf(
+      rm,
+      layout,
+      data.demos.map((d) => d.prompt),
+      data.demos.map((d) => d.response),
+    );
+    rm.addBias(-demoMeanBefore);
+    const trainAccuracy = await rankingAccuracy(rm, layout, data.train.slice(0, Math.max(data.heldout.length, 32)));
+    const heldoutAccuracy = await rankingAccuracy(rm, layout, data.heldout);
+    hooks.metrics({ step, total: cfg.steps, values: { trainAccuracy: [trainAccuracy], heldoutAccuracy: [heldoutAccuracy] }, stepsPerSec: 0, tokensPerSec: 0, etaSeconds: 0 });
+    return { rm, steps: step, losses, trainAccuracy, heldoutAccuracy, demoMeanBefore, seconds: (performance.now() - start) / 1000, stopped };
+  } finally {
+    log.dispose();
+    opt.dispose();
+  }
+}
