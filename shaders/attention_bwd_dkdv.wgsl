@@ -6,12 +6,13 @@
 // (query, key) pair it recomputes p = exp(s - lse) and ds = p (dO·v - D), and accumulates
 // dV += p·dO and dK += ds·q / sqrt(HS) in registers.
 //
-// Supplied by attention.ts: the tfjs header (Q, K, V, dO, Packed = the forward's [O | lse], Delta
-// [, KeyValid], result), the constants HS, BR, BC (BC ≤ BR), and fn keyIsValid(b, j) -> bool.
+// Supplied by attention.ts: the tfjs header (Q, K, V, dO as vec4 arrays; Packed = the forward's
+// [O | lse], Delta [, KeyValid] as f32 arrays; result), the constants HS, HS4 = HS / 4, BR, BC
+// (BC ≤ BR), and fn keyIsValid(b, j) -> bool.
 // Output: packed [dK (B·nh·Tk·HS) | dV (B·nh·Tk·HS)].
 
 // the Q tile then the dO tile (BR, HS) each; at the start, the staging area of the K and V tiles
-var<workgroup> QGs : array<f32, 2 * BR * HS>;
+var<workgroup> QGs : array<vec4<f32>, 2 * BR * HS4>;
 var<workgroup> lses : array<f32, BR>;
 var<workgroup> deltas : array<f32, BR>;
 var<workgroup> firstTile : i32;
@@ -27,47 +28,47 @@ fn attentionBackwardDkDv() {
   let bh = b * nh + h;
   let k0 = i32(workgroupId.x) * BC;
   let j = k0 + r; // this thread's key
-  let qBase = bh * Tq * HS;
-  let kBase = bh * Tk * HS;
+  let qBase = bh * Tq * HS4; // in vec4s
+  let kBase = bh * Tk * HS4;
   let lseBase = uniforms.qShape.x * nh * Tq * HS + bh * Tq;
 
-  for (var e = r; e < BC * HS; e += BC) {
-    var kx = 0.0;
-    var vx = 0.0;
-    if (k0 + e / HS < Tk) {
-      kx = K[kBase + k0 * HS + e];
-      vx = V[kBase + k0 * HS + e];
+  for (var e = r; e < BC * HS4; e += BC) {
+    var kx = vec4<f32>(0.0);
+    var vx = vec4<f32>(0.0);
+    if (k0 + e / HS4 < Tk) {
+      kx = K[kBase + k0 * HS4 + e];
+      vx = V[kBase + k0 * HS4 + e];
     }
     QGs[e] = kx;
-    QGs[BR * HS + e] = vx;
+    QGs[BR * HS4 + e] = vx;
   }
   // causal skip: query i sees key k0 only when past + i ≥ k0
   if (r == 0) { firstTile = max(0, k0 - past) / BR; }
   let t0 = workgroupUniformLoad(&firstTile);
   let nTiles = (Tq + BR - 1) / BR;
   let scale = inverseSqrt(f32(HS));
-  var k : array<f32, HS>;
-  var v : array<f32, HS>;
-  for (var d = 0; d < HS; d++) {
-    k[d] = QGs[r * HS + d] * scale;
-    v[d] = QGs[BR * HS + r * HS + d];
+  var k : array<vec4<f32>, HS4>;
+  var v : array<vec4<f32>, HS4>;
+  for (var d = 0; d < HS4; d++) {
+    k[d] = QGs[r * HS4 + d] * scale;
+    v[d] = QGs[(BR + r) * HS4 + d];
   }
   let keyOk = j < Tk && keyIsValid(b, j);
 
-  var dk : array<f32, HS>;
-  var dv : array<f32, HS>;
+  var dk : array<vec4<f32>, HS4>;
+  var dv : array<vec4<f32>, HS4>;
   for (var t = t0; t < nTiles; t++) {
     let i0 = t * BR;
     workgroupBarrier();
-    for (var e = r; e < BR * HS; e += BC) {
-      var qx = 0.0;
-      var gx = 0.0;
-      if (i0 + e / HS < Tq) {
-        qx = Q[qBase + i0 * HS + e];
-        gx = dO[qBase + i0 * HS + e];
+    for (var e = r; e < BR * HS4; e += BC) {
+      var qx = vec4<f32>(0.0);
+      var gx = vec4<f32>(0.0);
+      if (i0 + e / HS4 < Tq) {
+        qx = Q[qBase + i0 * HS4 + e];
+        gx = dO[qBase + i0 * HS4 + e];
       }
       QGs[e] = qx;
-      QGs[BR * HS + e] = gx;
+      QGs[BR * HS4 + e] = gx;
     }
     for (var e = r; e < BR; e += BC) {
       var lx = 0.0;
@@ -86,25 +87,34 @@ fn attentionBackwardDkDv() {
       for (var c = clamp(j - past - i0, 0, BR); c < min(BR, Tq - i0); c++) {
         var s = 0.0;
         var dp = 0.0;
-        for (var d = 0; d < HS; d++) {
-          s += QGs[c * HS + d] * k[d];
-          dp += QGs[BR * HS + c * HS + d] * v[d];
+        for (var d = 0; d < HS4; d++) {
+          s += dot(QGs[c * HS4 + d], k[d]);
+          dp += dot(QGs[(BR + c) * HS4 + d], v[d]);
         }
         let p = exp(s - lses[c]);
         let ds = p * (dp - deltas[c]);
-        for (var d = 0; d < HS; d++) {
-          dv[d] += p * QGs[BR * HS + c * HS + d];
-          dk[d] += ds * QGs[c * HS + d];
+        for (var d = 0; d < HS4; d++) {
+          dv[d] += p * QGs[(BR + c) * HS4 + d];
+          dk[d] += ds * QGs[c * HS4 + d];
         }
       }
     }
   }
 
   if (j < Tk) {
+    let o = (kBase + j * HS4) * 4;
     let half = uniforms.kShape.x * nh * Tk * HS;
-    for (var d = 0; d < HS; d++) {
-      result[kBase + j * HS + d] = dk[d] * scale;
-      result[half + kBase + j * HS + d] = dv[d];
+    for (var d = 0; d < HS4; d++) {
+      let gk = dk[d] * scale;
+      let gv = dv[d];
+      result[o + 4 * d] = gk.x;
+      result[o + 4 * d + 1] = gk.y;
+      result[o + 4 * d + 2] = gk.z;
+      result[o + 4 * d + 3] = gk.w;
+      result[half + o + 4 * d] = gv.x;
+      result[half + o + 4 * d + 1] = gv.y;
+      result[half + o + 4 * d + 2] = gv.z;
+      result[half + o + 4 * d + 3] = gv.w;
     }
   }
 }

@@ -6,12 +6,12 @@
 // ds = p (dp - D), and accumulates dQ += ds·k / sqrt(HS) in registers. Nothing (T, T) is
 // ever stored.
 //
-// Supplied by attention.ts: the tfjs header (Q, K, V, dO, Packed = the forward's [O | lse], Delta
-// [, KeyValid], result), the constants HS, BR, BC (BR ≤ BC), and fn keyIsValid(b, j) -> bool.
-// Output: dQ (B, nh, Tq, HS).
+// Supplied by attention.ts: the tfjs header (Q, K, V, dO as vec4 arrays; Packed = the forward's
+// [O | lse], Delta [, KeyValid] as f32 arrays; result), the constants HS, HS4 = HS / 4, BR, BC
+// (BR ≤ BC), and fn keyIsValid(b, j) -> bool. Output: dQ (B, nh, Tq, HS).
 
 // the K tile then the V tile (BC, HS) each; at the start, the staging area of the Q and dO tiles
-var<workgroup> KVs : array<f32, 2 * BC * HS>;
+var<workgroup> KVs : array<vec4<f32>, 2 * BC * HS4>;
 var<workgroup> tileCount : i32;
 
 fn attentionBackwardDq() {
@@ -25,27 +25,27 @@ fn attentionBackwardDq() {
   let bh = b * nh + h;
   let q0 = i32(workgroupId.x) * BR;
   let i = q0 + r;
-  let qBase = bh * Tq * HS;
-  let kBase = bh * Tk * HS;
+  let qBase = bh * Tq * HS4; // in vec4s
+  let kBase = bh * Tk * HS4;
 
-  for (var e = r; e < BR * HS; e += BR) {
-    var qx = 0.0;
-    var gx = 0.0;
-    if (q0 + e / HS < Tq) {
-      qx = Q[qBase + q0 * HS + e];
-      gx = dO[qBase + q0 * HS + e];
+  for (var e = r; e < BR * HS4; e += BR) {
+    var qx = vec4<f32>(0.0);
+    var gx = vec4<f32>(0.0);
+    if (q0 + e / HS4 < Tq) {
+      qx = Q[qBase + q0 * HS4 + e];
+      gx = dO[qBase + q0 * HS4 + e];
     }
     KVs[e] = qx;
-    KVs[BC * HS + e] = gx;
+    KVs[BC * HS4 + e] = gx;
   }
   if (r == 0) { tileCount = (past + min(q0 + BR, Tq) + BC - 1) / BC; }
   let nTiles = workgroupUniformLoad(&tileCount);
   let scale = inverseSqrt(f32(HS));
-  var q : array<f32, HS>;
-  var g : array<f32, HS>;
-  for (var d = 0; d < HS; d++) {
-    q[d] = KVs[r * HS + d] * scale;
-    g[d] = KVs[BC * HS + r * HS + d];
+  var q : array<vec4<f32>, HS4>;
+  var g : array<vec4<f32>, HS4>;
+  for (var d = 0; d < HS4; d++) {
+    q[d] = KVs[r * HS4 + d] * scale;
+    g[d] = KVs[(BC + r) * HS4 + d];
   }
   var lse = 0.0;
   var delta = 0.0;
@@ -54,19 +54,19 @@ fn attentionBackwardDq() {
     delta = Delta[bh * Tq + i];
   }
 
-  var dq : array<f32, HS>;
+  var dq : array<vec4<f32>, HS4>;
   for (var t = 0; t < nTiles; t++) {
     let k0 = t * BC;
     workgroupBarrier();
-    for (var e = r; e < BC * HS; e += BR) {
-      var kx = 0.0;
-      var vx = 0.0;
-      if (k0 + e / HS < Tk) {
-        kx = K[kBase + k0 * HS + e];
-        vx = V[kBase + k0 * HS + e];
+    for (var e = r; e < BC * HS4; e += BR) {
+      var kx = vec4<f32>(0.0);
+      var vx = vec4<f32>(0.0);
+      if (k0 + e / HS4 < Tk) {
+        kx = K[kBase + k0 * HS4 + e];
+        vx = V[kBase + k0 * HS4 + e];
       }
       KVs[e] = kx;
-      KVs[BC * HS + e] = vx;
+      KVs[BC * HS4 + e] = vx;
     }
     workgroupBarrier();
 
@@ -76,18 +76,25 @@ fn attentionBackwardDq() {
         if (keyIsValid(b, k0 + c)) {
           var s = 0.0;
           var dp = 0.0;
-          for (var d = 0; d < HS; d++) {
-            s += q[d] * KVs[c * HS + d];
-            dp += g[d] * KVs[BC * HS + c * HS + d];
+          for (var d = 0; d < HS4; d++) {
+            s += dot(q[d], KVs[c * HS4 + d]);
+            dp += dot(g[d], KVs[(BC + c) * HS4 + d]);
           }
           let ds = exp(s - lse) * (dp - delta);
-          for (var d = 0; d < HS; d++) { dq[d] += ds * KVs[c * HS + d]; }
+          for (var d = 0; d < HS4; d++) { dq[d] += ds * KVs[c * HS4 + d]; }
         }
       }
     }
   }
 
   if (i < Tq) {
-    for (var d = 0; d < HS; d++) { result[qBase + i * HS + d] = dq[d] * scale; }
+    let o = (qBase + i * HS4) * 4;
+    for (var d = 0; d < HS4; d++) {
+      let y = dq[d] * scale;
+      result[o + 4 * d] = y.x;
+      result[o + 4 * d + 1] = y.y;
+      result[o + 4 * d + 2] = y.z;
+      result[o + 4 * d + 3] = y.w;
+    }
   }
 }

@@ -12,8 +12,8 @@
 // j ≤ past + i and keyIsValid(b, j). A row with no visible key writes zeros (and lse 0).
 //
 // Supplied by attention.ts before this text: the tfjs header (Q, K, V [, KeyValid], result,
-// uniforms.{q,k}Shape), the constants HS, BR, BC, WRITE_LSE, and
-// fn keyIsValid(b: i32, j: i32) -> bool.
+// uniforms.{q,k}Shape; Q, K, V bound as vec4 arrays), the constants HS, HS4 = HS / 4, BR, BC,
+// WRITE_LSE, and fn keyIsValid(b: i32, j: i32) -> bool. Rows are handled as HS4 vec4s.
 //
 // Output: WRITE_LSE = false: O (B, nh, Tq, HS).
 //         WRITE_LSE = true : packed [O (B·nh·Tq·HS) | lse (B·nh·Tq)], lse = m + log(l) per row
@@ -24,7 +24,7 @@
 const NEG : f32 = -1.0e30;
 
 // the K tile then the V tile (BC, HS) each; at the start, the staging area of the Q tile (BR ≤ 2·BC)
-var<workgroup> KVs : array<f32, 2 * BC * HS>;
+var<workgroup> KVs : array<vec4<f32>, 2 * BC * HS4>;
 var<workgroup> tileCount : i32;
 
 fn attentionForward() {
@@ -38,38 +38,38 @@ fn attentionForward() {
   let bh = b * nh + h;
   let q0 = i32(workgroupId.x) * BR;
   let i = q0 + r; // this thread's query
-  let qBase = bh * Tq * HS;
-  let kBase = bh * Tk * HS;
+  let qBase = bh * Tq * HS4; // in vec4s
+  let kBase = bh * Tk * HS4;
 
   // Q tile → workgroup memory (coalesced) → this thread's row in registers, pre-scaled
-  for (var e = r; e < BR * HS; e += BR) {
-    var x = 0.0;
-    if (q0 + e / HS < Tq) { x = Q[qBase + q0 * HS + e]; }
+  for (var e = r; e < BR * HS4; e += BR) {
+    var x = vec4<f32>(0.0);
+    if (q0 + e / HS4 < Tq) { x = Q[qBase + q0 * HS4 + e]; }
     KVs[e] = x;
   }
   // causal skip: the last row of this tile sees keys up to past + min(q0 + BR, Tq) - 1
   if (r == 0) { tileCount = (past + min(q0 + BR, Tq) + BC - 1) / BC; }
   let nTiles = workgroupUniformLoad(&tileCount); // also the barrier after the Q tile store
   let scale = inverseSqrt(f32(HS));
-  var q : array<f32, HS>;
-  for (var d = 0; d < HS; d++) { q[d] = KVs[r * HS + d] * scale; }
+  var q : array<vec4<f32>, HS4>;
+  for (var d = 0; d < HS4; d++) { q[d] = KVs[r * HS4 + d] * scale; }
 
   var m = NEG;
   var l = 0.0;
-  var acc : array<f32, HS>;
+  var acc : array<vec4<f32>, HS4>;
   var s : array<f32, BC>;
   for (var t = 0; t < nTiles; t++) {
     let k0 = t * BC;
     workgroupBarrier(); // everyone is done with the previous tile (or the Q staging)
-    for (var e = r; e < BC * HS; e += BR) {
-      var kx = 0.0;
-      var vx = 0.0;
-      if (k0 + e / HS < Tk) {
-        kx = K[kBase + k0 * HS + e];
-        vx = V[kBase + k0 * HS + e];
+    for (var e = r; e < BC * HS4; e += BR) {
+      var kx = vec4<f32>(0.0);
+      var vx = vec4<f32>(0.0);
+      if (k0 + e / HS4 < Tk) {
+        kx = K[kBase + k0 * HS4 + e];
+        vx = V[kBase + k0 * HS4 + e];
       }
       KVs[e] = kx;
-      KVs[BC * HS + e] = vx;
+      KVs[BC * HS4 + e] = vx;
     }
     workgroupBarrier();
 
@@ -81,20 +81,20 @@ fn attentionForward() {
         var sc = NEG;
         if (keyIsValid(b, k0 + c)) {
           sc = 0.0;
-          for (var d = 0; d < HS; d++) { sc += q[d] * KVs[c * HS + d]; }
+          for (var d = 0; d < HS4; d++) { sc += dot(q[d], KVs[c * HS4 + d]); }
           mNew = max(mNew, sc);
         }
         s[c] = sc;
       }
       let alpha = exp(m - mNew);
       l *= alpha;
-      for (var d = 0; d < HS; d++) { acc[d] *= alpha; }
+      for (var d = 0; d < HS4; d++) { acc[d] *= alpha; }
       m = mNew;
       for (var c = 0; c < n; c++) {
         if (s[c] > NEG) {
           let p = exp(s[c] - m);
           l += p;
-          for (var d = 0; d < HS; d++) { acc[d] += p * KVs[BC * HS + c * HS + d]; }
+          for (var d = 0; d < HS4; d++) { acc[d] += p * KVs[(BC + c) * HS4 + d]; }
         }
       }
     }
@@ -103,7 +103,14 @@ fn attentionForward() {
   if (i < Tq) {
     var inv = 0.0;
     if (l > 0.0) { inv = 1.0 / l; }
-    for (var d = 0; d < HS; d++) { result[qBase + i * HS + d] = acc[d] * inv; }
+    let o = (qBase + i * HS4) * 4;
+    for (var d = 0; d < HS4; d++) {
+      let y = acc[d] * inv;
+      result[o + 4 * d] = y.x;
+      result[o + 4 * d + 1] = y.y;
+      result[o + 4 * d + 2] = y.z;
+      result[o + 4 * d + 3] = y.w;
+    }
     if (WRITE_LSE) {
       var lse = 0.0;
       if (l > 0.0) { lse = m + log(l); }

@@ -42,10 +42,12 @@ export function sharedBytes(pass: AttentionPass, hs: number, { br, bc }: Tiles):
 }
 
 /**
- * The largest tiles that fit, or null when none does (the op then falls back to the reference).
+ * The largest tiles that fit, or null when none does or hs is not a multiple of 4 (the op then
+ * falls back to the reference).
  * maxTile caps the candidates (tests use small tiles to cross many tile boundaries on small T).
  */
 export function chooseTiles(pass: AttentionPass, hs: number, storageLimit: number, maxInvocations: number, maxTile = Infinity): Tiles | null {
+  if (hs % 4 !== 0) return null; // rows are read as vec4s
   const tile = TILE_CANDIDATES.find((t) => t <= maxTile && t <= maxInvocations && sharedBytes(pass, hs, { br: t, bc: t }) <= storageLimit);
   return tile === undefined ? null : { br: tile, bc: tile };
 }
@@ -78,9 +80,16 @@ function keyValidFn(hasMask: boolean): string {
  */
 const TILED_LAYOUT = { x: [0], y: [1], z: [2] };
 
-/** A tiled pass: one thread per query row (or key), dispatch [tiles, nh, B]. */
+/** Inputs read as vec4 rows by the tiled passes (hs % 4 = 0); the others are per-row scalars. */
+const VEC4_INPUTS = new Set(['Q', 'K', 'V', 'dO']);
+
+/**
+ * A program whose workgroups are indexed by workgroupId (tile, head, batch) — the tiled passes,
+ * one thread per query row (or key), and decode, one workgroup per (b, h).
+ */
 class TiledAttentionProgram implements WebGPUProgram {
   variableNames: string[];
+  variableComponents: number[];
   outputShape: number[];
   shaderKey: string;
   dispatchLayout = TILED_LAYOUT;
@@ -98,6 +107,7 @@ class TiledAttentionProgram implements WebGPUProgram {
     workgroupSize: [number, number, number],
   ) {
     this.variableNames = hasMask ? [...variableNames, 'KeyValid'] : variableNames;
+    this.variableComponents = this.variableNames.map((n) => ('HS4' in consts && VEC4_INPUTS.has(n) ? 4 : 1));
     this.outputShape = outputShape;
     this.dispatch = dispatch;
     this.workgroupSize = workgroupSize;
@@ -123,7 +133,7 @@ export interface AttentionDims {
  */
 export function forwardProgram({ B, nh, Tq, hs }: AttentionDims, tiles: Tiles, hasMask: boolean, withLse: boolean): WebGPUProgram {
   const { br, bc } = tiles;
-  const consts = { HS: hs, BR: br, BC: bc, WRITE_LSE: withLse };
+  const consts = { HS: hs, HS4: hs / 4, BR: br, BC: bc, WRITE_LSE: withLse };
   const N = B * nh * Tq;
   const outputShape = withLse ? [N * hs + N] : [B, nh, Tq, hs];
   return new TiledAttentionProgram(fwdSource, 'attentionForward', consts, hasMask, ['Q', 'K', 'V'], outputShape, [Math.ceil(Tq / br), nh, B], [br, 1, 1]);
@@ -132,14 +142,14 @@ export function forwardProgram({ B, nh, Tq, hs }: AttentionDims, tiles: Tiles, h
 /** Backward dQ (B, nh, Tq, hs). Inputs Q, K, V, dO, Packed, Delta [, KeyValid]. */
 export function dqProgram({ B, nh, Tq, hs }: AttentionDims, tiles: Tiles, hasMask: boolean): WebGPUProgram {
   const { br, bc } = tiles;
-  const consts = { HS: hs, BR: br, BC: bc };
+  const consts = { HS: hs, HS4: hs / 4, BR: br, BC: bc };
   return new TiledAttentionProgram(dqSource, 'attentionBackwardDq', consts, hasMask, ['Q', 'K', 'V', 'dO', 'Packed', 'Delta'], [B, nh, Tq, hs], [Math.ceil(Tq / br), nh, B], [br, 1, 1]);
 }
 
 /** Backward packed [dK | dV] (2·B·nh·Tk·hs). Inputs Q, K, V, dO, Packed, Delta [, KeyValid]. */
 export function dkdvProgram({ B, nh, Tk, hs }: AttentionDims, tiles: Tiles, hasMask: boolean): WebGPUProgram {
   const { br, bc } = tiles;
-  const consts = { HS: hs, BR: br, BC: bc };
+  const consts = { HS: hs, HS4: hs / 4, BR: br, BC: bc };
   return new TiledAttentionProgram(dkdvSource, 'attentionBackwardDkDv', consts, hasMask, ['Q', 'K', 'V', 'dO', 'Packed', 'Delta'], [2 * B * nh * Tk * hs], [Math.ceil(Tk / bc), nh, B], [bc, 1, 1]);
 }
 

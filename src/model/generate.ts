@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPT, KVCache } from './gpt';
-import { paddedCausalBias } from './attention';
 import { sampleToken, type SamplingOptions } from './sampling';
 import { Rng } from '../util/rng';
 import { EOS, PAD, BOS } from './tokenizer';
@@ -80,7 +79,7 @@ function fullStep(model: GPT, rows: number[][], pads: number[], cache?: KVCache)
     const B = rows.length;
     const Tk = rows[0].length;
     const tokens = tf.tensor2d(rows.flat(), [B, Tk], 'int32');
-    const h = model.hidden(tokens, { positions: positionsFor(pads, 0, Tk), bias: paddedCausalBias(keyValid(pads, Tk), Tk), cache });
+    const h = model.hidden(tokens, { positions: positionsFor(pads, 0, Tk), keyValid: keyValid(pads, Tk), cache });
     const last = h.reshape([B, Tk, model.cfg.dModel]).slice([0, Tk - 1, 0], [B, 1, model.cfg.dModel]).reshape([B, model.cfg.dModel]);
     return model.unembed(last as tf.Tensor2D);
   });
@@ -93,7 +92,7 @@ function decodeStep(model: GPT, rows: number[][], pads: number[], cache: KVCache
     const B = rows.length;
     const Tk = rows[0].length;
     const tokens = tf.tensor2d(rows.map((r) => r[Tk - 1]), [B, 1], 'int32');
-    const h = model.hidden(tokens, { positions: positionsFor(pads, Tk - 1, Tk), bias: paddedCausalBias(keyValid(pads, Tk), 1), cache });
+    const h = model.hidden(tokens, { positions: positionsFor(pads, Tk - 1, Tk), keyValid: keyValid(pads, Tk), cache });
     return model.unembed(h);
   });
   for (const t of old) t.dispose(); // replaced by the concatenated cache

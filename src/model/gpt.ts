@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from './config';
 import { type Params, initialWeights, makeVariables, paramSpecs } from './params';
-import { attentionReference, causalBias } from './attention';
+import { causalAttention } from '../kernels/attention';
 
 /**
  * A GPT-2 style decoder, written top to bottom like nanoGPT's model.py:
@@ -21,8 +21,8 @@ export interface KVCache {
 export interface ForwardOptions {
   /** (B, T) position ids; default 0..T-1 for every row. Needed for left-padded batches. */
   positions?: tf.Tensor2D;
-  /** additive attention bias broadcastable to (B, nh, T, Tk); default causal (T, T). */
-  bias?: tf.Tensor;
+  /** (B, Tk) 1 for real keys, 0 for pads (left-padded batches); Tk counts cached keys too. Default: all real. */
+  keyValid?: tf.Tensor2D;
   /** when given, keys/values are appended to it (decoding); the caller owns the new tensors. */
   cache?: KVCache;
   training?: boolean;
@@ -56,8 +56,6 @@ function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
 let cloneCounter = 0;
 
 export class GPT {
-  private causal = new Map<number, tf.Tensor2D>();
-
   constructor(
     readonly cfg: GPTConfig,
     readonly params: Params,
@@ -101,10 +99,9 @@ export class GPT {
     }
     let x = drop(tf.add(tok, pos) as tf.Tensor2D); // (B·T, C)
 
-    const bias = opts.bias ?? this.causalBias(T);
     for (let i = 0; i < cfg.nLayer; i++) {
       const h = `h.${i}`;
-      const a = this.attention(layerNorm(x, this.p(`${h}.ln_1.weight`), this.p(`${h}.ln_1.bias`)), i, B, T, bias, opts.cache);
+      const a = this.attention(layerNorm(x, this.p(`${h}.ln_1.weight`), this.p(`${h}.ln_1.bias`)), i, B, T, opts.keyValid, opts.cache);
       x = tf.add(x, drop(a));
       const m = linear(
         gelu(linear(layerNorm(x, this.p(`${h}.ln_2.weight`), this.p(`${h}.ln_2.bias`)), this.p(`${h}.mlp.c_fc.weight`), this.p(`${h}.mlp.c_fc.bias`))) as tf.Tensor2D,
@@ -128,7 +125,7 @@ export class GPT {
   }
 
   /** Causal self-attention of layer i. x: (B·T, C) → (B·T, C). */
-  private attention(x: tf.Tensor2D, i: number, B: number, T: number, bias: tf.Tensor, cache?: KVCache): tf.Tensor2D {
+  private attention(x: tf.Tensor2D, i: number, B: number, T: number, keyValid?: tf.Tensor2D, cache?: KVCache): tf.Tensor2D {
     const { nHead, dModel: C } = this.cfg;
     const hs = C / nHead;
     const qkv = linear(x, this.p(`h.${i}.attn.c_attn.weight`), this.p(`h.${i}.attn.c_attn.bias`)); // (B·T, 3C)
@@ -145,24 +142,14 @@ export class GPT {
       cache.k[i] = tf.keep(k);
       cache.v[i] = tf.keep(v);
     }
-    const y = attentionReference(q, k, v, bias); // (B, nh, T, hs)
+    // Fused flash-style kernel on webgpu, composed tfjs ops elsewhere (src/kernels/attention.ts).
+    const y = causalAttention(q, k, v, keyValid); // (B, nh, T, hs)
     const merged = y.transpose([0, 2, 1, 3]).reshape([B * T, C]) as tf.Tensor2D;
     return linear(merged, this.p(`h.${i}.attn.c_proj.weight`), this.p(`h.${i}.attn.c_proj.bias`));
   }
 
-  private causalBias(T: number): tf.Tensor2D {
-    let m = this.causal.get(T);
-    if (!m) {
-      m = tf.keep(causalBias(T));
-      this.causal.set(T, m);
-    }
-    return m;
-  }
-
   dispose(): void {
     for (const v of this.params.values()) v.dispose();
-    for (const m of this.causal.values()) m.dispose();
-    this.causal.clear();
   }
 }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { lmLoss, type GPT } from '../model/gpt';
+import type { GPT } from '../model/gpt';
 import { AdamW, ADAMW_DEFAULTS } from '../model/optim';
 import { generate } from '../model/generate';
 import { BOS, decode, encode } from '../model/tokenizer';
@@ -9,7 +9,7 @@ import type { StageHooks } from '../train/lmLoop';
 import type { Task } from '../tasks/types';
 import type { SimulatedLabeler } from '../tasks/labeler';
 import { Rng } from '../util/rng';
-import { adaptiveKl, entropyFromLogits, gae, maskedMean, ppoPolicyLoss, sequenceLogProbs, tokenRewards, valueLoss, whiten } from './math';
+import { adaptiveKl, entropyFromLogits, gae, maskedMean, ppoPtxLoss, sequenceLogProbs, tokenRewards, valueLoss, whiten } from './math';
 import { buildSequences, responseLogits, sliceSequences, type SequenceBatch, type SequenceLayout } from './sequences';
 import type { ScalarModel } from './scalarModel';
 import type { PpoConfig } from './config';
@@ -20,7 +20,8 @@ import type { PpoConfig } from './config';
  *  2. score:   old log-probs (at τ), SFT reference log-probs, values, RM score at the last real token;
  *              r_t = −β·KL_t, plus the score at the last response token; GAE (γ, λ); whitened advantages;
  *  3. update:  for each minibatch, clipped surrogate + γ_ptx · LM loss on a pretraining batch
- *              (one backward: the two gradients are accumulated in one step), then the value model's
+ *              (one backward: the two gradients are summed in one step — the paper computes them on
+ *              consecutive steps and accumulates, which is the same update), then the value model's
  *              clipped value loss (its own optimizer).
  * Shapes are fixed per run (rolloutBatch × (P+R)), so GPU buffers are reused every iteration.
  */
@@ -201,32 +202,35 @@ function rowsOf(t: tf.Tensor, rows: number[]): tf.Tensor {
   return tf.gather(t, tf.tensor1d(rows, 'int32'));
 }
 
-/** Clipped surrogate + γ·ptx in one backward pass, one AdamW step. */
+/**
+ * Clipped surrogate + γ·ptx in one backward pass, one AdamW step. The loss is `ppoPtxLoss`
+ * (the fused WGSL kernel on webgpu, the composed reference elsewhere). Plain PPO (γ = 0) passes a
+ * one-token, fully masked ptx batch instead of running the model on pretraining text.
+ */
 function policyStep(policy: GPT, opt: AdamW, vars: tf.Variable[], mb: SequenceBatch, rows: number[], s: Scored, ptx: ReturnType<typeof sampleWindows> | null, cfg: PpoConfig, seed: number, log: ScalarLog): void {
   tf.tidy(() => {
+    const V = policy.cfg.vocabSize;
     const mask = rowsOf(s.mask, rows);
     const actions = rowsOf(s.actions, rows);
     const oldLogp = rowsOf(s.oldLogp, rows);
-    const adv = rowsOf(s.adv, rows);
-    const stats: tf.Scalar[] = [];
+    const advantages = rowsOf(s.adv, rows);
+    const ptxTargets = ptx ? tf.tensor2d(ptx.targets, [ptx.B, ptx.T], 'int32') : tf.zeros([1, 1], 'int32');
+    const ptxMask = ptx ? tf.tensor2d(ptx.mask, [ptx.B, ptx.T]) : tf.zeros([1, 1]);
+    let stats: tf.Scalar[] = [];
     const { grads } = tf.variableGrads(() => {
       const logits = responseLogits(policy, mb, true, seed);
-      const logp = sequenceLogProbs(logits, actions, cfg.temperature);
-      const pl = ppoPolicyLoss(logp, oldLogp, adv, mask, cfg.clip);
-      stats.push(tf.keep(pl.loss.clone()), tf.keep(pl.clipfrac), tf.keep(pl.approxKl));
-      if (!ptx) return pl.loss;
-      const { B, T } = ptx;
-      const ptxLogits = policy.logits(tf.tensor2d(ptx.inputs, [B, T], 'int32'), { training: true, dropoutSeed: seed + 1 }).reshape([B * T, policy.cfg.vocabSize]) as tf.Tensor2D;
-      const ptxLoss = lmLoss(ptxLogits, tf.tensor1d(ptx.targets, 'int32'), tf.tensor1d(ptx.mask));
-      stats.push(tf.keep(ptxLoss.clone()));
-      return tf.add(pl.loss, tf.mul(ptxLoss, cfg.ptxCoef)) as tf.Scalar;
+      const ptxLogits = ptx ? policy.logits(tf.tensor2d(ptx.inputs, [ptx.B, ptx.T], 'int32'), { training: true, dropoutSeed: seed + 1 }) : tf.zeros([1, 1, V]);
+      const out = ppoPtxLoss({ logits, actions, oldLogp, advantages, mask, ptxLogits, ptxTargets, ptxMask }, { clip: cfg.clip, ptxCoef: cfg.ptxCoef, temperature: cfg.temperature });
+      stats = [out.policyLoss, out.clipfrac, out.approxKl, out.ptxLoss].map((t) => tf.keep(t));
+      return out.loss;
     }, vars);
     opt.apply(grads, cfg.lr).dispose();
     const [policyLoss, clipfrac, approxKl, ptxLoss] = stats;
-    log.push('policyLoss', tf.keep(policyLoss));
-    log.push('clipfrac', tf.keep(clipfrac));
-    log.push('approxKl', tf.keep(approxKl));
-    if (ptxLoss) log.push('ptxLoss', tf.keep(ptxLoss));
+    log.push('policyLoss', policyLoss);
+    log.push('clipfrac', clipfrac);
+    log.push('approxKl', approxKl);
+    if (ptx) log.push('ptxLoss', ptxLoss);
+    else ptxLoss.dispose();
   });
 }
 

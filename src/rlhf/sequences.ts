@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { oneHotF, type GPT } from '../model/gpt';
-import { paddedCausalBias } from '../model/attention';
 import { BOS, EOS, PAD, encode } from '../model/tokenizer';
 
 /**
@@ -103,8 +102,8 @@ export function sequenceHidden(model: GPT, b: SequenceBatch, training = false, d
   const L = b.layout.P + b.layout.R;
   const tokens = tf.tensor2d(b.tokens, [b.N, L], 'int32');
   const positions = tf.tensor2d(b.positions, [b.N, L], 'int32');
-  const bias = paddedCausalBias(tf.tensor2d(b.keyValid, [b.N, L]), L);
-  return model.hidden(tokens, { positions, bias, training, dropoutSeed }).reshape([b.N, L, model.cfg.dModel]);
+  const keyValid = tf.tensor2d(b.keyValid, [b.N, L]);
+  return model.hidden(tokens, { positions, keyValid, training, dropoutSeed }).reshape([b.N, L, model.cfg.dModel]);
 }
 
 /** The hidden states that predict the response tokens: columns P-1 … P+R-2 → (N·R, C). */

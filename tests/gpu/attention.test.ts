@@ -7,6 +7,7 @@ import { runProgram } from '../../src/kernels/runProgram';
 import { setFusedKernels } from '../../src/kernels/settings';
 import { attentionReference, paddedCausalBias } from '../../src/model/attention';
 import { Rng } from '../../src/util/rng';
+import { onBackend } from './helpers';
 
 // Parity of the fused attention kernels (webgpu) with the composed reference built from tfjs ops.
 // Forward within 1e-4, gradients within 1e-3, both relative to max(|reference|, 1).
@@ -223,6 +224,29 @@ describe('the setting and resources', () => {
     expect(ref.kernels).toContain('BatchMatMul');
     expect(relErr(fused.out, ref.out)).toBeLessThan(1e-4);
     tf.dispose([q, k, v, dO, keyValid]);
+  });
+
+  test('on the cpu backend the op runs the composed reference and agrees with the fused kernel', async () => {
+    const c: Case = { B: 2, nh: 2, Tq: 9, Tk: 9, hs: 16, mask: leftPadded(2, 9, [0, 3]) };
+    const both = async () => {
+      const { q, k, v, dO, keyValid } = inputs(c, 13);
+      const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(causalAttention(a as tf.Tensor4D, b as tf.Tensor4D, v, keyValid), dO)),
+      )([q, k]);
+      const y = causalAttention(q, k, v, keyValid);
+      const out = { y: await y.data(), value: await value.data(), dq: await grads[0].data(), dk: await grads[1].data() };
+      tf.dispose([q, k, v, dO, keyValid, y, value, ...grads]);
+      return out;
+    };
+    const gpu = await both();
+    const cpu = await onBackend('cpu', async () => {
+      expect(fusedAttentionActive(16)).toBe(false);
+      return both();
+    });
+    expect(relErr(gpu.y, cpu.y)).toBeLessThan(1e-4);
+    expect(relErr(gpu.value, cpu.value)).toBeLessThan(1e-4);
+    expect(relErr(gpu.dq, cpu.dq)).toBeLessThan(1e-3);
+    expect(relErr(gpu.dk, cpu.dk)).toBeLessThan(1e-3);
   });
 
   test('no tensors leak across forward, backward and decode calls', async () => {

@@ -1,0 +1,173 @@
+/**
+ * The user's own data, per task: demonstrations {prompt, completion} (SFT) and K-way rankings
+ * {prompt, ranking: [best, ..., worst]} (reward model). Pairwise preferences are stored as
+ * rankings of two (see io/jsonl.ts `preferencesToRankings`). Pure storage: no tfjs, no UI.
+ *
+ * Rows are validated with the JSONL importer's rules (io/jsonl.ts `validateRow`) before any
+ * write, and every write is one transaction: {@link replaceDataset} with a bad row, or one that
+ * fails half way, leaves the old data exactly as it was.
+ */
+
+import { validateRow, type Demonstration, type Ranking } from '../io/jsonl';
+import { now, writeTx, type DatasetKind, type DatasetRow, type DatasetSource, type Db, type WriteHooks } from './db';
+
+export type { DatasetKind, DatasetSource };
+
+export interface RowByKind {
+  demonstrations: Demonstration;
+  rankings: Ranking;
+}
+
+export interface StoredMeta {
+  id: number;
+  task: string;
+  source: DatasetSource;
+  createdAt: number;
+}
+export type StoredDemonstration = Demonstration & StoredMeta;
+export type StoredRanking = Ranking & StoredMeta;
+export interface StoredByKind {
+  demonstrations: StoredDemonstration;
+  rankings: StoredRanking;
+}
+
+/** A row refused before anything was written; `index` is its 0-based position in the input. */
+export class DatasetRowError extends Error {
+  override name = 'DatasetRowError';
+  constructor(
+    readonly index: number,
+    readonly field: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface DatasetWriteOptions extends WriteHooks {
+  /** Default 'user' for add, 'import' for replace. */
+  source?: DatasetSource;
+}
+
+function checkTask(task: string): void {
+  if (typeof task !== 'string' || task === '') throw new TypeError('A dataset task must be a non-empty string.');
+}
+
+function checkKind(kind: string): asserts kind is DatasetKind {
+  if (kind !== 'demonstrations' && kind !== 'rankings') {
+    throw new TypeError(`Unknown dataset kind ${JSON.stringify(kind)}; expected "demonstrations" or "rankings".`);
+  }
+}
+
+/** Validates every row and builds the records to store; throws {@link DatasetRowError} on the first bad one. */
+function toRecords<K extends DatasetKind>(
+  task: string,
+  kind: K,
+  rows: readonly RowByKind[K][],
+  source: DatasetSource,
+): DatasetRow[] {
+  checkTask(task);
+  checkKind(kind);
+  if (source !== 'user' && source !== 'import') throw new TypeError(`Unknown dataset source ${JSON.stringify(source)}.`);
+  const createdAt = now();
+  return rows.map((raw, i) => {
+    const checked = validateRow(kind, raw);
+    if ('problems' in checked) {
+      const p = checked.problems[0];
+      const field = p.field ? ` field "${p.field}"` : '';
+      throw new DatasetRowError(i, p.field, `Row ${i + 1}${field}: ${p.message}. Nothing was saved.`);
+    }
+    return { task, kind, source, createdAt, ...checked.row };
+  });
+}
+
+function fromRecord<K extends DatasetKind>(r: DatasetRow): StoredByKind[K] {
+  const meta = { id: r.id!, task: r.task, source: r.source, createdAt: r.createdAt };
+  return (
+    r.kind === 'demonstrations'
+      ? { ...meta, prompt: r.prompt, completion: r.completion! }
+      : { ...meta, prompt: r.prompt, ranking: r.ranking! }
+  ) as StoredByKind[K];
+}
+
+const range = (task: string, kind: DatasetKind): IDBKeyRange => IDBKeyRange.only([task, kind]);
+
+/** Adds rows (all or none); returns their ids in order. */
+export async function addDatasetRows<K extends DatasetKind>(
+  db: Db,
+  task: string,
+  kind: K,
+  rows: readonly RowByKind[K][],
+  opts: DatasetWriteOptions = {},
+): Promise<number[]> {
+  const records = toRecords(task, kind, rows, opts.source ?? 'user');
+  return writeTx(db, ['datasets'], async (tx, track) => {
+    const store = tx.objectStore('datasets');
+    const ids: Promise<number>[] = [];
+    records.forEach((r, i) => {
+      opts.beforePut?.('datasets', i);
+      ids.push(track(store.add(r)));
+    });
+    return Promise.all(ids);
+  });
+}
+
+/** A task's rows of one kind, oldest first. */
+export async function listDataset<K extends DatasetKind>(db: Db, task: string, kind: K): Promise<StoredByKind[K][]> {
+  checkKind(kind);
+  const rows = await db.getAllFromIndex('datasets', 'by-task-kind', range(task, kind));
+  return rows.map((r) => fromRecord<K>(r));
+}
+
+export function countDataset(db: Db, task: string, kind: DatasetKind): Promise<number> {
+  checkKind(kind);
+  return db.countFromIndex('datasets', 'by-task-kind', range(task, kind));
+}
+
+/** Deletes rows by id; returns how many existed. */
+export function deleteDatasetRows(db: Db, ids: readonly number[]): Promise<number> {
+  return writeTx(db, ['datasets'], async (tx) => {
+    const store = tx.objectStore('datasets');
+    const found = await Promise.all(ids.map((id) => store.getKey(id)));
+    await Promise.all(ids.map((id) => store.delete(id)));
+    return found.filter((k) => k !== undefined).length;
+  });
+}
+
+/** Deletes all of a task's rows of one kind; returns how many. */
+export function clearDataset(db: Db, task: string, kind: DatasetKind): Promise<number> {
+  checkKind(kind);
+  return writeTx(db, ['datasets'], async (tx) => deleteAll(tx.objectStore('datasets'), task, kind));
+}
+
+async function deleteAll(
+  store: { index(n: 'by-task-kind'): { getAllKeys(q: IDBKeyRange): Promise<number[]> }; delete(k: number): Promise<void> },
+  task: string,
+  kind: DatasetKind,
+): Promise<number> {
+  const keys = await store.index('by-task-kind').getAllKeys(range(task, kind));
+  await Promise.all(keys.map((k) => store.delete(k)));
+  return keys.length;
+}
+
+/**
+ * Replaces all of a task's rows of one kind (an import), in one transaction: if any row is
+ * invalid ({@link DatasetRowError}) or any write fails, the old rows stay untouched.
+ */
+export async function replaceDataset<K extends DatasetKind>(
+  db: Db,
+  task: string,
+  kind: K,
+  rows: readonly RowByKind[K][],
+  opts: DatasetWriteOptions = {},
+): Promise<{ deleted: number; added: number }> {
+  const records = toRecords(task, kind, rows, opts.source ?? 'import');
+  return writeTx(db, ['datasets'], async (tx, track) => {
+    const store = tx.objectStore('datasets');
+    const deleted = await deleteAll(store, task, kind);
+    records.forEach((r, i) => {
+      opts.beforePut?.('datasets', i);
+      track(store.add(r));
+    });
+    return { deleted, added: records.length };
+  });
+}

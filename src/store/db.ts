@@ -1,0 +1,489 @@
+/**
+ * The IndexedDB schema and its upgrade path. Pure storage: no tfjs, no UI.
+ *
+ * Schema version 2 (current), database "rlhf":
+ *
+ *   runs         keyPath "id"                 RunRow
+ *                index "by-created"  createdAt
+ *   checkpoints  keyPath "id"                 CheckpointRow (metadata only: no weights)
+ *                index "by-run"            runId
+ *                index "by-run-seq"        [runId, seq]          (write order: newest = highest)
+ *                index "by-run-stage-step" [runId, stage, step]
+ *   blobs        keyPath ["ckptId", "name"]   BlobRow: one Float32Array's bytes + length + CRC-32
+ *   datasets     keyPath "id" (autoIncrement) DatasetRow: one demonstration or ranking
+ *                index "by-task-kind"      [task, kind]
+ *   meta         keyPath "key"                MetaRow: {key: "schema", value: SchemaInfo}
+ *
+ * Schema version 1 (the previous release; still read, never written):
+ *
+ *   runs         keyPath "id", no indexes     {id, name, createdAt, task, preset, seed, config,
+ *                                              stageStatus, metrics}            (no updatedAt)
+ *   checkpoints  keyPath "id", no indexes     {id, runId, stage, step, createdAt, final?,
+ *                                              weights: {[model]: {[param]: Float32Array}},
+ *                                              optimizer?: {[group]: {[param]: Float32Array}},
+ *                                              rng?, extra?}                   (weights inline)
+ *
+ * Upgrades run as a chain of steps `MIGRATIONS[v]` (version v-1 → v) inside the single
+ * version-change transaction, so an upgrade is all or nothing: if a step throws, the
+ * transaction is aborted and the database stays at its old version with its old data. A new
+ * database runs the same chain from 0, so every install exercises the migration code.
+ *
+ * Blob names: `models/<model>/<param>` and `optimizer/<group>/<param>`. Model and group names
+ * must not contain "/", parameter names may contain anything.
+ */
+
+import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { crc32 } from './checksum';
+
+export const DB_NAME = 'rlhf';
+export const SCHEMA_VERSION = 2;
+
+export const STAGES = ['pretrain', 'sft', 'rm', 'ppo'] as const;
+export type Stage = (typeof STAGES)[number];
+export type StageStatus = 'waiting' | 'running' | 'done' | 'failed';
+
+// ---------------------------------------------------------------------------------------------
+// Stored shapes (version 2)
+
+export interface RunRow {
+  id: string;
+  name: string;
+  createdAt: number;
+  updatedAt: number;
+  task: string;
+  preset: string;
+  seed: number;
+  config: unknown;
+  stageStatus: Record<Stage, StageStatus>;
+  /** metrics[stage][name] = history, oldest first. */
+  metrics: Record<Stage, Record<string, number[]>>;
+  report?: unknown;
+}
+
+export type BlobSection = 'models' | 'optimizer';
+
+/** One weight blob as listed in its checkpoint's metadata. */
+export interface BlobEntry {
+  /** `<section>/<group>/<param>`; the second half of the blob's key. */
+  name: string;
+  section: BlobSection;
+  /** Model name ('policy', 'reference', ...) or optimizer group. */
+  group: string;
+  param: string;
+  /** Number of float32 values (the shape is the model's business). */
+  length: number;
+  crc32: number;
+}
+
+export interface CheckpointRow {
+  id: string;
+  runId: string;
+  stage: Stage;
+  step: number;
+  /** Write order within the run, from 1; the newest checkpoint has the highest. */
+  seq: number;
+  createdAt: number;
+  final: boolean;
+  rng?: Record<string, number>;
+  extra?: unknown;
+  blobs: BlobEntry[];
+  /** Sum of the blobs' byte lengths. */
+  bytes: number;
+}
+
+export interface BlobRow {
+  ckptId: string;
+  name: string;
+  /** Number of float32 values; `bytes.byteLength === 4 * length`. */
+  length: number;
+  crc32: number;
+  bytes: ArrayBuffer;
+}
+
+export type DatasetKind = 'demonstrations' | 'rankings';
+export type DatasetSource = 'user' | 'import';
+
+export interface DatasetRow {
+  id?: number;
+  task: string;
+  kind: DatasetKind;
+  source: DatasetSource;
+  createdAt: number;
+  prompt: string;
+  completion?: string;
+  ranking?: string[];
+}
+
+export interface SchemaInfo {
+  version: number;
+  createdAt: number;
+  /** One entry per upgrade step that ran on existing data (none for a database created fresh). */
+  migrations: { from: number; to: number; at: number; runs: number; checkpoints: number; blobs: number }[];
+}
+
+export interface MetaRow {
+  key: string;
+  value: unknown;
+}
+
+export interface RlhfSchema extends DBSchema {
+  runs: { key: string; value: RunRow; indexes: { 'by-created': number } };
+  checkpoints: {
+    key: string;
+    value: CheckpointRow;
+    indexes: { 'by-run': string; 'by-run-seq': [string, number]; 'by-run-stage-step': [string, string, number] };
+  };
+  blobs: { key: [string, string]; value: BlobRow };
+  datasets: { key: number; value: DatasetRow; indexes: { 'by-task-kind': [string, string] } };
+  meta: { key: string; value: MetaRow };
+}
+
+export type Db = IDBPDatabase<RlhfSchema>;
+export type StoreName = StoreNames<RlhfSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+export type DbErrorKind = 'unavailable' | 'blocked' | 'newer-version' | 'migration';
+
+/** Opening the database failed; `message` is plain text meant for the user. */
+export class DbError extends Error {
+  override name = 'DbError';
+  constructor(
+    readonly kind: DbErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small shared helpers
+
+let lastNow = 0;
+/** Date.now(), but strictly increasing within this page, so timestamps order records. */
+export function now(): number {
+  lastNow = Math.max(Date.now(), lastNow + 1);
+  return lastNow;
+}
+
+/** A random id (UUID v4 where available). */
+export function newId(): string {
+  if (typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/** Key range of every blob of one checkpoint (arrays sort after strings, so [id, []] is above all names). */
+export function blobRange(ckptId: string): IDBKeyRange {
+  return IDBKeyRange.bound([ckptId], [ckptId, []]);
+}
+
+/** Key range of one run's checkpoints in the "by-run-seq" index. */
+export function runSeqRange(runId: string): IDBKeyRange {
+  return IDBKeyRange.bound([runId, -Infinity], [runId, Infinity]);
+}
+
+/**
+ * Test seams shared by the write functions. `beforePut(store, index)` runs before each put a
+ * write issues (index counts puts within that write, from 0); throwing from it fails the write
+ * exactly as a failed request would: the whole transaction is aborted.
+ */
+export interface WriteHooks {
+  beforePut?: (store: StoreName, index: number) => void;
+}
+
+/**
+ * Runs `body` in one readwrite transaction. Any throw or rejection aborts the transaction
+ * (nothing of it is written) and is rethrown; if the commit itself fails (e.g. a quota
+ * error at commit time), the transaction's error is thrown.
+ */
+export async function writeTx<S extends StoreName[], T>(
+  db: Db,
+  stores: S,
+  body: (tx: IDBPTransaction<RlhfSchema, S, 'readwrite'>, track: <P>(p: Promise<P>) => Promise<P>) => Promise<T>,
+): Promise<T> {
+  const tx = db.transaction(stores, 'readwrite');
+  // Requests issued without awaiting each one: on failure their rejections are collected here.
+  const pending: Promise<unknown>[] = [];
+  const track = <P>(p: Promise<P>): Promise<P> => {
+    pending.push(p);
+    return p;
+  };
+  try {
+    const result = await body(tx, track);
+    await Promise.all(pending);
+    await tx.done;
+    return result;
+  } catch (e) {
+    try {
+      tx.abort();
+    } catch {
+      // already finished or aborted
+    }
+    await Promise.allSettled(pending);
+    await tx.done.catch(() => undefined);
+    // A request error aborts the transaction by itself; prefer its specific error to AbortError.
+    if (e instanceof DOMException && e.name === 'AbortError' && tx.error) throw tx.error;
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening and upgrading
+
+export interface OpenOptions {
+  /**
+   * Another tab (or worker) wants to upgrade this database to a newer schema, or delete it:
+   * this connection has been closed so that it can. Tell the user to reload. Default: nothing.
+   */
+  onVersionChange?: () => void;
+}
+
+/**
+ * Opens (creating or upgrading as needed) the database. Throws {@link DbError} when IndexedDB
+ * is missing or refused (private mode, disabled storage), when an older connection in another
+ * tab blocks the upgrade, when the data on disk comes from a newer version of the app, or when
+ * a migration fails (the old data is then left as it was).
+ */
+export function openDb(name = DB_NAME, options: OpenOptions = {}): Promise<Db> {
+  return new Promise<Db>((resolve, reject) => {
+    let settled = false;
+    let db: Db | undefined;
+    let migrationError: unknown;
+    const fail = (e: DbError): void => {
+      if (settled) return;
+      settled = true;
+      reject(e);
+    };
+    let opening: Promise<Db>;
+    try {
+      // Reading `indexedDB` itself throws in some sandboxed or storage-disabled contexts.
+      if (typeof indexedDB === 'undefined' || indexedDB === null) throw new Error('IndexedDB is not defined');
+      opening = openDB<RlhfSchema>(name, SCHEMA_VERSION, {
+        upgrade(upgrading, oldVersion, newVersion, tx) {
+          tx.done.catch(() => undefined); // an aborted upgrade is reported through the open request
+          migrate(upgrading, oldVersion, newVersion ?? SCHEMA_VERSION, tx).catch((e: unknown) => {
+            migrationError = e;
+            try {
+              tx.abort();
+            } catch {
+              // already aborted
+            }
+          });
+        },
+        blocked(currentVersion) {
+          fail(
+            new DbError(
+              'blocked',
+              `Saved runs cannot be opened: another tab or window still has this app open with an older ` +
+                `version of its storage (schema ${currentVersion}; this page needs schema ${SCHEMA_VERSION}). ` +
+                `Close the other tabs of this app and reload this page.`,
+            ),
+          );
+        },
+        blocking() {
+          // We hold this version and someone wants to upgrade or delete: step aside.
+          db?.close();
+          options.onVersionChange?.();
+        },
+      });
+    } catch (e) {
+      fail(
+        new DbError(
+          'unavailable',
+          'Saving is unavailable: this browser gives the page no IndexedDB storage (it may be disabled, ' +
+            'or this is a private window).',
+          { cause: e },
+        ),
+      );
+      return;
+    }
+    opening.then(
+      (opened) => {
+        db = opened;
+        if (settled) {
+          // We already reported "blocked" and the open went through later: don't leak the connection.
+          opened.close();
+          return;
+        }
+        settled = true;
+        resolve(opened);
+      },
+      (e: unknown) => fail(openError(e, migrationError)),
+    );
+  });
+}
+
+function openError(e: unknown, migrationError: unknown): DbError {
+  if (migrationError !== undefined) {
+    const why = migrationError instanceof Error ? migrationError.message : String(migrationError);
+    return new DbError(
+      'migration',
+      `Saved runs could not be upgraded to the new storage format (${why}). Nothing was changed; ` +
+        `the old data is still there.`,
+      { cause: migrationError },
+    );
+  }
+  const name = e instanceof DOMException || e instanceof Error ? e.name : '';
+  if (name === 'VersionError') {
+    return new DbError(
+      'newer-version',
+      `Saved runs were written by a newer version of this app (its storage is newer than schema ` +
+        `${SCHEMA_VERSION}). Reload the page to get the latest version.`,
+      { cause: e },
+    );
+  }
+  const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return new DbError('unavailable', `Saving is unavailable: the browser refused to open storage (${why}).`, {
+    cause: e,
+  });
+}
+
+/** Deletes a whole database (tests, "forget everything"). */
+export function deleteDb(name = DB_NAME): Promise<void> {
+  return deleteDB(name);
+}
+
+type UpgradeTx = IDBPTransaction<RlhfSchema, StoreName[], 'versionchange'>;
+/** One upgrade step; returns how many records it converted. */
+type Migration = (db: Db, tx: UpgradeTx) => Promise<{ runs: number; checkpoints: number; blobs: number }>;
+
+async function migrate(db: Db, oldVersion: number, newVersion: number, tx: UpgradeTx): Promise<void> {
+  const info: SchemaInfo = { version: oldVersion, createdAt: now(), migrations: [] };
+  if (oldVersion >= 2) {
+    const old = await tx.objectStore('meta').get('schema');
+    if (old) Object.assign(info, old.value as SchemaInfo);
+  }
+  for (let v = oldVersion + 1; v <= newVersion; v++) {
+    const step = MIGRATIONS[v];
+    if (!step) throw new Error(`no upgrade step to schema ${v}`);
+    const counts = await step(db, tx);
+    if (oldVersion > 0) info.migrations.push({ from: v - 1, to: v, at: now(), ...counts });
+    info.version = v;
+  }
+  await tx.objectStore('meta').put({ key: 'schema', value: info });
+}
+
+const MIGRATIONS: Record<number, Migration> = {
+  /** 0 → 1: the first release's layout (see the module comment). */
+  async 1(db) {
+    db.createObjectStore('runs', { keyPath: 'id' });
+    db.createObjectStore('checkpoints', { keyPath: 'id' });
+    return { runs: 0, checkpoints: 0, blobs: 0 };
+  },
+
+  /** 1 → 2: weights move out of checkpoint records into `blobs` with checksums; indexes; datasets; meta. */
+  async 2(db, tx) {
+    db.createObjectStore('blobs', { keyPath: ['ckptId', 'name'] });
+    const datasets = db.createObjectStore('datasets', { keyPath: 'id', autoIncrement: true });
+    datasets.createIndex('by-task-kind', ['task', 'kind']);
+    db.createObjectStore('meta', { keyPath: 'key' });
+
+    const runs = tx.objectStore('runs');
+    runs.createIndex('by-created', 'createdAt');
+    const ckpts = tx.objectStore('checkpoints');
+    ckpts.createIndex('by-run', 'runId');
+    ckpts.createIndex('by-run-seq', ['runId', 'seq']);
+    ckpts.createIndex('by-run-stage-step', ['runId', 'stage', 'step']);
+
+    let nRuns = 0;
+    for (let c = await runs.openCursor(); c; c = await c.continue()) {
+      await c.update(normalizeRun(c.value as unknown as Record<string, unknown>));
+      nRuns++;
+    }
+
+    // One record at a time, so memory holds one checkpoint's weights, not all of them.
+    const blobs = tx.objectStore('blobs');
+    let nBlobs = 0;
+    for (let c = await ckpts.openCursor(); c; c = await c.continue()) {
+      const v = c.value as unknown as Record<string, unknown>;
+      const id = String(v.id);
+      const entries: BlobEntry[] = [];
+      let bytes = 0;
+      const sections: [BlobSection, unknown][] = [
+        ['models', v.weights],
+        ['optimizer', v.optimizer],
+      ];
+      for (const [section, groups] of sections) {
+        if (groups === undefined || groups === null) continue;
+        for (const [group, params] of Object.entries(groups as Record<string, Record<string, unknown>>)) {
+          for (const [param, data] of Object.entries(params)) {
+            const buf = float32Bytes(data, `${section}/${group}/${param}`);
+            const entry: BlobEntry = {
+              name: `${section}/${group}/${param}`,
+              section,
+              group,
+              param,
+              length: buf.byteLength / 4,
+              crc32: crc32(buf),
+            };
+            entries.push(entry);
+            bytes += buf.byteLength;
+            await blobs.put({ ckptId: id, name: entry.name, length: entry.length, crc32: entry.crc32, bytes: buf });
+            nBlobs++;
+          }
+        }
+      }
+      const row: CheckpointRow = {
+        id,
+        runId: String(v.runId),
+        stage: v.stage as Stage,
+        step: Number(v.step) || 0,
+        seq: 0, // assigned below, once every record is small
+        createdAt: Number(v.createdAt) || 0,
+        final: v.final === true,
+        blobs: entries,
+        bytes,
+      };
+      if (v.rng !== undefined) row.rng = v.rng as Record<string, number>;
+      if (v.extra !== undefined) row.extra = v.extra;
+      await c.update(row);
+    }
+
+    // Write order per run: v1 had none, so number each run's checkpoints by (createdAt, step, id).
+    const rows = await ckpts.getAll();
+    rows.sort((a, b) => a.createdAt - b.createdAt || a.step - b.step || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const perRun = new Map<string, number>();
+    for (const row of rows) {
+      row.seq = (perRun.get(row.runId) ?? 0) + 1;
+      perRun.set(row.runId, row.seq);
+      await ckpts.put(row);
+    }
+    return { runs: nRuns, checkpoints: rows.length, blobs: nBlobs };
+  },
+};
+
+/** A Float32Array (or its bytes) from version 1 as a standalone ArrayBuffer. */
+function float32Bytes(data: unknown, name: string): ArrayBuffer {
+  if (data instanceof Float32Array) {
+    return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer
+      ? data.buffer
+      : data.slice().buffer;
+  }
+  if (data instanceof ArrayBuffer && data.byteLength % 4 === 0) return data;
+  throw new Error(`checkpoint blob "${name}" is not float32 data`);
+}
+
+/** Fills in fields a run written by an older schema (or by hand) may lack. */
+export function normalizeRun(v: Record<string, unknown>): RunRow {
+  const createdAt = typeof v.createdAt === 'number' ? v.createdAt : 0;
+  const status = (v.stageStatus ?? {}) as Partial<Record<Stage, StageStatus>>;
+  const metrics = (v.metrics ?? {}) as Partial<Record<Stage, Record<string, number[]>>>;
+  const run: RunRow = {
+    id: String(v.id),
+    name: typeof v.name === 'string' ? v.name : 'Untitled run',
+    createdAt,
+    updatedAt: typeof v.updatedAt === 'number' ? v.updatedAt : createdAt,
+    task: typeof v.task === 'string' ? v.task : '',
+    preset: typeof v.preset === 'string' ? v.preset : '',
+    seed: typeof v.seed === 'number' ? v.seed : 0,
+    config: v.config ?? {},
+    stageStatus: Object.fromEntries(STAGES.map((s) => [s, status[s] ?? 'waiting'])) as Record<Stage, StageStatus>,
+    metrics: Object.fromEntries(STAGES.map((s) => [s, metrics[s] ?? {}])) as Record<Stage, Record<string, number[]>>,
+  };
+  if (v.report !== undefined) run.report = v.report;
+  return run;
+}

@@ -1,0 +1,55 @@
+import { describe, expect, test } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/engine/backend';
+import { runPipeline, type PipelineReport } from '../../src/rlhf/pipeline';
+import { DEFAULT_PIPELINE, type PipelineConfig } from '../../src/rlhf/config';
+
+/**
+ * A short pipeline on a micro config, with the worker's code path minus the worker. It runs on the
+ * wasm backend: the math is the same on every backend (the webgpu parity tests show it), and
+ * SwiftShader's WebGPU is too slow for a whole pipeline inside the CI budget.
+ */
+const MICRO: PipelineConfig = {
+  ...DEFAULT_PIPELINE,
+  preset: 'micro',
+  pretrain: { ...DEFAULT_PIPELINE.pretrain, steps: 300, seqLen: 32 },
+  sft: { ...DEFAULT_PIPELINE.sft, steps: 150 },
+  rm: { ...DEFAULT_PIPELINE.rm, steps: 80, trainPrompts: 128, heldoutPrompts: 48 },
+  ppo: { ...DEFAULT_PIPELINE.ppo, iterations: 12, rolloutBatch: 16, probeEvery: 4 },
+  eval: { testPrompts: 32, pretrainWindows: 32 },
+};
+
+describe('the pipeline on a micro config', () => {
+  let report: PipelineReport;
+  const stages: string[] = [];
+
+  test('runs every stage and reports every key', async () => {
+    const engine = await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    report = await runPipeline(MICRO, engine, {
+      stage: (s, st) => stages.push(`${s}:${st}`),
+      hooksFor: () => ({ metrics: () => {}, samples: () => {}, shouldStop: () => false }),
+      shouldStop: () => false,
+    });
+    expect(tf.memory().numTensors).toBe(before); // every model and optimizer freed
+    expect(stages).toEqual(['pretrain:running', 'pretrain:done', 'sft:running', 'sft:done', 'rm:running', 'rm:done', 'ppo:running', 'ppo:done', 'eval:running', 'eval:done']);
+    for (const key of ['pretrain', 'sft', 'rm', 'ppo']) expect(report.stages).toHaveProperty(key);
+    expect(Object.keys(report.eval)).toEqual(expect.arrayContaining(['prompts', 'labeler_agreement', 'labeler_score', 'winrate_ppo_vs_sft', 'pretrain_loss']));
+    expect(report.backend).toBe('wasm');
+  });
+
+  test('each stage moves its metric the right way', () => {
+    const { pretrain, sft, rm, ppo } = report.stages;
+    expect(pretrain.loss_last).toBeLessThan(pretrain.loss_first - 1);
+    expect(sft.loss_last).toBeLessThan(sft.loss_first - 0.5);
+    expect(rm.train_accuracy).toBeGreaterThan(0.55);
+    expect(rm.heldout_accuracy).toBeGreaterThan(0.5);
+    expect(ppo.reward_last).toBeGreaterThan(ppo.reward_first);
+    expect(ppo.kl_last).toBeGreaterThanOrEqual(0); // k3 is never negative
+    expect(Number.isFinite(ppo.kl_last)).toBe(true);
+    expect(ppo.skipped_updates).toBe(0);
+    expect(report.eval.labeler_score.sft).toBeGreaterThan(report.eval.labeler_score.base);
+    expect(report.eval.labeler_agreement).toBeGreaterThan(0.6);
+    expect(report.eval.labeler_agreement).toBeLessThan(0.86);
+  });
+});
