@@ -106,3 +106,82 @@ export const DEFAULT_PIPELINE: PipelineConfig = {
   },
   eval: { testPrompts: 64, pretrainWindows: 64 },
 };
+
+/** What a setting means, its range, and (for enums) its values: shared by the settings UI, the link and the runner. */
+export interface SettingSpec {
+  min?: number;
+  max?: number;
+  integer?: boolean;
+  values?: readonly string[];
+  help: string;
+}
+
+/** Every tunable leaf of PipelineConfig by dotted key. */
+export const PIPELINE_SETTINGS: Record<string, SettingSpec> = {
+  task: { values: ['instructions', 'sentiment'], help: 'The built-in task: its corpus, prompts, demonstrations and labelers.' },
+  preset: { values: ['micro', 'tiny', 'small', 'larger'], help: 'Model size.' },
+  seed: { min: 0, max: 2 ** 31 - 1, integer: true, help: 'Same seed, same backend: same run.' },
+  agreement: { min: 0.55, max: 0.99, help: 'How often two simulated labelers agree on a pair (InstructGPT: about 0.73).' },
+  'pretrain.steps': { min: 1, max: 100_000, integer: true, help: 'Optimizer steps of base-LM pretraining.' },
+  'pretrain.batchSize': { min: 1, max: 256, integer: true, help: 'Windows of text per step.' },
+  'pretrain.seqLen': { min: 8, max: 512, integer: true, help: 'Tokens per training window.' },
+  'pretrain.lr': { min: 1e-6, max: 1e-1, help: 'Peak learning rate (warm-up, then cosine decay).' },
+  'pretrain.warmup': { min: 0, max: 10_000, integer: true, help: 'Warm-up steps.' },
+  'pretrain.corpusDocs': { min: 100, max: 100_000, integer: true, help: 'Documents in the generated pretraining corpus.' },
+  'sft.steps': { min: 1, max: 100_000, integer: true, help: 'Optimizer steps of supervised fine-tuning.' },
+  'sft.batchSize': { min: 1, max: 256, integer: true, help: 'Demonstrations per step.' },
+  'sft.lr': { min: 1e-6, max: 1e-1, help: 'Peak SFT learning rate.' },
+  'sft.warmup': { min: 0, max: 10_000, integer: true, help: 'Warm-up steps.' },
+  'sft.demonstrations': { min: 8, max: 10_000, integer: true, help: 'Prompts the labelers write demonstrations for.' },
+  'rm.steps': { min: 1, max: 100_000, integer: true, help: 'Optimizer steps of reward-model training.' },
+  'rm.promptsPerBatch': { min: 1, max: 128, integer: true, help: 'Prompts per step; each holds all C(K,2) pairs as ONE batch element.' },
+  'rm.k': { min: 4, max: 9, integer: true, help: 'Responses ranked per prompt (the paper: 4 to 9).' },
+  'rm.lr': { min: 1e-6, max: 1e-1, help: 'Reward-model learning rate.' },
+  'rm.trainPrompts': { min: 8, max: 10_000, integer: true, help: 'Prompts ranked by the training labelers.' },
+  'rm.heldoutPrompts': { min: 8, max: 10_000, integer: true, help: 'Prompts ranked by held-out labelers (accuracy only).' },
+  'rm.responses': { values: ['mixed', 'candidates'], help: 'Where ranked responses come from: half SFT samples + half varied candidates, or candidates only.' },
+  'ppo.iterations': { min: 1, max: 10_000, integer: true, help: 'Rollout → score → update cycles.' },
+  'ppo.rolloutBatch': { min: 2, max: 512, integer: true, help: 'Episodes (prompt → response) per iteration.' },
+  'ppo.minibatches': { min: 1, max: 64, integer: true, help: 'Minibatches per epoch (the paper: 8 per batch).' },
+  'ppo.epochs': { min: 1, max: 16, integer: true, help: 'Passes over each rollout batch (the paper: 1).' },
+  'ppo.lr': { min: 1e-7, max: 1e-2, help: 'Policy learning rate.' },
+  'ppo.valueLr': { min: 1e-7, max: 1e-2, help: 'Value-model learning rate.' },
+  'ppo.beta': { min: 0, max: 2, help: 'β: how far the policy may drift from SFT (per-token KL penalty; the paper: 0.02).' },
+  'ppo.klEstimator': { values: ['k1', 'k3'], help: 'KL estimator: k1 = logp − ref (unbiased, can be negative); k3 = e^(ref−logp) − 1 − (ref−logp) (never negative).' },
+  'ppo.adaptiveKl': { values: ['false', 'true'], help: 'Adapt β toward a target KL (Ziegler et al.).' },
+  'ppo.klTarget': { min: 0.01, max: 100, help: 'Target KL per response for the adaptive controller.' },
+  'ppo.klHorizon': { min: 1, max: 1_000_000, integer: true, help: 'Horizon of the adaptive controller.' },
+  'ppo.gamma': { min: 0, max: 1, help: 'Discount γ (InstructGPT: 1, no discount).' },
+  'ppo.lambda': { min: 0, max: 1, help: 'GAE λ (the open trainers: 0.95).' },
+  'ppo.clip': { min: 0.01, max: 1, help: 'PPO clip ε.' },
+  'ppo.valueClip': { min: 0.01, max: 10, help: 'Value clip ε_v.' },
+  'ppo.ptxCoef': { min: 0, max: 100, help: 'γ of PPO-ptx: weight of the pretraining log-likelihood (0 = plain PPO).' },
+  'ppo.ptxBatch': { min: 1, max: 256, integer: true, help: 'Pretraining windows mixed into each PPO minibatch.' },
+  'ppo.temperature': { min: 0.1, max: 2, help: 'Sampling temperature of rollouts (log-probs are recomputed at the same temperature).' },
+  'ppo.emaDecay': { min: 0, max: 0.9999, help: 'EMA of policy weights for evaluation (the paper: 0.992; 0 = off).' },
+  'ppo.probeEvery': { min: 0, max: 10_000, integer: true, help: 'Iterations between held-out probe evaluations.' },
+  'eval.testPrompts': { min: 8, max: 10_000, integer: true, help: 'Test prompts in the final evaluation.' },
+  'eval.pretrainWindows': { min: 16, max: 10_000, integer: true, help: 'Held-out pretraining windows for the alignment tax.' },
+};
+
+/** The problem with one setting's value, in words ('' when valid). */
+export function settingProblem(key: string, value: unknown): string {
+  const spec = PIPELINE_SETTINGS[key];
+  if (!spec) return `unknown setting "${key}"`;
+  if (spec.values) return spec.values.includes(String(value)) ? '' : `must be one of ${spec.values.join(', ')}`;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number';
+  if (spec.integer && !Number.isInteger(value)) return 'must be a whole number';
+  if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) return `must be between ${spec.min} and ${spec.max}`;
+  return '';
+}
+
+/** Every problem of a whole config, as "key: problem" sentences. */
+export function validatePipelineConfig(cfg: PipelineConfig): string[] {
+  const out: string[] = [];
+  for (const key of Object.keys(PIPELINE_SETTINGS)) {
+    const value = key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], cfg);
+    const problem = settingProblem(key, typeof value === 'boolean' ? String(value) : value);
+    if (problem) out.push(`${key} ${problem}`);
+  }
+  return out;
+}
