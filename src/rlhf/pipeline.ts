@@ -9,7 +9,7 @@ import { packCorpus, sampleWindows } from '../train/batches';
 import { runLMLoop, type StageHooks } from '../train/lmLoop';
 import type { StageName } from '../worker/protocol';
 import type { AdapterSummary, BackendName } from '../engine/backend';
-import type { PipelineConfig } from './config';
+import { validatePipelineConfig, type PipelineConfig } from './config';
 import { layoutFor, type SequenceLayout } from './sequences';
 import { sftBatch } from './sft';
 import { rankSets, trainRewardModel } from './rewardModel';
@@ -68,7 +68,7 @@ export async function runPipeline(cfg: PipelineConfig, engine: { backend: Backen
   const task = getTask(cfg.task);
   const modelCfg = PRESETS[cfg.preset];
   const layout: SequenceLayout = layoutFor(task.maxPromptLength, task.maxResponseLength);
-  const problems = validateConfig(modelCfg);
+  const problems = [...validatePipelineConfig(cfg), ...validateConfig(modelCfg)];
   if (layout.P + layout.R > modelCfg.contextLength) problems.push(`the ${cfg.preset} preset's context (${modelCfg.contextLength}) is shorter than the task's prompt + response (${layout.P + layout.R})`);
   if (problems.length) throw new Error(`Invalid setup: ${problems.join('; ')}`);
   const seqLen = Math.min(cfg.pretrain.seqLen, modelCfg.contextLength);
