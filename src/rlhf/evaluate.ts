@@ -13,7 +13,8 @@ import type { SequenceLayout } from './sequences';
  * - labeler score: held-out labelers' mean (noise-free) judgement of each model's answers to TEST prompts;
  * - win rate: how often held-out labelers prefer the PPO answer to the SFT answer (ties ½);
  * - pretraining loss on held-out pretraining text: the "alignment tax" is ppo − sft.
- * Answers are GREEDY (temperature 0): one deterministic answer per model and prompt.
+ * Answers are SAMPLED at the rollout temperature (the policy as PPO trains and uses it; greedy
+ * decoding would hide what RLHF does to the distribution), one seeded sample per model and prompt.
  */
 export interface EvalResult {
   prompts: number;
@@ -24,11 +25,11 @@ export interface EvalResult {
   samples: { prompt: string; base: string; sft: string; ppo: string }[];
 }
 
-export async function answers(model: GPT, prompts: string[], maxTokens: number, chunk = 32): Promise<string[]> {
+export async function answers(model: GPT, prompts: string[], maxTokens: number, temperature: number, seed: number, chunk = 32): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < prompts.length; i += chunk) {
     const part = prompts.slice(i, i + chunk);
-    const g = await generate(model, part.map((p) => [BOS, ...encode(p)]), { temperature: 0, topK: 0, topP: 1, maxNewTokens: maxTokens, seed: 0, useCache: true });
+    const g = await generate(model, part.map((p) => [BOS, ...encode(p)]), { temperature, topK: 0, topP: 1, maxNewTokens: maxTokens, seed: seed + i, useCache: true });
     out.push(...g.tokens.map((t) => decode(t)));
   }
   return out;
@@ -53,11 +54,12 @@ export async function heldoutLoss(model: GPT, windows: TokenBatch[]): Promise<nu
 
 export async function evaluate(
   models: { base: GPT; sft: GPT; ppo: GPT },
-  ctx: { task: Task; layout: SequenceLayout; prompts: string[]; pool: LabelerPool; heldoutWindows: TokenBatch[]; agreementSets: { prompt: string; responses: string[] }[]; seed: number },
+  ctx: { task: Task; layout: SequenceLayout; prompts: string[]; pool: LabelerPool; heldoutWindows: TokenBatch[]; agreementSets: { prompt: string; responses: string[] }[]; seed: number; temperature: number },
 ): Promise<EvalResult> {
   const { task, prompts, pool } = ctx;
   const R = ctx.layout.R;
-  const [base, sft, ppo] = [await answers(models.base, prompts, R), await answers(models.sft, prompts, R), await answers(models.ppo, prompts, R)];
+  const say = (m: GPT, salt: number) => answers(m, prompts, R, ctx.temperature, ctx.seed * 31 + salt);
+  const [base, sft, ppo] = [await say(models.base, 1), await say(models.sft, 2), await say(models.ppo, 3)];
   const judge = (responses: string[]) => {
     let s = 0;
     prompts.forEach((p, i) => pool.heldOut.forEach((l) => (s += l.utility(task, p, responses[i]))));

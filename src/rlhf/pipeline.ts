@@ -13,7 +13,9 @@ import { validatePipelineConfig, type PipelineConfig } from './config';
 import { layoutFor, type SequenceLayout } from './sequences';
 import { sftBatch } from './sft';
 import { rankSets, trainRewardModel } from './rewardModel';
-import { runPpo, type PpoIterationLog } from './ppo';
+import { ScalarModel } from './scalarModel';
+import { runPpo, type PpoIterationLog, type PpoState } from './ppo';
+import { modelFromWeights, modelWeights, type Weights } from './snapshot';
 import { evaluate, type EvalResult } from './evaluate';
 
 /**
@@ -51,8 +53,33 @@ export interface PipelineHooks {
   stage(stage: StageName | 'eval', state: 'running' | 'done', message?: string): void;
   hooksFor(stage: StageName): StageHooks;
   shouldStop(): boolean;
+  /** Autosave: called at the end of each stage (final) and every `ppoCheckpointEvery` PPO iterations. */
+  checkpoint?(c: PipelineCheckpoint): Promise<void>;
+  ppoCheckpointEvery?: number;
 }
 
+/**
+ * What a checkpoint holds: the models so far, and in `extra` the summaries of finished stages,
+ * the held-out ranking sets (for the final agreement measure) and, mid-PPO, the PPO state.
+ * Resuming from it continues the run exactly as if it had never stopped (same seed, same backend).
+ */
+export interface PipelineCheckpoint {
+  stage: StageName;
+  step: number;
+  final: boolean;
+  models: Record<string, Weights>;
+  optimizer?: Record<string, Weights>;
+  rng?: Record<string, number>;
+  extra: CheckpointExtra;
+}
+
+interface CheckpointExtra {
+  summaries: Partial<PipelineReport['stages']>;
+  heldoutSets?: { prompt: string; responses: string[] }[];
+  ppo?: Omit<PpoState, 'policyOpt' | 'valueOpt' | 'rng'>;
+}
+
+const STAGE_ORDER: StageName[] = ['pretrain', 'sft', 'rm', 'ppo'];
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const first10 = (xs: number[]) => mean(xs.slice(0, 10));
 const last10 = (xs: number[]) => mean(xs.slice(-10));
@@ -63,7 +90,12 @@ export class StoppedError extends Error {
   }
 }
 
-export async function runPipeline(cfg: PipelineConfig, engine: { backend: BackendName; adapter: AdapterSummary | null }, hooks: PipelineHooks): Promise<PipelineReport> {
+export async function runPipeline(
+  cfg: PipelineConfig,
+  engine: { backend: BackendName; adapter: AdapterSummary | null },
+  hooks: PipelineHooks,
+  resume?: PipelineCheckpoint,
+): Promise<PipelineReport> {
   const start = performance.now();
   const task = getTask(cfg.task);
   const modelCfg = PRESETS[cfg.preset];
@@ -96,73 +128,127 @@ export async function runPipeline(cfg: PipelineConfig, engine: { backend: Backen
   };
   const models: GPT[] = [];
   const own = <M extends { dispose(): void }>(m: M) => (models.push(m as unknown as GPT), m);
+  const summaries: Partial<PipelineReport['stages']> = { ...(resume?.extra.summaries ?? {}) };
+  const done = (stage: StageName) => !!resume && (STAGE_ORDER.indexOf(stage) < STAGE_ORDER.indexOf(resume.stage) || (stage === resume.stage && resume.final));
+  const restored = (name: string) => {
+    const w = resume?.models[name];
+    if (!w) throw new Error(`the checkpoint has no "${name}" model`);
+    return own(modelFromWeights(modelCfg, w));
+  };
+  const save = async (c: Omit<PipelineCheckpoint, 'extra'> & { extra?: Partial<CheckpointExtra> }) => {
+    if (hooks.checkpoint) await hooks.checkpoint({ ...c, extra: { summaries: { ...summaries }, heldoutSets, ...c.extra } });
+  };
+  let heldoutSets = resume?.extra.heldoutSets;
   try {
     // 0. pretraining
-    hooks.stage('pretrain', 'running');
-    const base = own(GPT.create(modelCfg, cfg.seed));
-    const pre = await runLMLoop(
-      base,
-      (r) => sampleWindows(stream, cfg.pretrain.batchSize, seqLen, r),
-      { steps: cfg.pretrain.steps, lr: cfg.pretrain.lr, warmup: cfg.pretrain.warmup, minLrRatio: 0.1, seed: cfg.seed, logEvery: 10, sampleEvery: Math.max(10, Math.round(cfg.pretrain.steps / 4)), samplePrompts, sampleMaxTokens: layout.R },
-      hooks.hooksFor('pretrain'),
-    );
-    check();
-    hooks.stage('pretrain', 'done', `${pre.steps} steps, loss ${last10(pre.losses).toFixed(3)}`);
+    let base: GPT;
+    if (done('pretrain')) base = restored('base');
+    else {
+      hooks.stage('pretrain', 'running');
+      base = own(GPT.create(modelCfg, cfg.seed));
+      const pre = await runLMLoop(
+        base,
+        (r) => sampleWindows(stream, cfg.pretrain.batchSize, seqLen, r),
+        { steps: cfg.pretrain.steps, lr: cfg.pretrain.lr, warmup: cfg.pretrain.warmup, minLrRatio: 0.1, seed: cfg.seed, logEvery: 10, sampleEvery: Math.max(10, Math.round(cfg.pretrain.steps / 4)), samplePrompts, sampleMaxTokens: layout.R },
+        hooks.hooksFor('pretrain'),
+      );
+      check();
+      summaries.pretrain = { steps: pre.steps, loss_first: first10(pre.losses), loss_last: last10(pre.losses), seconds: pre.seconds };
+      await save({ stage: 'pretrain', step: pre.steps, final: true, models: { base: await modelWeights(base) } });
+    }
+    hooks.stage('pretrain', 'done', `${summaries.pretrain!.steps} steps, loss ${summaries.pretrain!.loss_last.toFixed(3)}`);
 
     // 1. SFT on demonstrations (loss on response tokens only)
-    hooks.stage('sft', 'running');
-    const sft = own(base.clone());
-    const sftRun = await runLMLoop(
-      sft,
-      (r) => sftBatch(layout, demos, cfg.sft.batchSize, r),
-      { steps: cfg.sft.steps, lr: cfg.sft.lr, warmup: cfg.sft.warmup, minLrRatio: 0.1, seed: cfg.seed + 1, logEvery: 10, sampleEvery: Math.max(10, Math.round(cfg.sft.steps / 3)), samplePrompts, sampleMaxTokens: layout.R },
-      hooks.hooksFor('sft'),
-    );
-    check();
-    hooks.stage('sft', 'done', `${sftRun.steps} steps, loss ${last10(sftRun.losses).toFixed(3)}`);
+    let sft: GPT;
+    if (done('sft')) sft = restored('sft');
+    else {
+      hooks.stage('sft', 'running');
+      sft = own(base.clone());
+      const sftRun = await runLMLoop(
+        sft,
+        (r) => sftBatch(layout, demos, cfg.sft.batchSize, r),
+        { steps: cfg.sft.steps, lr: cfg.sft.lr, warmup: cfg.sft.warmup, minLrRatio: 0.1, seed: cfg.seed + 1, logEvery: 10, sampleEvery: Math.max(10, Math.round(cfg.sft.steps / 3)), samplePrompts, sampleMaxTokens: layout.R },
+        hooks.hooksFor('sft'),
+      );
+      check();
+      summaries.sft = { steps: sftRun.steps, loss_first: first10(sftRun.losses), loss_last: last10(sftRun.losses), seconds: sftRun.seconds };
+      await save({ stage: 'sft', step: sftRun.steps, final: true, models: { base: await modelWeights(base), sft: await modelWeights(sft) } });
+    }
+    hooks.stage('sft', 'done', `${summaries.sft!.steps} steps, loss ${summaries.sft!.loss_last.toFixed(3)}`);
 
     // 2. reward model on K-way rankings by the training labelers
-    hooks.stage('rm', 'running', 'sampling responses to rank…');
-    const setRng = rng.fork('rm-sets');
-    const trainSets = await responseSets(sft, task, rmPrompts, cfg.rm.k, cfg.rm.responses, layout, setRng);
-    const heldoutSets = await responseSets(sft, task, rmHeldoutPrompts, cfg.rm.k, cfg.rm.responses, layout, setRng);
-    const labelRng = rng.fork('labels');
-    const rmRun = await trainRewardModel(
-      sft,
-      layout,
-      { train: rankSets(task, pool.train, trainSets, labelRng), heldout: rankSets(task, pool.heldOut, heldoutSets, labelRng), demos: demos.slice(0, 128) },
-      cfg.rm,
-      cfg.seed + 2,
-      hooks.hooksFor('rm'),
-    );
-    own(rmRun.rm);
-    check();
-    hooks.stage('rm', 'done', `held-out accuracy ${(100 * rmRun.heldoutAccuracy).toFixed(1)}%`);
+    let reward: ScalarModel;
+    if (done('rm')) reward = own(new ScalarModel(restored('reward')));
+    else {
+      hooks.stage('rm', 'running', 'sampling responses to rank…');
+      const setRng = rng.fork('rm-sets');
+      const trainSets = await responseSets(sft, task, rmPrompts, cfg.rm.k, cfg.rm.responses, layout, setRng);
+      heldoutSets = await responseSets(sft, task, rmHeldoutPrompts, cfg.rm.k, cfg.rm.responses, layout, setRng);
+      const labelRng = rng.fork('labels');
+      const rmRun = await trainRewardModel(
+        sft,
+        layout,
+        { train: rankSets(task, pool.train, trainSets, labelRng), heldout: rankSets(task, pool.heldOut, heldoutSets, labelRng), demos: demos.slice(0, 128) },
+        cfg.rm,
+        cfg.seed + 2,
+        hooks.hooksFor('rm'),
+      );
+      reward = own(rmRun.rm);
+      check();
+      summaries.rm = { steps: rmRun.steps, train_accuracy: rmRun.trainAccuracy, heldout_accuracy: rmRun.heldoutAccuracy, seconds: rmRun.seconds, loss_first: first10(rmRun.losses), loss_last: last10(rmRun.losses) };
+      await save({ stage: 'rm', step: rmRun.steps, final: true, models: { base: await modelWeights(base), sft: await modelWeights(sft), reward: await modelWeights(reward.backbone) } });
+    }
+    hooks.stage('rm', 'done', `held-out accuracy ${(100 * summaries.rm!.heldout_accuracy).toFixed(1)}%`);
 
     // 3. PPO-ptx against the RM; the value model starts from the RM; the SFT model is the frozen reference.
-    hooks.stage('ppo', 'running');
-    const policy = own(sft.clone());
-    const value = own(rmRun.rm.clone());
+    const midPpo = resume?.stage === 'ppo' && !resume.final;
+    const policy = midPpo ? restored('policy') : own(sft.clone());
+    const value = midPpo ? own(new ScalarModel(restored('value'))) : own(reward.clone());
+    let ppoResume: PpoState | undefined;
+    if (midPpo) {
+      const st = resume!.extra.ppo!;
+      ppoResume = { ...st, rng: resume!.rng!.ppo, policyOpt: resume!.optimizer!.policy, valueOpt: resume!.optimizer!.value };
+    }
+    hooks.stage('ppo', 'running', midPpo ? `resuming at iteration ${ppoResume!.iteration}` : undefined);
+    const fixed = async () => ({ base: await modelWeights(base), sft: await modelWeights(sft), reward: await modelWeights(reward.backbone) });
     const ppoRun = await runPpo(
-      { policy, ref: sft, rm: rmRun.rm, value },
+      { policy, ref: sft, rm: reward, value },
       { task, layout, trainPrompts: ppoPrompts, probePrompts, probeLabelers: pool.heldOut, pretrainStream: stream, ptxSeqLen: seqLen, seed: cfg.seed + 3 },
       cfg.ppo,
       hooks.hooksFor('ppo'),
+      hooks.checkpoint
+        ? {
+            every: hooks.ppoCheckpointEvery ?? 10,
+            save: async ({ policyOpt, valueOpt, rng: ppoRng, ...state }) =>
+              save({
+                stage: 'ppo',
+                step: state.iteration,
+                final: false,
+                models: { ...(await fixed()), policy: await modelWeights(policy), value: await modelWeights(value.backbone) },
+                optimizer: { policy: policyOpt, value: valueOpt },
+                rng: { ppo: ppoRng },
+                extra: { ppo: state },
+              }),
+          }
+        : undefined,
+      ppoResume,
     );
     if (ppoRun.failed) throw new Error(ppoRun.failed);
     check();
     const rewards = ppoRun.log.map((l) => l.reward);
+    const last = ppoRun.log[ppoRun.log.length - 1];
+    summaries.ppo = { iterations: ppoRun.iterations, reward_first: first10(rewards), reward_last: last10(rewards), kl_last: last?.kl ?? NaN, seconds: ppoRun.seconds + (ppoResume ? (resume!.extra.summaries.ppo?.seconds ?? 0) : 0), skipped_updates: ppoRun.skipped, log: ppoRun.log };
+    await save({ stage: 'ppo', step: ppoRun.iterations, final: true, models: { ...(await fixed()), policy: await modelWeights(policy), value: await modelWeights(value.backbone) } });
     hooks.stage('ppo', 'done', `${ppoRun.iterations} iterations, reward ${first10(rewards).toFixed(2)} → ${last10(rewards).toFixed(2)}`);
 
     // Evaluation on test prompts with held-out labelers.
     hooks.stage('eval', 'running');
     const ev = await evaluate(
       { base, sft, ppo: policy },
-      { task, layout, prompts: splits.test, pool, heldoutWindows, agreementSets: heldoutSets, seed: cfg.seed + 4 },
+      { task, layout, prompts: splits.test, pool, heldoutWindows, agreementSets: heldoutSets ?? [], seed: cfg.seed + 4, temperature: cfg.ppo.temperature },
     );
     hooks.stage('eval', 'done');
 
-    const last = ppoRun.log[ppoRun.log.length - 1];
     return {
       task: cfg.task,
       preset: cfg.preset,
@@ -170,12 +256,7 @@ export async function runPipeline(cfg: PipelineConfig, engine: { backend: Backen
       backend: engine.backend,
       adapter: engine.adapter ? { vendor: engine.adapter.vendor, architecture: engine.adapter.architecture, isFallback: engine.adapter.isFallback } : null,
       config: cfg,
-      stages: {
-        pretrain: { steps: pre.steps, loss_first: first10(pre.losses), loss_last: last10(pre.losses), seconds: pre.seconds },
-        sft: { steps: sftRun.steps, loss_first: first10(sftRun.losses), loss_last: last10(sftRun.losses), seconds: sftRun.seconds },
-        rm: { steps: rmRun.steps, train_accuracy: rmRun.trainAccuracy, heldout_accuracy: rmRun.heldoutAccuracy, seconds: rmRun.seconds, loss_first: first10(rmRun.losses), loss_last: last10(rmRun.losses) },
-        ppo: { iterations: ppoRun.iterations, reward_first: first10(rewards), reward_last: last10(rewards), kl_last: last?.kl ?? NaN, seconds: ppoRun.seconds, skipped_updates: ppoRun.skipped, log: ppoRun.log },
-      },
+      stages: summaries as PipelineReport['stages'],
       eval: {
         prompts: ev.prompts,
         labeler_agreement: ev.labelerAgreement,

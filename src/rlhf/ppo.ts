@@ -13,6 +13,7 @@ import { adaptiveKl, entropyFromLogits, gae, maskedMean, ppoPtxLoss, sequenceLog
 import { buildSequences, responseLogits, sliceSequences, type SequenceBatch, type SequenceLayout } from './sequences';
 import type { ScalarModel } from './scalarModel';
 import type { PpoConfig } from './config';
+import { optimizerState, restoreOptimizer, type Weights } from './snapshot';
 
 /**
  * PPO-ptx (InstructGPT §3.5). Each iteration:
@@ -74,23 +75,45 @@ export interface PpoResult {
 /** How many iterations in a row may have non-finite updates before the stage stops. */
 const MAX_BAD_ITERATIONS = 3;
 
-export async function runPpo(models: PpoModels, ctx: PpoContext, cfg: PpoConfig, hooks: StageHooks): Promise<PpoResult> {
+/** Everything besides the model weights that a resumed PPO stage needs to continue bit-for-bit. */
+export interface PpoState {
+  iteration: number; // iterations completed
+  rng: number; // PRNG state
+  beta: number;
+  history: PpoIterationLog[];
+  skipped: number;
+  badIterations: number;
+  policyOpt: Weights;
+  valueOpt: Weights;
+}
+
+/** Autosave: `save` is called every `every` iterations (and the stage's caller saves the final state). */
+export interface PpoPersistence {
+  every: number;
+  save(state: PpoState): Promise<void>;
+}
+
+export async function runPpo(models: PpoModels, ctx: PpoContext, cfg: PpoConfig, hooks: StageHooks, persist?: PpoPersistence, resume?: PpoState): Promise<PpoResult> {
   const { policy, ref, rm, value } = models;
   const { layout, task } = ctx;
   const policyVars = [...policy.params.values()].filter((v) => v.trainable);
   const valueVars = [...value.backbone.params.values()].filter((v) => v.trainable);
   const policyOpt = new AdamW(policy.params, { ...ADAMW_DEFAULTS, weightDecay: 0 });
   const valueOpt = new AdamW(value.backbone.params, { ...ADAMW_DEFAULTS, weightDecay: 0 });
-  const rng = new Rng(ctx.seed);
+  const rng = new Rng(resume ? resume.rng : ctx.seed);
   const log = new ScalarLog();
-  const history: PpoIterationLog[] = [];
+  const history: PpoIterationLog[] = resume ? [...resume.history] : [];
   const start = performance.now();
-  let beta = cfg.beta;
-  let skippedBefore = 0;
-  let badIterations = 0;
+  let beta = resume?.beta ?? cfg.beta;
+  let skippedBefore = resume?.skipped ?? 0;
+  let badIterations = resume?.badIterations ?? 0;
   let stopped = false;
   let failed: string | null = null;
-  let it = 0;
+  let it = resume?.iteration ?? 0;
+  if (resume) {
+    restoreOptimizer(policyOpt, policy.params, resume.policyOpt);
+    restoreOptimizer(valueOpt, value.backbone.params, resume.valueOpt);
+  }
   try {
     for (; it < cfg.iterations; it++) {
       if (hooks.shouldStop()) {
@@ -186,6 +209,18 @@ export async function runPpo(models: PpoModels, ctx: PpoContext, cfg: PpoConfig,
           `PPO stopped: ${MAX_BAD_ITERATIONS} iterations in a row produced non-finite losses or gradients (${skippedNow} updates skipped). ` +
           'The policy keeps its last good weights. Try a lower PPO learning rate, a larger β, or a larger ptx coefficient γ.';
         break;
+      }
+      if (persist && (it + 1) % persist.every === 0 && it + 1 < cfg.iterations) {
+        await persist.save({
+          iteration: it + 1,
+          rng: rng.state,
+          beta,
+          history: [...history],
+          skipped: skippedBefore,
+          badIterations,
+          policyOpt: await optimizerState(policyOpt, policy.params),
+          valueOpt: await optimizerState(valueOpt, value.backbone.params),
+        });
       }
     }
     return { iterations: it, log: history, skipped: skippedBefore, stopped, failed, seconds: (performance.now() - start) / 1000 };

@@ -1,26 +1,83 @@
 import type { EngineInfo } from '../engine/backend';
 import type { PipelineConfig } from '../rlhf/config';
-import { runPipeline, StoppedError } from '../rlhf/pipeline';
+import { runPipeline, StoppedError, type PipelineCheckpoint } from '../rlhf/pipeline';
 import { memorySnapshot } from '../train/lmLoop';
+import { openDb, type Db } from '../store/db';
+import { getRun, updateRun } from '../store/runs';
+import { latestGoodCheckpoint, pruneCheckpoints } from '../store/checkpoints';
+import { saveCheckpointSafely } from '../store/storage';
 import type { StageName, WorkerEvent } from './protocol';
 
-/** Runs the pipeline and turns its progress into protocol events. */
-export async function pipelineRun(config: PipelineConfig, engine: EngineInfo, post: (e: WorkerEvent) => void, shouldStop: () => boolean): Promise<void> {
-  post({ type: 'status', state: 'training', stage: 'pretrain' });
+/**
+ * Runs the pipeline and turns its progress into protocol events. With a run id, every stage's end
+ * and every `checkpointEvery` PPO iterations are saved to IndexedDB (all-or-nothing writes,
+ * checksummed), and `resume` continues from the latest checkpoint that verifies.
+ */
+export async function pipelineRun(
+  config: PipelineConfig,
+  engine: EngineInfo,
+  post: (e: WorkerEvent) => void,
+  shouldStop: () => boolean,
+  persist?: { runId: string; checkpointEvery?: number; resume?: PipelineCheckpoint },
+): Promise<void> {
+  const db: Db | null = persist ? await openDb() : null;
+  post({ type: 'status', state: 'training', stage: persist?.resume?.stage ?? 'pretrain' });
   try {
-    const report = await runPipeline(config, engine, {
-      stage: (stage, state, message) => post({ type: 'stage', stage, state, message }),
-      hooksFor: (stage: StageName) => ({
-        metrics: (m) => post({ type: 'metrics', stage, ...m, ...memorySnapshot() }),
-        samples: (step, samples) => post({ type: 'samples', stage, step, samples }),
+    const report = await runPipeline(
+      config,
+      engine,
+      {
+        stage: (stage, state, message) => {
+          post({ type: 'stage', stage, state, message });
+          if (db && persist && stage !== 'eval') void updateRun(db, persist.runId, { stageStatus: { [stage]: state === 'done' ? 'done' : 'running' } }).catch(() => {});
+        },
+        hooksFor: (stage: StageName) => ({
+          metrics: (m) => post({ type: 'metrics', stage, ...m, ...memorySnapshot() }),
+          samples: (step, samples) => post({ type: 'samples', stage, step, samples }),
+          shouldStop,
+        }),
         shouldStop,
-      }),
-      shouldStop,
-    });
+        ppoCheckpointEvery: persist?.checkpointEvery,
+        checkpoint: db && persist ? (c) => saveTo(db, persist.runId, c, post) : undefined,
+      },
+      persist?.resume,
+    );
+    if (db && persist) await updateRun(db, persist.runId, { report, stageStatus: { pretrain: 'done', sft: 'done', rm: 'done', ppo: 'done' } });
     post({ type: 'report', report });
     post({ type: 'status', state: 'done', message: `Pipeline finished in ${Math.round(report.seconds)} s.` });
   } catch (e) {
     if (e instanceof StoppedError) post({ type: 'status', state: 'stopped', message: e.message });
     else throw e;
+  } finally {
+    db?.close();
+  }
+}
+
+async function saveTo(db: Db, runId: string, c: PipelineCheckpoint, post: (e: WorkerEvent) => void): Promise<void> {
+  const result = await saveCheckpointSafely(db, { runId, stage: c.stage, step: c.step, final: c.final, models: c.models, optimizer: c.optimizer, rng: c.rng, extra: c.extra });
+  if (!result.ok) {
+    // Training goes on; the latest good checkpoint stays on disk.
+    post({ type: 'error', message: result.message, fatal: false });
+    return;
+  }
+  await pruneCheckpoints(db, runId);
+  post({ type: 'checkpoint', runId, stage: c.stage, step: c.step, final: c.final, bytes: result.checkpoint.bytes });
+}
+
+/** Loads a saved run's config and its latest good checkpoint, saying which newer ones were corrupt. */
+export async function loadResume(runId: string, post: (e: WorkerEvent) => void): Promise<{ config: PipelineConfig; checkpoint: PipelineCheckpoint }> {
+  const db = await openDb();
+  try {
+    const run = await getRun(db, runId);
+    if (!run) throw new Error(`There is no saved run with id ${runId}.`);
+    const { checkpoint, skipped } = await latestGoodCheckpoint(db, runId);
+    for (const s of skipped) post({ type: 'error', message: `A checkpoint of this run (${s.stage} step ${s.step}) is damaged: ${s.message}. Resuming from an earlier one.`, fatal: false });
+    if (!checkpoint) throw new Error('This run has no usable checkpoint to resume from; start it again.');
+    return {
+      config: run.config as PipelineConfig,
+      checkpoint: { stage: checkpoint.stage, step: checkpoint.step, final: checkpoint.final, models: checkpoint.models, optimizer: checkpoint.optimizer, rng: checkpoint.rng, extra: checkpoint.extra as PipelineCheckpoint['extra'] },
+    };
+  } finally {
+    db.close();
   }
 }

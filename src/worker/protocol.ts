@@ -27,7 +27,10 @@ export type Command =
   | { type: 'init'; backend?: BackendName }
   | { type: 'train'; setup: TrainSetup }
   /** the whole InstructGPT pipeline: pretrain → SFT → RM → PPO-ptx → evaluation */
-  | { type: 'pipeline'; config: PipelineConfig }
+  /** with a runId (a run record the page created in IndexedDB), checkpoints are autosaved under it */
+  | { type: 'pipeline'; config: PipelineConfig; runId?: string; checkpointEvery?: number }
+  /** continue a saved run from its latest good checkpoint (the config comes from the run record) */
+  | { type: 'resume'; runId: string; checkpointEvery?: number }
   | { type: 'stop' };
 
 export type RunState = 'idle' | 'training' | 'done' | 'stopped' | 'failed';
@@ -51,4 +54,5 @@ export type WorkerEvent =
   | { type: 'samples'; stage: StageName; step: number; samples: { prompt: string; completion: string }[] }
   | { type: 'stage'; stage: StageName | 'eval'; state: 'running' | 'done'; message?: string }
   | { type: 'report'; report: PipelineReport }
+  | { type: 'checkpoint'; runId: string; stage: StageName; step: number; final: boolean; bytes: number }
   | { type: 'error'; message: string; fatal: boolean };

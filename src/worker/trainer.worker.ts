@@ -2,7 +2,7 @@
 import { initBackend, onDeviceLost, onGpuError } from '../engine/backend';
 import type { Command, WorkerEvent } from './protocol';
 import { pretrainRun } from './pretrainRun';
-import { pipelineRun } from './pipelineRun';
+import { loadResume, pipelineRun } from './pipelineRun';
 import type { EngineInfo } from '../engine/backend';
 
 /**
@@ -28,6 +28,7 @@ async function handle(cmd: Command): Promise<void> {
       return;
     case 'train':
     case 'pipeline':
+    case 'resume':
       if (busy) {
         post({ type: 'error', message: 'A run is already in progress: stop it first.', fatal: false });
         return;
@@ -39,8 +40,13 @@ async function handle(cmd: Command): Promise<void> {
       busy = true;
       stopRequested = false;
       try {
-        if (cmd.type === 'train') await pretrainRun(cmd.setup, post, () => stopRequested);
-        else await pipelineRun(cmd.config, engine, post, () => stopRequested);
+        const stop = () => stopRequested;
+        if (cmd.type === 'train') await pretrainRun(cmd.setup, post, stop);
+        else if (cmd.type === 'pipeline') await pipelineRun(cmd.config, engine, post, stop, cmd.runId ? { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery } : undefined);
+        else {
+          const { config, checkpoint } = await loadResume(cmd.runId, post);
+          await pipelineRun(config, engine, post, stop, { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery, resume: checkpoint });
+        }
       } finally {
         busy = false;
       }
