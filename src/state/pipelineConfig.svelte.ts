@@ -1,4 +1,54 @@
-import { DEFAULT_PIPELINE, type PipelineConfig } from '../rlhf/config';
+import { DEFAULT_PIPELINE, settingProblem, validatePipelineConfig, type PipelineConfig } from '../rlhf/config';
+import type { ParamValue } from '../share/link';
+import { getSetting, setSetting } from './configKeys';
+import type { SettingsPreset } from './presets';
 
 /** The pipeline setup being edited on the page (defaults from the one source, DEFAULT_PIPELINE). */
 export const pipelineConfig = $state<PipelineConfig>(structuredClone(DEFAULT_PIPELINE));
+
+/**
+ * Fields whose text the user is typing but that are not valid (yet): key → reason. The config
+ * itself only ever holds valid values; these block the Run button until fixed.
+ */
+export const fieldProblems = $state<Record<string, string>>({});
+
+/** Tries a value for one setting: valid → written; invalid → refused with the reason (returned). */
+export function trySetting(key: string, value: ParamValue): string {
+  const problem = settingProblem(key, typeof value === 'boolean' ? String(value) : value);
+  if (problem) {
+    fieldProblems[key] = problem;
+    return problem;
+  }
+  delete fieldProblems[key];
+  setSetting(pipelineConfig, key, value);
+  return '';
+}
+
+/** The field went back to showing the stored value (e.g. on blur after a refused edit). */
+export function clearFieldProblem(key: string): void {
+  delete fieldProblems[key];
+}
+
+export function applyPreset(preset: SettingsPreset): void {
+  for (const [key, value] of Object.entries(preset.values)) trySetting(key, value);
+}
+
+export function replaceConfig(cfg: PipelineConfig): void {
+  for (const key of Object.keys(fieldProblems)) delete fieldProblems[key];
+  Object.assign(pipelineConfig, structuredClone(cfg));
+}
+
+export function resetConfig(): void {
+  replaceConfig(DEFAULT_PIPELINE);
+}
+
+/** Why the pipeline cannot start with these settings, as sentences ([] when it can). */
+export function configBlockers(): string[] {
+  const out = Object.entries(fieldProblems).map(([k, p]) => `${k} ${p}`);
+  for (const p of validatePipelineConfig(pipelineConfig)) if (!out.includes(p)) out.push(p);
+  return out;
+}
+
+export function settingValue(key: string): ParamValue {
+  return getSetting(pipelineConfig, key);
+}

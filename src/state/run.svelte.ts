@@ -28,7 +28,29 @@ export const run = $state({
   stages: [] as { stage: StageName | 'eval'; state: 'running' | 'done'; message?: string; at: number }[],
   series: {} as Record<string, Record<string, number[]>>,
   report: null as PipelineReport | null,
+  /** PPO: seconds of the last iteration's rollout / score / update phases */
+  phases: null as { rollout: number; score: number; update: number } | null,
+  /** the stage that the throughput numbers belong to */
+  metricsStage: null as StageName | null,
 });
+
+type Listener = (e: WorkerEvent) => void;
+const listeners = new Set<Listener>();
+const startListeners = new Set<(config: PipelineConfig) => void>();
+
+/** Every worker event, after the page state took it in (e.g. for saving the run). */
+export function onWorkerEvent(fn: Listener): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+/** Called with the config when a pipeline run starts. */
+export function onPipelineStart(fn: (config: PipelineConfig) => void): () => void {
+  startListeners.add(fn);
+  return () => startListeners.delete(fn);
+}
+
+const lastOf = (xs: number[] | undefined): number | undefined => (xs && xs.length ? xs[xs.length - 1] : undefined);
 
 let client: TrainerClient | null = null;
 
@@ -48,11 +70,18 @@ function onEvent(e: WorkerEvent): void {
       run.total = e.total;
       run.losses.push(...(e.values.loss ?? []));
       for (const [name, values] of Object.entries(e.values)) ((run.series[e.stage] ??= {})[name] ??= []).push(...values);
-      run.stepsPerSec = e.stepsPerSec;
-      run.tokensPerSec = e.tokensPerSec;
-      run.etaSeconds = e.etaSeconds;
+      if (e.stepsPerSec > 0) run.stepsPerSec = e.stepsPerSec;
+      if (e.tokensPerSec > 0) run.tokensPerSec = e.tokensPerSec;
+      if (e.etaSeconds > 0 || e.step >= e.total) run.etaSeconds = e.etaSeconds;
       run.numTensors = e.numTensors;
       run.numBytes = e.numBytes;
+      run.metricsStage = e.stage;
+      {
+        const r = lastOf(e.values.rolloutSeconds);
+        const sc = lastOf(e.values.scoreSeconds);
+        const u = lastOf(e.values.updateSeconds);
+        if (r !== undefined && sc !== undefined && u !== undefined) run.phases = { rollout: r, score: sc, update: u };
+      }
       break;
     case 'samples':
       run.samples.unshift({ step: e.step, samples: e.samples });
@@ -73,6 +102,7 @@ function onEvent(e: WorkerEvent): void {
       if (e.fatal) run.connecting = false;
       break;
   }
+  for (const fn of listeners) fn(e);
 }
 
 /** Starts the worker and its backend. `?backend=wasm|cpu` in the URL forces a backend (for testing the fallback). */
@@ -97,13 +127,17 @@ function resetRun(total: number): void {
   run.stages = [];
   run.series = {};
   run.report = null;
+  run.phases = null;
+  run.metricsStage = null;
   run.state = 'training';
 }
 
 /** Runs the whole InstructGPT pipeline in the worker. */
 export function startPipeline(config: PipelineConfig): void {
   resetRun(0);
-  client?.send({ type: 'pipeline', config: $state.snapshot(config) as PipelineConfig });
+  const snapshot = $state.snapshot(config) as PipelineConfig;
+  client?.send({ type: 'pipeline', config: snapshot });
+  for (const fn of startListeners) fn(snapshot);
 }
 
 export function stopTraining(): void {
