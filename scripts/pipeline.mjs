@@ -26,7 +26,7 @@ if (!Number.isInteger(seed) || seed < 0) fail(`--seed must be a non-negative int
 const backend = args.backend ?? 'webgpu';
 if (!['webgpu', 'wasm', 'cpu'].includes(backend)) fail(`--backend must be webgpu, wasm or cpu`);
 const out = args.out ?? `pipeline-${task}-${preset}-seed${seed}-${backend}.json`;
-const port = 4175;
+const port = Number(process.env.RUNNER_PORT ?? 4175);
 
 buildIfNeeded();
 const server = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--port', String(port), '--strictPort'], { stdio: ['ignore', 'pipe', 'inherit'] });

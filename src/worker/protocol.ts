@@ -31,7 +31,9 @@ export type Command =
   | { type: 'pipeline'; config: PipelineConfig; runId?: string; checkpointEvery?: number }
   /** continue a saved run from its latest good checkpoint (the config comes from the run record) */
   | { type: 'resume'; runId: string; checkpointEvery?: number }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** fused WGSL kernels on webgpu (default) or the composed tfjs-op references, for comparison */
+  | { type: 'settings'; fusedKernels: boolean };
 
 export type RunState = 'idle' | 'training' | 'done' | 'stopped' | 'failed';
 

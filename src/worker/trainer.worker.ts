@@ -4,6 +4,7 @@ import type { Command, WorkerEvent } from './protocol';
 import { pretrainRun } from './pretrainRun';
 import { loadResume, pipelineRun } from './pipelineRun';
 import type { EngineInfo } from '../engine/backend';
+import { setFusedKernels } from '../kernels/settings';
 
 /**
  * The training worker: owns the backend, the models and the loop. It answers commands from the
@@ -25,6 +26,9 @@ async function handle(cmd: Command): Promise<void> {
       return;
     case 'stop':
       stopRequested = true;
+      return;
+    case 'settings':
+      setFusedKernels(cmd.fusedKernels);
       return;
     case 'train':
     case 'pipeline':
