@@ -8,7 +8,8 @@
  *   count a: abaca\n    → 3
  *   repeat 3: ab\n      → ababab
  *
- * Arguments use the letters a..h and the digits 1..9. D_pretrain holds runs of
+ * Arguments use the letters a..f and the digits 1..9 (short: 2-4 letters, 3-4 digits), so a
+ * model of ~100k parameters can learn them in a few hundred steps. D_pretrain holds runs of
  * "prompt\nanswer\n" examples whose answers are right only part of the time,
  * so the base LM learns the format but is a poor follower (and keeps going
  * after its answer); SFT and RLHF have room to improve it.
@@ -17,7 +18,7 @@ import type { Rng } from '../util/rng';
 import type { PromptCounts, PromptSplits, Score, Task } from './types';
 import { MAX_DOC_CHARS, clamp01, onlyChars, sameMultiset, similarity } from './text';
 
-export const LETTERS = 'abcdefgh';
+export const LETTERS = 'abcdef';
 export const DIGITS = '123456789';
 
 export type InstructionKind = 'reverse' | 'upper' | 'sort' | 'count' | 'repeat';
@@ -35,8 +36,8 @@ export interface Instruction {
 
 const MAX_RESPONSE = 16;
 const MAX_PROMPT = 16; // "count a: abcdef\n", "sort: 1 2 3 4 5\n"
-/** A lower bound on the distinct prompts: reverse/upper 8^2..8^5 each, sort 9^3..9^5, repeat 3·(8+64+512), count ≥ 10000. */
-const CAPACITY = 2 * (64 + 512 + 4096 + 32768) + (729 + 6561 + 59049) + 3 * (8 + 64 + 512) + 10000;
+/** A lower bound on the distinct prompts: reverse/upper 6^2..6^4 each, sort 9^3..9^4, repeat 2·(6+36), count ≥ 1000. */
+const CAPACITY = 2 * (36 + 216 + 1296) + (729 + 6561) + 2 * (6 + 36) + 1000;
 
 export function formatInstruction(ins: Instruction): string {
   switch (ins.kind) {
@@ -91,9 +92,9 @@ export function randomInstruction(rng: Rng): Instruction {
   switch (kind) {
     case 'reverse':
     case 'upper':
-      return { kind, arg: letters(rng, rng.range(2, 5)) };
+      return { kind, arg: letters(rng, rng.range(2, 4)) };
     case 'sort': {
-      const n = rng.range(3, 5);
+      const n = rng.range(3, 4);
       const ds: string[] = [];
       for (let i = 0; i < n; i++) ds.push(rng.pick([...DIGITS]));
       return { kind, arg: ds.join(' ') };
@@ -101,12 +102,12 @@ export function randomInstruction(rng: Rng): Instruction {
     case 'count': {
       // Draw the word from a 2-3 letter sub-alphabet so counts above 1 are common.
       const sub = rng.shuffle([...LETTERS]).slice(0, rng.range(2, 3)).join('');
-      const arg = letters(rng, rng.range(3, 6), sub);
+      const arg = letters(rng, rng.range(3, 5), sub);
       const letter = rng.chance(0.85) ? rng.pick([...sub]) : rng.pick([...LETTERS]);
       return { kind, arg, letter };
     }
     case 'repeat':
-      return { kind, arg: letters(rng, rng.range(1, 3)), times: rng.range(2, 4) };
+      return { kind, arg: letters(rng, rng.range(1, 2)), times: rng.range(2, 3) };
   }
 }
 
@@ -254,7 +255,7 @@ export const instructionsTask: Task = {
       let doc = '';
       for (;;) {
         const ins = randomInstruction(rng);
-        const answer = rng.chance(0.45) ? solveInstruction(ins) : corruptAnswer(ins, rng);
+        const answer = rng.chance(0.6) ? solveInstruction(ins) : corruptAnswer(ins, rng);
         const ex = formatInstruction(ins) + answer + '\n';
         if (doc.length + ex.length > MAX_DOC_CHARS) {
           if (doc.length === 0) continue;
