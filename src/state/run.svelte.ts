@@ -12,6 +12,8 @@ export const run = $state({
   engine: null as EngineInfo | null,
   connecting: true,
   state: 'idle' as RunState,
+  /** what the current (or last) run is: a language model only, or the whole pipeline */
+  kind: null as 'lm' | 'pipeline' | null,
   stage: null as StageName | null,
   message: '',
   step: 0,
@@ -36,7 +38,7 @@ export const run = $state({
 
 type Listener = (e: WorkerEvent) => void;
 const listeners = new Set<Listener>();
-const startListeners = new Set<(config: PipelineConfig) => void>();
+const startListeners = new Set<(config: PipelineConfig, runId?: string) => void>();
 
 /** Every worker event, after the page state took it in (e.g. for saving the run). */
 export function onWorkerEvent(fn: Listener): () => void {
@@ -45,7 +47,7 @@ export function onWorkerEvent(fn: Listener): () => void {
 }
 
 /** Called with the config when a pipeline run starts. */
-export function onPipelineStart(fn: (config: PipelineConfig) => void): () => void {
+export function onPipelineStart(fn: (config: PipelineConfig, runId?: string) => void): () => void {
   startListeners.add(fn);
   return () => startListeners.delete(fn);
 }
@@ -115,6 +117,7 @@ export function connect(): void {
 
 export function startTraining(setup: TrainSetup): void {
   resetRun(setup.steps);
+  run.kind = 'lm';
   client?.send({ type: 'train', setup: $state.snapshot(setup) as TrainSetup });
 }
 
@@ -132,12 +135,25 @@ function resetRun(total: number): void {
   run.state = 'training';
 }
 
-/** Runs the whole InstructGPT pipeline in the worker. */
-export function startPipeline(config: PipelineConfig): void {
+/**
+ * Runs the whole InstructGPT pipeline in the worker. With `runId` (a run record created in
+ * IndexedDB), the worker autosaves checkpoints under it.
+ */
+export function startPipeline(config: PipelineConfig, runId?: string): void {
   resetRun(0);
+  run.kind = 'pipeline';
   const snapshot = $state.snapshot(config) as PipelineConfig;
-  client?.send({ type: 'pipeline', config: snapshot });
-  for (const fn of startListeners) fn(snapshot);
+  client?.send(runId ? { type: 'pipeline', config: snapshot, runId } : { type: 'pipeline', config: snapshot });
+  for (const fn of startListeners) fn(snapshot, runId);
+}
+
+/** Continues a saved run from its latest good checkpoint; `series` are its curves up to there. */
+export function resumePipeline(runId: string, series: Record<string, Record<string, number[]>>, doneStages: StageName[]): void {
+  resetRun(0);
+  run.kind = 'pipeline';
+  run.series = structuredClone(series);
+  run.stages = doneStages.map((stage) => ({ stage, state: 'done' as const, message: '(from the checkpoint)', at: Date.now() }));
+  client?.send({ type: 'resume', runId });
 }
 
 export function stopTraining(): void {

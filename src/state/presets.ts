@@ -1,0 +1,55 @@
+import type { ParamValue } from '../share/link';
+
+/**
+ * Setting presets: a model size plus step counts that make sense for it. Applying one writes
+ * only these keys; everything else keeps its value.
+ */
+export interface SettingsPreset {
+  id: string;
+  title: string;
+  about: string;
+  values: Record<string, ParamValue>;
+}
+
+export const SETTINGS_PRESETS: SettingsPreset[] = [
+  {
+    id: 'micro',
+    title: 'Quick look',
+    about: 'A 1-layer model and a few dozen steps per stage: done in a minute or two, the curves barely move.',
+    values: {
+      preset: 'micro', 'pretrain.steps': 60, 'pretrain.seqLen': 32, 'pretrain.corpusDocs': 1000, 'sft.steps': 30,
+      'sft.demonstrations': 128, 'rm.steps': 20, 'rm.trainPrompts': 64, 'rm.heldoutPrompts': 32, 'ppo.iterations': 4,
+      'ppo.rolloutBatch': 16, 'ppo.probeEvery': 2, 'eval.testPrompts': 16, 'eval.pretrainWindows': 16,
+    },
+  },
+  {
+    id: 'tiny',
+    title: 'Tiny (default)',
+    about: 'A 2-layer model: the whole pipeline in minutes on a laptop GPU, and RLHF visibly works.',
+    values: {
+      preset: 'tiny', 'pretrain.steps': 600, 'pretrain.seqLen': 64, 'pretrain.corpusDocs': 4000, 'sft.steps': 300,
+      'sft.demonstrations': 512, 'rm.steps': 150, 'rm.trainPrompts': 384, 'rm.heldoutPrompts': 64, 'ppo.iterations': 40,
+      'ppo.rolloutBatch': 32, 'ppo.probeEvery': 5, 'eval.testPrompts': 64, 'eval.pretrainWindows': 64,
+    },
+  },
+  {
+    id: 'small',
+    title: 'Small',
+    about: 'A 4-layer model and longer training: wants a real GPU (tens of minutes).',
+    values: {
+      preset: 'small', 'pretrain.steps': 1500, 'pretrain.seqLen': 128, 'pretrain.corpusDocs': 8000, 'sft.steps': 600,
+      'sft.demonstrations': 1024, 'rm.steps': 300, 'rm.trainPrompts': 768, 'rm.heldoutPrompts': 128, 'ppo.iterations': 80,
+      'ppo.rolloutBatch': 32, 'ppo.probeEvery': 10, 'eval.testPrompts': 128, 'eval.pretrainWindows': 128,
+    },
+  },
+  {
+    id: 'larger',
+    title: 'Larger',
+    about: 'A 6-layer model: for a fast discrete GPU and some patience (an hour or more).',
+    values: {
+      preset: 'larger', 'pretrain.steps': 3000, 'pretrain.seqLen': 128, 'pretrain.corpusDocs': 16000, 'sft.steps': 1000,
+      'sft.demonstrations': 2048, 'rm.steps': 500, 'rm.trainPrompts': 1536, 'rm.heldoutPrompts': 256, 'ppo.iterations': 120,
+      'ppo.rolloutBatch': 64, 'ppo.probeEvery': 10, 'eval.testPrompts': 256, 'eval.pretrainWindows': 256,
+    },
+  },
+];

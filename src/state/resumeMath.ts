@@ -1,0 +1,41 @@
+import type { Stage } from '../store/runs';
+
+const ORDER: Stage[] = ['pretrain', 'sft', 'rm', 'ppo'];
+
+/**
+ * The metric histories a run keeps when it resumes from a checkpoint: everything up to the
+ * checkpoint, nothing after (those steps are trained again and their metrics arrive anew).
+ * Before PPO, checkpoints are stage ends; in PPO one value per iteration, except the held-out
+ * probe, logged every `probeEvery` iterations. Pure.
+ */
+export function metricsAtCheckpoint(
+  metrics: Record<Stage, Record<string, number[]>>,
+  ckpt: { stage: Stage; step: number; final: boolean },
+  probeEvery: number,
+): Record<Stage, Record<string, number[]>> {
+  const at = ORDER.indexOf(ckpt.stage);
+  const out = {} as Record<Stage, Record<string, number[]>>;
+  ORDER.forEach((stage, i) => {
+    const byName = metrics[stage] ?? {};
+    out[stage] = {};
+    for (const [name, xs] of Object.entries(byName)) {
+      if (i < at || (i === at && ckpt.final)) out[stage][name] = [...xs];
+      else if (i > at) out[stage][name] = [];
+      else {
+        const keep = name === 'probeScore' ? (probeEvery > 0 ? Math.floor(ckpt.step / probeEvery) : 0) : ckpt.step;
+        out[stage][name] = xs.slice(0, keep);
+      }
+    }
+  });
+  return out;
+}
+
+/** Stage status after resuming from the checkpoint: done up to it, then running, then waiting. */
+export function statusAtCheckpoint(ckpt: { stage: Stage; final: boolean }): Record<Stage, 'waiting' | 'running' | 'done'> {
+  const at = ORDER.indexOf(ckpt.stage);
+  const out = {} as Record<Stage, 'waiting' | 'running' | 'done'>;
+  ORDER.forEach((stage, i) => {
+    out[stage] = i < at || (i === at && ckpt.final) ? 'done' : i === at ? 'running' : 'waiting';
+  });
+  return out;
+}

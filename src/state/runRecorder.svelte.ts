@@ -1,0 +1,220 @@
+import type { PipelineConfig } from '../rlhf/config';
+import { createRun, updateRun, type RunRecord, type Stage } from '../store/runs';
+import { latestGoodCheckpointInfo } from '../store/checkpoints';
+import type { WorkerEvent } from '../worker/protocol';
+import { onPipelineStart, onWorkerEvent, resumePipeline, startPipeline } from './run.svelte';
+import { metricsAtCheckpoint, statusAtCheckpoint } from './resumeMath';
+import { runById, savedRuns } from './runs.svelte';
+import { database, refreshStorage, reportWriteError, storage } from './storage.svelte';
+
+/**
+ * Records the pipeline run in IndexedDB as it trains: the record is created before the worker
+ * starts (so its checkpoints go under the same id), metrics are buffered and written every
+ * {@link FLUSH_MS}, at checkpoints and at stage ends, never per event.
+ */
+export const FLUSH_MS = 2000;
+
+let pending: Partial<Record<Stage, Record<string, number[]>>> = {};
+let pendingStatus: Partial<Record<Stage, 'waiting' | 'running' | 'done' | 'failed'>> = {};
+let pendingReport: unknown = undefined;
+let timer: ReturnType<typeof setTimeout> | null = null;
+let writing: Promise<void> = Promise.resolve();
+/** a pipeline run is being recorded (events are buffered even before its record exists) */
+let active = false;
+let live: Partial<Record<Stage, 'waiting' | 'running' | 'done' | 'failed'>> = {};
+
+function defaultName(cfg: PipelineConfig): string {
+  const d = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${cfg.task} · ${cfg.preset} · seed ${cfg.seed} · ${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function beginRecording(id: string | null): void {
+  savedRuns.recordingId = id;
+  active = true;
+  live = {};
+  pending = {};
+  pendingStatus = {};
+  pendingReport = undefined;
+}
+
+async function createRecord(cfg: PipelineConfig): Promise<RunRecord | null> {
+  const db = await database();
+  if (!db) return null;
+  try {
+    const rec = await createRun(db, { name: defaultName(cfg), task: cfg.task, preset: cfg.preset, seed: cfg.seed, config: cfg });
+    savedRuns.list = [rec, ...savedRuns.list];
+    return rec;
+  } catch (e) {
+    reportWriteError('the new run', e);
+    return null;
+  }
+}
+
+/**
+ * Starts the pipeline as a saved run: the run record is written first, so the worker can
+ * autosave checkpoints under its id. Without storage the pipeline still runs, unsaved.
+ */
+export async function startRun(cfg: PipelineConfig): Promise<void> {
+  if (savedRuns.starting) return;
+  savedRuns.starting = true;
+  try {
+    const snapshot = structuredClone($state.snapshot(cfg)) as PipelineConfig;
+    const rec = await createRecord(snapshot);
+    beginRecording(rec?.id ?? null);
+    startPipeline(snapshot, rec?.id);
+  } finally {
+    savedRuns.starting = false;
+  }
+}
+
+/** A run started without a record (e.g. from the console): record it from now on, without checkpoints. */
+async function recordUnsaved(cfg: PipelineConfig): Promise<void> {
+  beginRecording(null);
+  const rec = await createRecord(cfg);
+  if (rec) {
+    savedRuns.recordingId = rec.id;
+    schedule(true);
+  }
+}
+
+/**
+ * Continues a stopped or interrupted run from its latest checkpoint that verifies: the curves
+ * are cut back to that point, then the worker trains on from there.
+ */
+export async function resumeRun(id: string): Promise<string> {
+  const rec = runById(id);
+  const db = await database();
+  if (!rec || !db) return storage.error || 'Saving is unavailable.';
+  if (savedRuns.starting) return '';
+  savedRuns.starting = true;
+  try {
+    await flush();
+    const { checkpoint, skipped } = await latestGoodCheckpointInfo(db, id);
+    if (!checkpoint) {
+      return skipped.length
+        ? 'Every checkpoint of this run is damaged; start it again.'
+        : 'This run has no checkpoint to resume from; start it again.';
+    }
+    const probeEvery = (rec.config as PipelineConfig | undefined)?.ppo?.probeEvery ?? 0;
+    const metrics = metricsAtCheckpoint($state.snapshot(rec.metrics) as RunRecord['metrics'], checkpoint, probeEvery);
+    const stageStatus = statusAtCheckpoint(checkpoint);
+    const updated = await updateRun(db, id, { setMetrics: metrics, stageStatus });
+    const i = savedRuns.list.findIndex((r) => r.id === id);
+    if (i >= 0) savedRuns.list[i] = updated;
+    beginRecording(id);
+    const done = (Object.keys(stageStatus) as Stage[]).filter((s) => stageStatus[s] === 'done');
+    resumePipeline(id, metrics, done);
+    return '';
+  } catch (e) {
+    return `The run could not be resumed (${e instanceof Error ? e.message : String(e)}).`;
+  } finally {
+    savedRuns.starting = false;
+  }
+}
+
+function schedule(now = false): void {
+  if (now) {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    void flush();
+    return;
+  }
+  timer ??= setTimeout(() => {
+    timer = null;
+    void flush();
+  }, FLUSH_MS);
+}
+
+/** Writes what is buffered (one transaction). Serialised: writes never overlap. */
+export function flush(): Promise<void> {
+  writing = writing.then(async () => {
+    const id = savedRuns.recordingId;
+    if (!id) return;
+    const appendMetrics = pending;
+    const stageStatus = pendingStatus;
+    const report = pendingReport;
+    if (!Object.keys(appendMetrics).length && !Object.keys(stageStatus).length && report === undefined) return;
+    pending = {};
+    pendingStatus = {};
+    pendingReport = undefined;
+    const db = await database();
+    if (!db) return;
+    try {
+      const rec = await updateRun(db, id, { appendMetrics, stageStatus, report });
+      const i = savedRuns.list.findIndex((r) => r.id === id);
+      if (i >= 0) savedRuns.list[i] = rec;
+    } catch (e) {
+      reportWriteError('the run’s latest metrics', e);
+    }
+  });
+  return writing;
+}
+
+function onEvent(e: WorkerEvent): void {
+  if (!active) return;
+  switch (e.type) {
+    case 'metrics': {
+      const byName = (pending[e.stage] ??= {});
+      for (const [name, values] of Object.entries(e.values)) (byName[name] ??= []).push(...values);
+      schedule();
+      break;
+    }
+    case 'stage':
+      if (e.stage === 'eval') break;
+      pendingStatus[e.stage] = e.state;
+      live[e.stage] = e.state;
+      schedule(e.state === 'done');
+      break;
+    case 'report':
+      pendingReport = e.report;
+      schedule(true);
+      break;
+    case 'status':
+      if (e.state === 'failed' || e.state === 'stopped') {
+        if (e.state === 'failed') {
+          for (const s of Object.keys(live) as Stage[]) if (live[s] === 'running') pendingStatus[s] = 'failed';
+        }
+        schedule(true);
+      } else if (e.state === 'done') schedule(true);
+      if (e.state !== 'training') {
+        active = false;
+        void flush().then(() => void refreshStorage());
+      }
+      break;
+    case 'error':
+      if (e.fatal) schedule(true);
+      break;
+    case 'checkpoint': {
+      savedRuns.checkpoints[e.runId] = { stage: e.stage, step: e.step, final: e.final };
+      // The curves up to a checkpoint are what a resume keeps: write them now.
+      schedule(true);
+      void refreshStorage();
+      break;
+    }
+  }
+}
+
+/** Starts recording pipeline runs (once, at app start). */
+export function startRecording(): () => void {
+  const a = onPipelineStart((cfg, runId) => {
+    if (!runId) void recordUnsaved(cfg);
+  });
+  const b = onWorkerEvent(onEvent);
+  const flushOnHide = (): void => {
+    if (document.visibilityState === 'hidden') void flush();
+  };
+  document.addEventListener('visibilitychange', flushOnHide);
+  return () => {
+    a();
+    b();
+    document.removeEventListener('visibilitychange', flushOnHide);
+  };
+}
+
+/** Renames a run; returns the problem in words ('' when done). */
+/** Stops writing to the current record (it is being deleted). */
+export function stopRecordingRun(): void {
+  savedRuns.recordingId = null;
+  active = false;
+}

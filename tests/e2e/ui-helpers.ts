@@ -1,0 +1,84 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+
+/** Shared steps of the UI tests: screenshots, accessibility audit, overflow check. */
+export const OUT = 'test-output';
+
+/**
+ * Panels off screen skip rendering (content-visibility: auto) until scrolled to; a full-page
+ * capture or audit scrolls nothing, so render everything while it looks.
+ */
+async function withEverythingRendered<T>(page: Page, body: () => Promise<T>): Promise<T> {
+  await page.evaluate(() => {
+    const style = document.createElement('style');
+    style.id = '__e2e-render-all';
+    style.textContent = '.panel { content-visibility: visible !important; }';
+    document.head.append(style);
+  });
+  try {
+    return await body();
+  } finally {
+    await page.evaluate(() => document.getElementById('__e2e-render-all')?.remove());
+  }
+}
+
+export async function screenshot(page: Page, name: string, size: { width: number; height: number }): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  await page.setViewportSize(size);
+  await withEverythingRendered(page, async () => {
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: `${OUT}/${name}-${size.width}x${size.height}.png`, fullPage: true });
+  });
+}
+
+/** Horizontal overflow of the page (px beyond the viewport; 0 when nothing overflows). */
+export function overflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+/** axe-core's serious and critical violations, as "rule: target" strings. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  const source = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
+  await page.evaluate(source);
+  return withEverythingRendered(page, () => page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[]; failureSummary?: string }[] }[] }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} ${n.failureSummary ?? ''}`));
+  }));
+}
+
+/** Starts recording main-thread long tasks (> 50 ms), each with what the run was doing then. */
+export async function watchLongTasks(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __longTasks: string[]; __ltObserver?: PerformanceObserver };
+    w.__longTasks = [];
+    const t0 = performance.now();
+    w.__ltObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const r = (window as unknown as { __rlhf: { run: { stage: string; state: string } } }).__rlhf.run;
+        w.__longTasks.push(`${e.duration.toFixed(0)} ms at +${((e.startTime - t0) / 1000).toFixed(2)} s (stage ${r.stage}, ${r.state})`);
+      }
+    });
+    w.__ltObserver.observe({ type: 'longtask', buffered: false });
+  });
+}
+
+export async function stopLongTasks(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const w = window as unknown as { __longTasks: string[]; __ltObserver?: PerformanceObserver };
+    w.__ltObserver?.disconnect();
+    return w.__longTasks;
+  });
+}
+
+export interface RlhfHandle {
+  run: { state: string; stage: string | null; series: Record<string, Record<string, number[]>>; report: unknown };
+  savedRuns: { list: { id: string; name: string; report?: unknown }[]; recordingId: string | null };
+  pipelineConfig: Record<string, unknown>;
+}
+
+export function readHandle<T>(page: Page, fn: (h: RlhfHandle) => T): Promise<T> {
+  return page.evaluate(`(${fn.toString()})(window.__rlhf)`) as Promise<T>;
+}
