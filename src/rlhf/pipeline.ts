@@ -12,7 +12,7 @@ import type { AdapterSummary, BackendName } from '../engine/backend';
 import { validatePipelineConfig, type PipelineConfig } from './config';
 import { layoutFor, type SequenceLayout } from './sequences';
 import { sftBatch } from './sft';
-import { rankSets, trainRewardModel } from './rewardModel';
+import { rankSets, trainRewardModel, type RankedSet } from './rewardModel';
 import { ScalarModel } from './scalarModel';
 import { runPpo, type PpoIterationLog, type PpoState } from './ppo';
 import { modelFromWeights, modelWeights, type Weights } from './snapshot';
@@ -90,11 +90,24 @@ export class StoppedError extends Error {
   }
 }
 
+/**
+ * The user's own labels (written in the labeling view or imported as JSONL). 'mix' adds them to the
+ * simulated labelers' data; 'replace' uses only them for that stage (when there are any).
+ * Rankings are best first; only those with exactly K = rm.k responses join a K-way batch (a batch
+ * element holds one prompt's C(K,2) pairs, so K must be uniform within the stage).
+ */
+export interface UserData {
+  demonstrations: { prompt: string; completion: string }[];
+  rankings: { prompt: string; ranking: string[] }[];
+  mode: 'mix' | 'replace';
+}
+
 export async function runPipeline(
   cfg: PipelineConfig,
   engine: { backend: BackendName; adapter: AdapterSummary | null },
   hooks: PipelineHooks,
   resume?: PipelineCheckpoint,
+  userData?: UserData,
 ): Promise<PipelineReport> {
   const start = performance.now();
   const task = getTask(cfg.task);
@@ -120,7 +133,10 @@ export async function runPipeline(
   const probePrompts = splits.val.slice(cfg.rm.heldoutPrompts);
   const pool = createLabelerPool(task, { agreement: cfg.agreement, seed: cfg.seed });
   const demoRng = rng.fork('demos');
-  const demos = sftPrompts.map((prompt) => ({ prompt, response: task.demonstrate(prompt, demoRng) }));
+  const simulatedDemos = sftPrompts.map((prompt) => ({ prompt, response: task.demonstrate(prompt, demoRng) }));
+  const userDemos = (userData?.demonstrations ?? []).map((d) => ({ prompt: d.prompt, response: d.completion }));
+  const demos = userDemos.length && userData?.mode === 'replace' ? userDemos : [...simulatedDemos, ...userDemos];
+  const userRankings: RankedSet[] = (userData?.rankings ?? []).filter((r) => r.ranking.length === cfg.rm.k).map((r) => ({ prompt: r.prompt, responses: r.ranking, labelerId: 'you' }));
   const samplePrompts = splits.test.slice(0, 4);
 
   const check = () => {
@@ -188,7 +204,11 @@ export async function runPipeline(
       const rmRun = await trainRewardModel(
         sft,
         layout,
-        { train: rankSets(task, pool.train, trainSets, labelRng), heldout: rankSets(task, pool.heldOut, heldoutSets, labelRng), demos: demos.slice(0, 128) },
+        {
+          train: userRankings.length && userData?.mode === 'replace' ? userRankings : [...rankSets(task, pool.train, trainSets, labelRng), ...userRankings],
+          heldout: rankSets(task, pool.heldOut, heldoutSets, labelRng),
+          demos: demos.slice(0, 128),
+        },
         cfg.rm,
         cfg.seed + 2,
         hooks.hooksFor('rm'),

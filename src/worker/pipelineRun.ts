@@ -1,6 +1,6 @@
 import type { EngineInfo } from '../engine/backend';
 import type { PipelineConfig } from '../rlhf/config';
-import { runPipeline, StoppedError, type PipelineCheckpoint } from '../rlhf/pipeline';
+import { runPipeline, StoppedError, type PipelineCheckpoint, type UserData } from '../rlhf/pipeline';
 import { memorySnapshot } from '../train/lmLoop';
 import { openDb, type Db } from '../store/db';
 import { getRun, updateRun } from '../store/runs';
@@ -19,6 +19,7 @@ export async function pipelineRun(
   post: (e: WorkerEvent) => void,
   shouldStop: () => boolean,
   persist?: { runId: string; checkpointEvery?: number; resume?: PipelineCheckpoint },
+  userData?: UserData,
 ): Promise<void> {
   const db: Db | null = persist ? await openDb() : null;
   post({ type: 'status', state: 'training', stage: persist?.resume?.stage ?? 'pretrain' });
@@ -41,6 +42,7 @@ export async function pipelineRun(
         checkpoint: db && persist ? (c) => saveTo(db, persist.runId, c, post) : undefined,
       },
       persist?.resume,
+      userData,
     );
     if (db && persist) await updateRun(db, persist.runId, { report, stageStatus: { pretrain: 'done', sft: 'done', rm: 'done', ppo: 'done' } });
     post({ type: 'report', report });

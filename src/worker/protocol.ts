@@ -6,7 +6,7 @@ import type { BackendName, EngineInfo } from '../engine/backend';
 import type { PresetName } from '../model/config';
 import type { TaskName } from '../tasks/types';
 import type { PipelineConfig } from '../rlhf/config';
-import type { PipelineReport } from '../rlhf/pipeline';
+import type { PipelineReport, UserData } from '../rlhf/pipeline';
 
 export type StageName = 'pretrain' | 'sft' | 'rm' | 'ppo';
 
@@ -28,7 +28,7 @@ export type Command =
   | { type: 'train'; setup: TrainSetup }
   /** the whole InstructGPT pipeline: pretrain → SFT → RM → PPO-ptx → evaluation */
   /** with a runId (a run record the page created in IndexedDB), checkpoints are autosaved under it */
-  | { type: 'pipeline'; config: PipelineConfig; runId?: string; checkpointEvery?: number }
+  | { type: 'pipeline'; config: PipelineConfig; runId?: string; checkpointEvery?: number; userData?: UserData }
   /** continue a saved run from its latest good checkpoint (the config comes from the run record) */
   | { type: 'resume'; runId: string; checkpointEvery?: number }
   | { type: 'stop' }

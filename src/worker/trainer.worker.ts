@@ -46,7 +46,7 @@ async function handle(cmd: Command): Promise<void> {
       try {
         const stop = () => stopRequested;
         if (cmd.type === 'train') await pretrainRun(cmd.setup, post, stop);
-        else if (cmd.type === 'pipeline') await pipelineRun(cmd.config, engine, post, stop, cmd.runId ? { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery } : undefined);
+        else if (cmd.type === 'pipeline') await pipelineRun(cmd.config, engine, post, stop, cmd.runId ? { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery } : undefined, cmd.userData);
         else {
           const { config, checkpoint } = await loadResume(cmd.runId, post);
           await pipelineRun(config, engine, post, stop, { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery, resume: checkpoint });
