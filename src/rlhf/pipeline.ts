@@ -131,7 +131,12 @@ export async function runPipeline(
   const ppoPrompts = splits.train.slice(cfg.sft.demonstrations + cfg.rm.trainPrompts);
   const rmHeldoutPrompts = splits.val.slice(0, cfg.rm.heldoutPrompts);
   const probePrompts = splits.val.slice(cfg.rm.heldoutPrompts);
-  const pool = createLabelerPool(task, { agreement: cfg.agreement, seed: cfg.seed });
+  /**
+   * The labelers' noise is calibrated on the response sets they actually judge (the held-out
+   * ranking sets: SFT samples + candidates), so they agree `cfg.agreement` of the time on THIS data —
+   * calibrated on easier sets they would be noisier here than configured.
+   */
+  const labelers = (sets: { prompt: string; responses: string[] }[]) => createLabelerPool(task, { agreement: cfg.agreement, seed: cfg.seed, sets });
   const demoRng = rng.fork('demos');
   const simulatedDemos = sftPrompts.map((prompt) => ({ prompt, response: task.demonstrate(prompt, demoRng) }));
   const userDemos = (userData?.demonstrations ?? []).map((d) => ({ prompt: d.prompt, response: d.completion }));
@@ -155,6 +160,7 @@ export async function runPipeline(
     if (hooks.checkpoint) await hooks.checkpoint({ ...c, extra: { summaries: { ...summaries }, heldoutSets, ...c.extra } });
   };
   let heldoutSets = resume?.extra.heldoutSets;
+  let pool = heldoutSets ? labelers(heldoutSets) : null;
   try {
     // 0. pretraining
     let base: GPT;
@@ -200,6 +206,7 @@ export async function runPipeline(
       const setRng = rng.fork('rm-sets');
       const trainSets = await responseSets(sft, task, rmPrompts, cfg.rm.k, cfg.rm.responses, layout, setRng);
       heldoutSets = await responseSets(sft, task, rmHeldoutPrompts, cfg.rm.k, cfg.rm.responses, layout, setRng);
+      pool = labelers(heldoutSets);
       const labelRng = rng.fork('labels');
       const rmRun = await trainRewardModel(
         sft,
@@ -233,7 +240,7 @@ export async function runPipeline(
     const fixed = async () => ({ base: await modelWeights(base), sft: await modelWeights(sft), reward: await modelWeights(reward.backbone) });
     const ppoRun = await runPpo(
       { policy, ref: sft, rm: reward, value },
-      { task, layout, trainPrompts: ppoPrompts, probePrompts, probeLabelers: pool.heldOut, pretrainStream: stream, ptxSeqLen: seqLen, seed: cfg.seed + 3 },
+      { task, layout, trainPrompts: ppoPrompts, probePrompts, probeLabelers: pool!.heldOut, pretrainStream: stream, ptxSeqLen: seqLen, seed: cfg.seed + 3 },
       cfg.ppo,
       hooks.hooksFor('ppo'),
       hooks.checkpoint
@@ -265,7 +272,7 @@ export async function runPipeline(
     hooks.stage('eval', 'running');
     const ev = await evaluate(
       { base, sft, ppo: policy },
-      { task, layout, prompts: splits.test, pool, heldoutWindows, agreementSets: heldoutSets ?? [], seed: cfg.seed + 4, temperature: cfg.ppo.temperature },
+      { task, layout, prompts: splits.test, pool: pool!, heldoutWindows, agreementSets: heldoutSets ?? [], seed: cfg.seed + 4, temperature: cfg.ppo.temperature },
     );
     hooks.stage('eval', 'done');
 
@@ -297,7 +304,7 @@ export async function runPipeline(
  * (temperature 1, as the paper's labelers ranked model outputs), the rest from the task's
  * candidate generator (answers of varied quality); 'candidates': all from the generator.
  */
-async function responseSets(sft: GPT, task: ReturnType<typeof getTask>, prompts: string[], K: number, source: 'mixed' | 'candidates', layout: SequenceLayout, rng: Rng) {
+export async function responseSets(sft: GPT, task: ReturnType<typeof getTask>, prompts: string[], K: number, source: 'mixed' | 'candidates', layout: SequenceLayout, rng: Rng) {
   const fromModel = source === 'mixed' ? Math.ceil(K / 2) : 0;
   const samples: string[][] = prompts.map(() => []);
   for (let k = 0; k < fromModel; k++) {
