@@ -231,6 +231,7 @@ export async function runPipeline(
     const midPpo = resume?.stage === 'ppo' && !resume.final;
     const policy = midPpo ? restored('policy') : own(sft.clone());
     const value = midPpo ? own(new ScalarModel(restored('value'))) : own(reward.clone());
+    const ema = cfg.ppo.emaDecay > 0 ? (midPpo && resume!.models.ema ? restored('ema') : own(policy.clone())) : undefined;
     let ppoResume: PpoState | undefined;
     if (midPpo) {
       const st = resume!.extra.ppo!;
@@ -239,7 +240,7 @@ export async function runPipeline(
     hooks.stage('ppo', 'running', midPpo ? `resuming at iteration ${ppoResume!.iteration}` : undefined);
     const fixed = async () => ({ base: await modelWeights(base), sft: await modelWeights(sft), reward: await modelWeights(reward.backbone) });
     const ppoRun = await runPpo(
-      { policy, ref: sft, rm: reward, value },
+      { policy, ref: sft, rm: reward, value, ema },
       { task, layout, trainPrompts: ppoPrompts, probePrompts, probeLabelers: pool!.heldOut, pretrainStream: stream, ptxSeqLen: seqLen, seed: cfg.seed + 3 },
       cfg.ppo,
       hooks.hooksFor('ppo'),
@@ -251,7 +252,7 @@ export async function runPipeline(
                 stage: 'ppo',
                 step: state.iteration,
                 final: false,
-                models: { ...(await fixed()), policy: await modelWeights(policy), value: await modelWeights(value.backbone) },
+                models: { ...(await fixed()), policy: await modelWeights(policy), value: await modelWeights(value.backbone), ...(ema ? { ema: await modelWeights(ema) } : {}) },
                 optimizer: { policy: policyOpt, value: valueOpt },
                 rng: { ppo: ppoRng },
                 extra: { ppo: state },
@@ -265,13 +266,13 @@ export async function runPipeline(
     const rewards = ppoRun.log.map((l) => l.reward);
     const last = ppoRun.log[ppoRun.log.length - 1];
     summaries.ppo = { iterations: ppoRun.iterations, reward_first: first10(rewards), reward_last: last10(rewards), kl_last: last?.kl ?? NaN, seconds: ppoRun.seconds + (ppoResume ? (resume!.extra.summaries.ppo?.seconds ?? 0) : 0), skipped_updates: ppoRun.skipped, log: ppoRun.log };
-    await save({ stage: 'ppo', step: ppoRun.iterations, final: true, models: { ...(await fixed()), policy: await modelWeights(policy), value: await modelWeights(value.backbone) } });
+    await save({ stage: 'ppo', step: ppoRun.iterations, final: true, models: { ...(await fixed()), policy: await modelWeights(policy), value: await modelWeights(value.backbone), ...(ema ? { ema: await modelWeights(ema) } : {}) } });
     hooks.stage('ppo', 'done', `${ppoRun.iterations} iterations, reward ${first10(rewards).toFixed(2)} → ${last10(rewards).toFixed(2)}`);
 
     // Evaluation on test prompts with held-out labelers.
     hooks.stage('eval', 'running');
     const ev = await evaluate(
-      { base, sft, ppo: policy },
+      { base, sft, ppo: ema ?? policy }, // the EMA policy when enabled, as in the paper
       { task, layout, prompts: splits.test, pool: pool!, heldoutWindows, agreementSets: heldoutSets ?? [], seed: cfg.seed + 4, temperature: cfg.ppo.temperature },
     );
     hooks.stage('eval', 'done');

@@ -31,6 +31,18 @@ export interface PpoModels {
   ref: GPT; // frozen SFT
   rm: ScalarModel; // frozen
   value: ScalarModel; // initialised from the RM
+  /** exponential moving average of the policy's weights (InstructGPT: 0.992), used for evaluation */
+  ema?: GPT;
+}
+
+/** ema ← d·ema + (1 − d)·policy, parameter by parameter. */
+function updateEma(ema: GPT, policy: GPT, decay: number): void {
+  tf.tidy(() => {
+    for (const [name, p] of policy.params) {
+      const e = ema.params.get(name);
+      if (e) e.assign(tf.add(tf.mul(e, decay), tf.mul(p, 1 - decay)));
+    }
+  });
 }
 
 export interface PpoContext {
@@ -167,6 +179,7 @@ export async function runPpo(models: PpoModels, ctx: PpoContext, cfg: PpoConfig,
         }
       }
       tf.dispose(scored);
+      if (models.ema && cfg.emaDecay > 0) updateEma(models.ema, policy, cfg.emaDecay);
       const values = await log.flush();
       const skippedNow = (await policyOpt.skipped.data())[0] + (await valueOpt.skipped.data())[0];
       const t3 = performance.now();
