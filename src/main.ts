@@ -4,10 +4,13 @@ import { run, startPipeline, stopTraining } from './state/run.svelte';
 import { pipelineConfig } from './state/pipelineConfig.svelte';
 import { savedRuns } from './state/runs.svelte';
 import { datasets } from './state/datasets.svelte';
+import { inspection } from './state/inspection.svelte';
+import { samplesView } from './state/samples.svelte';
+import { labeling } from './state/labeling.svelte';
 import { DEFAULT_PIPELINE } from './rlhf/config';
 import './ui/theme.css';
 
 mount(App, { target: document.getElementById('app')! });
 
 // A handle for the headless runner, the end-to-end tests and curious users in the console.
-(globalThis as unknown as { __rlhf: unknown }).__rlhf = { run, startPipeline, stopTraining, DEFAULT_PIPELINE, pipelineConfig, savedRuns, datasets };
+(globalThis as unknown as { __rlhf: unknown }).__rlhf = { run, startPipeline, stopTraining, DEFAULT_PIPELINE, pipelineConfig, savedRuns, datasets, inspection, samplesView, labeling };

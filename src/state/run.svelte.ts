@@ -1,8 +1,9 @@
 import type { EngineInfo } from '../engine/backend';
 import { TrainerClient } from '../worker/client';
-import type { RunState, StageName, TrainSetup, WorkerEvent } from '../worker/protocol';
+import type { Command, RunState, StageName, TrainSetup, WorkerEvent } from '../worker/protocol';
 import type { PipelineConfig } from '../rlhf/config';
 import type { PipelineReport } from '../rlhf/pipeline';
+import { userDataForRun } from './userLabels.svelte';
 
 /**
  * What the page shows about the current run, fed only by worker events. The worker owns the
@@ -34,6 +35,10 @@ export const run = $state({
   phases: null as { rollout: number; score: number; update: number } | null,
   /** the stage that the throughput numbers belong to */
   metricsStage: null as StageName | null,
+  /** the saved run (IndexedDB record) the current pipeline run writes its checkpoints under */
+  runId: null as string | null,
+  /** how many of the user's own labels went into the current run ('' when none) */
+  userLabels: '',
 });
 
 type Listener = (e: WorkerEvent) => void;
@@ -115,6 +120,13 @@ export function connect(): void {
   client.send({ type: 'init', backend });
 }
 
+/** Sends any command to the worker (the inspect requests go through state/requests.ts). */
+export function send(command: Command): boolean {
+  if (!client) return false;
+  client.send(command);
+  return true;
+}
+
 export function startTraining(setup: TrainSetup): void {
   resetRun(setup.steps);
   run.kind = 'lm';
@@ -132,6 +144,8 @@ function resetRun(total: number): void {
   run.report = null;
   run.phases = null;
   run.metricsStage = null;
+  run.runId = null;
+  run.userLabels = '';
   run.state = 'training';
 }
 
@@ -143,7 +157,10 @@ export function startPipeline(config: PipelineConfig, runId?: string): void {
   resetRun(0);
   run.kind = 'pipeline';
   const snapshot = $state.snapshot(config) as PipelineConfig;
-  client?.send(runId ? { type: 'pipeline', config: snapshot, runId } : { type: 'pipeline', config: snapshot });
+  const user = userDataForRun(snapshot);
+  run.runId = runId ?? null;
+  run.userLabels = user?.summary ?? '';
+  client?.send({ type: 'pipeline', config: snapshot, ...(runId ? { runId } : {}), ...(user ? { userData: user.data } : {}) });
   for (const fn of startListeners) fn(snapshot, runId);
 }
 
@@ -153,6 +170,7 @@ export function resumePipeline(runId: string, series: Record<string, Record<stri
   run.kind = 'pipeline';
   run.series = structuredClone(series);
   run.stages = doneStages.map((stage) => ({ stage, state: 'done' as const, message: '(from the checkpoint)', at: Date.now() }));
+  run.runId = runId;
   client?.send({ type: 'resume', runId });
 }
 

@@ -33,7 +33,43 @@ export type Command =
   | { type: 'resume'; runId: string; checkpointEvery?: number }
   | { type: 'stop' }
   /** fused WGSL kernels on webgpu (default) or the composed tfjs-op references, for comparison */
-  | { type: 'settings'; fusedKernels: boolean };
+  | { type: 'settings'; fusedKernels: boolean }
+  | InspectCommand;
+
+/** Models that can be loaded from a run's checkpoint for inspection. */
+export type ModelName = 'base' | 'sft' | 'reward' | 'policy' | 'value';
+
+/**
+ * Inspecting trained models (after a run): each command carries a `requestId`, echoed by its
+ * answer or by a `requestError` with a plain-text message.
+ */
+export type InspectCommand =
+  /** loads the latest good checkpoint's models of a saved run (replacing those loaded before) */
+  | { type: 'loadModels'; requestId: number; runId: string }
+  /** K samples per prompt from a loaded model, for the labeling view */
+  | { type: 'sampleForLabeling'; requestId: number; model: ModelName; prompts: string[]; k: number; temperature: number }
+  /** per-token log-probs, KL to SFT and values of one response, with the RM's and the labeler's score */
+  | { type: 'scoreTokens'; requestId: number; prompt: string; response: string }
+  /** the attention weights of every layer and head of a loaded model on `text` (read from BOS) */
+  | { type: 'attention'; requestId: number; model: ModelName; text: string };
+
+/** One response, token by token (NaN where the model needed is not loaded). */
+export interface TokenScores {
+  /** the response tokens as text (EOS as "<eos>") */
+  tokens: string[];
+  /** log π(token) under the policy */
+  logprob: number[];
+  /** k1 per token: log π_policy − log π_SFT */
+  klToSft: number[];
+  /** the value model's V(s_t) before each token */
+  value: number[];
+  /** log-prob of each token under each loaded language model (base, sft, policy) */
+  logprobBy: Partial<Record<ModelName, number[]>>;
+  /** the reward model's score of the whole response */
+  rmScore: number;
+  /** the task's noise-free rubric (what the simulated labelers judge through their noise), 0..1 */
+  labelerScore: number;
+}
 
 export type RunState = 'idle' | 'training' | 'done' | 'stopped' | 'failed';
 
@@ -57,4 +93,13 @@ export type WorkerEvent =
   | { type: 'stage'; stage: StageName | 'eval'; state: 'running' | 'done'; message?: string }
   | { type: 'report'; report: PipelineReport }
   | { type: 'checkpoint'; runId: string; stage: StageName; step: number; final: boolean; bytes: number }
-  | { type: 'error'; message: string; fatal: boolean };
+  | { type: 'error'; message: string; fatal: boolean }
+  | InspectEvent;
+
+export type InspectEvent =
+  | { type: 'modelsLoaded'; requestId: number; runId: string; models: ModelName[]; stage: StageName; step: number; task: TaskName }
+  | { type: 'labelingSets'; requestId: number; sets: { prompt: string; responses: string[] }[] }
+  | ({ type: 'tokenScores'; requestId: number } & TokenScores)
+  /** weights (L, H, T, T) row-major, query i over keys j; its buffer is transferred */
+  | { type: 'attentionMaps'; requestId: number; tokens: string[]; nLayer: number; nHead: number; weights: Float32Array }
+  | { type: 'requestError'; requestId: number; message: string };

@@ -5,12 +5,13 @@ import { pretrainRun } from './pretrainRun';
 import { loadResume, pipelineRun } from './pipelineRun';
 import type { EngineInfo } from '../engine/backend';
 import { setFusedKernels } from '../kernels/settings';
+import { inspect } from './inspectModels';
 
 /**
  * The training worker: owns the backend, the models and the loop. It answers commands from the
  * page with events; a failure becomes an `error` event, never a silent death.
  */
-const post = (event: WorkerEvent) => (self as DedicatedWorkerGlobalScope).postMessage(event);
+const post = (event: WorkerEvent, transfer: Transferable[] = []) => (self as DedicatedWorkerGlobalScope).postMessage(event, transfer);
 let stopRequested = false;
 let busy = false;
 let engine: EngineInfo | null = null;
@@ -29,6 +30,16 @@ async function handle(cmd: Command): Promise<void> {
       return;
     case 'settings':
       setFusedKernels(cmd.fusedKernels);
+      return;
+    case 'loadModels':
+    case 'sampleForLabeling':
+    case 'scoreTokens':
+    case 'attention':
+      if (!engine) {
+        post({ type: 'requestError', requestId: cmd.requestId, message: 'The compute backend has not started yet.' });
+        return;
+      }
+      await inspect(cmd, post);
       return;
     case 'train':
     case 'pipeline':
