@@ -66,3 +66,22 @@ describe('model export in the Hugging Face GPT-2 layout', () => {
     expect(() => importModel({ safetensors: files['model.safetensors'].slice(0, 100), config: files['config.json'] })).toThrow();
   });
 });
+
+describe('export bundle', () => {
+  test('one folder per model, each loadable by importModel', async () => {
+    const { exportBundle } = await import('../../src/io/exportBundle');
+    const { unzipSync, strFromU8 } = await import('fflate');
+    const policy = initialWeights(cfg, 1);
+    const reward = new Map(initialWeights(cfg, 2));
+    reward.set('score.weight', new Float32Array(cfg.dModel).fill(0.5));
+    reward.set('score.bias', Float32Array.of(1));
+    const files = unzipSync(exportBundle(cfg, { policy, reward }));
+    expect(Object.keys(files).sort()).toEqual(
+      ['policy', 'reward'].flatMap((m) => ['config.json', 'merges.txt', 'model.safetensors', 'special_tokens_map.json', 'vocab.json'].map((f) => `${m}/${f}`)).sort(),
+    );
+    const back = importModel({ safetensors: files['reward/model.safetensors'], config: strFromU8(files['reward/config.json']) });
+    expect(back.head).toBe('score');
+    expect(back.weights.get('score.bias')).toEqual(Float32Array.of(1));
+    expect(importModel({ safetensors: files['policy/model.safetensors'], config: strFromU8(files['policy/config.json']) }).weights.get('wte.weight')).toEqual(policy.get('wte.weight'));
+  });
+});
