@@ -153,6 +153,15 @@ describe('the pipeline through the UI', () => {
       await screenshot(p, 'runs', { width: 1280, height: 800 });
       await screenshot(p, 'runs', { width: 390, height: 844 });
       expect(await overflow(p)).toBeLessThanOrEqual(0);
+      // Export: a zip of Hugging Face GPT-2 folders, one per model of the latest checkpoint.
+      const [download] = await Promise.all([p.waitForEvent('download'), p.getByTestId('run-export').click()]);
+      const { unzipSync } = await import('fflate');
+      const { readFileSync } = await import('node:fs');
+      const zipped = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
+      for (const model of ['base', 'sft', 'reward', 'policy', 'value']) {
+        expect(Object.keys(zipped)).toContain(`${model}/model.safetensors`);
+        expect(Object.keys(zipped)).toContain(`${model}/config.json`);
+      }
       // Delete asks first.
       await p.getByTestId('run-delete').click();
       await p.getByTestId('run-delete-confirm').click();
