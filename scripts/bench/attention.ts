@@ -8,7 +8,7 @@ import { setFusedKernels } from '../../src/kernels/settings';
  * what gpt.ts runs), forward + backward, on the active backend (webgpu for a meaningful number).
  * Timings are medians after warm-up, the two sides interleaved; bytes are the peak of tfjs's memory accounting during one
  * forward+backward, above what was allocated before it (inputs excluded).
- * For `npm run bench` (not wired here): returns the `attention_fwd_bwd` entry of bench.json.
+ * `npm run bench` (scripts/bench.mjs → scripts/bench/ours.ts) calls it for the `attention_fwd_bwd` entry of bench.json.
  */
 export interface AttentionShape {
   B: number;

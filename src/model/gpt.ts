@@ -2,6 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from './config';
 import { type Params, initialWeights, makeVariables, paramSpecs } from './params';
 import { causalAttention } from '../kernels/attention';
+import { linear as fusedLinear, matmulNT, gelu as geluOp } from '../kernels/linear';
+import { layerNorm as layerNormOp } from '../kernels/layerNorm';
+import { embed } from '../kernels/embedding';
+import { mergeHeads, splitHeads } from '../kernels/heads';
+import { rowAttention, rowAttentionActive } from '../kernels/rowAttention';
+import { crossEntropy } from '../kernels/crossEntropy';
 
 /**
  * A GPT-2 style decoder, written top to bottom like nanoGPT's model.py:
@@ -10,6 +16,11 @@ import { causalAttention } from '../kernels/attention';
  *
  * Activations stay 2-D (B·T, C) around every weight matmul, so the gradient of a weight is one
  * matmul with no batch reduction; only attention works on (B, nh, T, hs).
+ *
+ * On webgpu every piece runs on custom kernels with their own gradients (src/kernels: embedding,
+ * layerNorm, linear (+GELU), heads, attention / rowAttention, crossEntropy; AdamW in optim.ts),
+ * designed for few dispatches and no workgroup barriers; with setFusedKernels(false), and on every
+ * other backend, the same math runs as plain tfjs ops (the references the parity tests use).
  */
 
 /** Key/value cache for one decoding run: per layer (B, nh, Tpast, hs). */
@@ -30,15 +41,14 @@ export interface ForwardOptions {
   dropoutSeed?: number;
 }
 
+/** LayerNorm over the last axis (one-thread-per-row kernels on webgpu, tfjs ops elsewhere). */
 export function layerNorm(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, eps = 1e-5): tf.Tensor2D {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gain), bias) as tf.Tensor2D;
+  return layerNormOp(x, gain, bias, eps);
 }
 
 /** GPT-2's tanh approximation of GELU ("gelu_new"). */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
-  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+  return geluOp(x);
 }
 
 /**
@@ -49,8 +59,9 @@ export function oneHotF(indices: tf.Tensor, depth: number): tf.Tensor {
   return tf.cast(tf.oneHot(indices as tf.Tensor1D, depth), 'float32');
 }
 
-function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
-  return tf.add(tf.matMul(x, w as tf.Tensor2D), b) as tf.Tensor2D;
+/** act(x @ w + b) on the barrier-free matmul kernels (webgpu) or tfjs ops (src/kernels/linear.ts). */
+function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, act: 'none' | 'gelu' = 'none'): tf.Tensor2D {
+  return fusedLinear(x, w as tf.Tensor2D, b as tf.Tensor1D, act);
 }
 
 let cloneCounter = 0;
@@ -84,27 +95,19 @@ export class GPT {
   hidden(tokens: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor2D {
     const { cfg } = this;
     const [B, T] = tokens.shape;
-    const C = cfg.dModel;
     let seed = opts.dropoutSeed ?? 0;
     const drop = (x: tf.Tensor2D) =>
       opts.training && cfg.dropout > 0 ? (tf.dropout(x, cfg.dropout, undefined, seed++) as tf.Tensor2D) : x;
 
-    // Embeddings as one-hot matmuls: the wasm backend has no gradient for gather.
-    const tok = tf.matMul(oneHotF(tokens.reshape([B * T]), cfg.vocabSize), this.p('wte.weight'));
-    let pos: tf.Tensor;
-    if (opts.positions) {
-      pos = tf.matMul(oneHotF(opts.positions.reshape([B * T]), cfg.contextLength), this.p('wpe.weight'));
-    } else {
-      pos = tf.tile(tf.slice(this.p('wpe.weight'), [0, 0], [T, C]), [B, 1]); // (B·T, C)
-    }
-    let x = drop(tf.add(tok, pos) as tf.Tensor2D); // (B·T, C)
+    // Gather + scatter-add kernels on webgpu; one-hot matmuls elsewhere (wasm has no gather gradient).
+    let x = drop(embed(tokens, this.p('wte.weight') as tf.Tensor2D, this.p('wpe.weight') as tf.Tensor2D, opts.positions)); // (B·T, C)
 
     for (let i = 0; i < cfg.nLayer; i++) {
       const h = `h.${i}`;
       const a = this.attention(layerNorm(x, this.p(`${h}.ln_1.weight`), this.p(`${h}.ln_1.bias`)), i, B, T, opts.keyValid, opts.cache);
       x = tf.add(x, drop(a));
       const m = linear(
-        gelu(linear(layerNorm(x, this.p(`${h}.ln_2.weight`), this.p(`${h}.ln_2.bias`)), this.p(`${h}.mlp.c_fc.weight`), this.p(`${h}.mlp.c_fc.bias`))) as tf.Tensor2D,
+        linear(layerNorm(x, this.p(`${h}.ln_2.weight`), this.p(`${h}.ln_2.bias`)), this.p(`${h}.mlp.c_fc.weight`), this.p(`${h}.mlp.c_fc.bias`), 'gelu'),
         this.p(`${h}.mlp.c_proj.weight`),
         this.p(`${h}.mlp.c_proj.bias`),
       );
@@ -115,7 +118,7 @@ export class GPT {
 
   /** hidden (N, C) → logits (N, V) through the tied embedding. */
   unembed(hidden: tf.Tensor2D): tf.Tensor2D {
-    return tf.matMul(hidden, this.p('wte.weight'), false, true);
+    return matmulNT(hidden, this.p('wte.weight') as tf.Tensor2D);
   }
 
   /** tokens (B, T) → logits (B, T, V). */
@@ -126,11 +129,9 @@ export class GPT {
 
   /** Causal self-attention of layer i. x: (B·T, C) → (B·T, C). */
   private attention(x: tf.Tensor2D, i: number, B: number, T: number, keyValid?: tf.Tensor2D, cache?: KVCache): tf.Tensor2D {
-    const { nHead, dModel: C } = this.cfg;
-    const hs = C / nHead;
+    const { nHead } = this.cfg;
     const qkv = linear(x, this.p(`h.${i}.attn.c_attn.weight`), this.p(`h.${i}.attn.c_attn.bias`)); // (B·T, 3C)
-    const heads = (t: tf.Tensor) => t.reshape([B, T, nHead, hs]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // (B, nh, T, hs)
-    const [q, kNew, vNew] = tf.split(qkv, 3, 1).map(heads);
+    const [q, kNew, vNew] = splitHeads(qkv, B, T, nHead); // (B, nh, T, hs) each
     let k = kNew;
     let v = vNew;
     if (cache) {
@@ -143,8 +144,10 @@ export class GPT {
       cache.v[i] = tf.keep(v);
     }
     // Fused flash-style kernel on webgpu, composed tfjs ops elsewhere (src/kernels/attention.ts).
-    const y = causalAttention(q, k, v, keyValid); // (B, nh, T, hs)
-    const merged = y.transpose([0, 2, 1, 3]).reshape([B * T, C]) as tf.Tensor2D;
+    // Training shape on a CPU adapter: one-thread-per-row kernels (src/kernels/rowAttention.ts).
+    const rows = !cache && !keyValid && rowAttentionActive(q.shape[3]);
+    const y = rows ? rowAttention(q, k, v) : causalAttention(q, k, v, keyValid); // (B, nh, T, hs)
+    const merged = mergeHeads(y); // (B·T, C)
     return linear(merged, this.p(`h.${i}.attn.c_proj.weight`), this.p(`h.${i}.attn.c_proj.bias`));
   }
 
@@ -158,9 +161,5 @@ export class GPT {
  * logits (N, V), targets (N) int32, mask (N) float → scalar.
  */
 export function lmLoss(logits: tf.Tensor2D, targets: tf.Tensor1D, mask: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => {
-    const logp = tf.logSoftmax(logits);
-    const picked = tf.sum(tf.mul(logp, oneHotF(targets, logits.shape[1])), -1); // (N)
-    return tf.div(tf.neg(tf.sum(tf.mul(picked, mask))), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
-  });
+  return crossEntropy(logits, targets, mask); // one-thread-per-row kernel on webgpu (src/kernels/crossEntropy.ts)
 }

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Params } from './params';
+import { coefficientsKernel, counterKernel, normOf, sumSquaresKernel, updateKernel } from '../kernels/adamw';
+import { onWebGPU } from '../kernels/runProgram';
+import { fusedKernelsEnabled } from '../kernels/settings';
 
 export interface AdamWConfig {
   beta1: number;
@@ -64,6 +67,42 @@ export class AdamW {
 
   /** Applies one update. Returns the global gradient norm before clipping (a kept scalar: dispose it). */
   apply(grads: Record<string, tf.Tensor>, lr: number): tf.Scalar {
+    return onWebGPU() && fusedKernelsEnabled() ? this.applyFused(grads, lr) : this.applyReference(grads, lr);
+  }
+
+  /**
+   * The same step on barrier-free kernels (src/kernels/adamw.ts): the norm as a chain of
+   * 64-partial sums (one dispatch per parameter), one coefficients dispatch, then three
+   * elementwise dispatches per parameter (new p, m, v) and two for the counters.
+   */
+  private applyFused(grads: Record<string, tf.Tensor>, lr: number): tf.Scalar {
+    return tf.tidy(() => {
+      const { beta1, beta2, eps, weightDecay, gradClip } = this.cfg;
+      const names = Object.keys(grads);
+      let partials: tf.Tensor | null = null;
+      for (const name of names) partials = sumSquaresKernel(grads[name], partials);
+      const coef = coefficientsKernel(partials!, this.steps, beta1, beta2, gradClip);
+      const k = { beta1, beta2, eps, weightDecay, lr };
+      for (const name of names) {
+        const p = this.byName.get(name)!;
+        const m = this.m.get(name)!;
+        const v = this.v.get(name)!;
+        const g = grads[name];
+        const decay = p.rank >= 2 && weightDecay > 0;
+        const pNew = updateKernel('p', p, m, v, g, coef, k, decay);
+        const mNew = updateKernel('m', p, m, v, g, coef, k, decay);
+        const vNew = updateKernel('v', p, m, v, g, coef, k, decay);
+        p.assign(pNew);
+        m.assign(mNew);
+        v.assign(vNew);
+      }
+      this.steps.assign(counterKernel(this.steps, coef, true));
+      this.skipped.assign(counterKernel(this.skipped, coef, false));
+      return normOf(coef);
+    });
+  }
+
+  private applyReference(grads: Record<string, tf.Tensor>, lr: number): tf.Scalar {
     return tf.tidy(() => {
       const { beta1, beta2, eps, weightDecay, gradClip } = this.cfg;
       const names = Object.keys(grads);

@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+// `npm run bench`: kernel and training-step benchmarks in ONE headless Chromium session (one
+// WebGPU adapter — SwiftShader on machines without a GPU). Serves scripts/bench/*.html with Vite's
+// dev server, runs each section in the page, writes bench.json and prints a table.
+//
+//   npm run bench -- [--only peer,attention,ppo,generate,train_step] [--reps N] [--peer-reps N]
+//                    [--out bench.json]
+//
+// Sections:
+//   peer                  our training step on webgpu and on tfjs `cpu`, and @genai-fi/nanogpt 0.15.6 on
+//                         webgpu (its own page: it bundles its own tfjs), vocab 128, context 64, d_model 128,
+//                         2 layers, 4 heads, MLP ×4, batch 16; medians after warm-up; peer_over_ours, cpu_over_ours
+//   attention_fwd_bwd     fused causal attention vs the reference (B 8, heads 4, T 128 and 256, head size 32)
+//   ppo_ptx_loss_fwd_bwd  fused PPO-ptx loss vs the reference (B 16, T 64, vocab 256, ptx batch the same)
+//   generate              64 tokens for 16 prompts, KV cache vs recomputation
+//   train_step            preset tiny, batch 16: ms, tokens/s, mfu against the best matmul of this run
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { createServer } from 'vite';
+
+const args = parseArgs(process.argv.slice(2));
+const ALL = ['peer', 'attention', 'ppo', 'generate', 'train_step'];
+const only = args.only ? String(args.only).split(',') : ALL;
+for (const s of only) if (!ALL.includes(s)) fail(`unknown section "${s}" (${ALL.join(', ')})`);
+const reps = Number(args.reps ?? 10);
+const peerReps = Number(args['peer-reps'] ?? reps);
+const out = args.out ?? 'bench.json';
+const port = 4179;
+
+const server = await createServer({
+  configFile: false,
+  root: process.cwd(),
+  logLevel: 'warn',
+  // no HMR, no watching: editing sources during a run must not reload the pages
+  server: { port, strictPort: true, hmr: false, watch: { ignored: ['**/*'] } },
+  optimizeDeps: {
+    entries: ['scripts/bench/ours.html', 'scripts/bench/peer.html'],
+    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu/dist/webgpu_program', '@genai-fi/nanogpt'],
+  },
+});
+await server.listen();
+const profile = mkdtempSync(join(tmpdir(), 'rlhf-bench-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+const report = { date: new Date().toISOString(), adapter: null, results: {} };
+let exitCode = 0;
+try {
+  const ours = await openPage('ours');
+  report.adapter = await ours.evaluate(() => window.__bench.adapter());
+  const a = report.adapter;
+  log(`adapter: ${a.vendor} ${a.architecture}${a.isFallback ? ' (fallback)' : ''}, ${a.cores} cores`);
+
+  if (only.includes('peer')) {
+    log(`peer: our step on webgpu (${reps} steps)…`);
+    const webgpu = await ours.evaluate((reps) => window.__bench.trainStep({ backend: 'webgpu', fused: true, warmup: 2, reps }), reps);
+    log(`  ${fmt(webgpu.ms)} ms/step, ${webgpu.dispatches_per_step} dispatches, ${webgpu.submits_per_step} submits`);
+    log(`peer: our step on tfjs cpu (${reps} steps)…`);
+    const cpu = await ours.evaluate((reps) => window.__bench.trainStep({ backend: 'cpu', fused: false, warmup: 1, reps }), reps);
+    log(`  ${fmt(cpu.ms)} ms/step`);
+    log(`peer: @genai-fi/nanogpt on webgpu (${peerReps} steps)…`);
+    const peerPage = await openPage('peer');
+    const peer = await peerPage.evaluate((reps) => window.__bench.trainPeer({ backend: 'webgpu', warmup: 2, reps }), peerReps);
+    await peerPage.close();
+    log(`  ${fmt(peer.ms)} ms/step`);
+    report.results.peer = {
+      config: { vocab: 128, context: 64, d_model: 128, layers: 2, heads: 4, mlp: 4, batch: 16 },
+      ours_webgpu_ms: webgpu.ms,
+      ours_cpu_ms: cpu.ms,
+      peer_webgpu_ms: peer.ms,
+      peer_over_ours: peer.ms / webgpu.ms,
+      cpu_over_ours: cpu.ms / webgpu.ms,
+      ours_dispatches_per_step: webgpu.dispatches_per_step,
+      ours_submits_per_step: webgpu.submits_per_step,
+      steps: { ours_webgpu: webgpu.steps_ms, ours_cpu: cpu.steps_ms, peer_webgpu: peer.steps_ms },
+      peer_params: peer.params,
+      note: peerReps < 10 ? `peer: ${peerReps} steps only (slow here)` : undefined,
+    };
+  }
+  if (only.includes('attention')) {
+    log('attention_fwd_bwd…');
+    const t128 = await ours.evaluate(() => window.__bench.attention({ B: 8, nh: 4, T: 128, hs: 32 }));
+    const t256 = await ours.evaluate(() => window.__bench.attention({ B: 8, nh: 4, T: 256, hs: 32 }));
+    report.results.attention_fwd_bwd = { ...t128, t256 };
+  }
+  if (only.includes('ppo')) {
+    log('ppo_ptx_loss_fwd_bwd…');
+    report.results.ppo_ptx_loss_fwd_bwd = await ours.evaluate(() => window.__bench.ppo());
+  }
+  if (only.includes('generate')) {
+    log('generate…');
+    report.results.generate = await ours.evaluate(() => window.__bench.generate(16, 64));
+  }
+  if (only.includes('train_step')) {
+    log('train_step (preset tiny)…');
+    report.results.train_step = await ours.evaluate(() => window.__bench.trainStepEntry('tiny', 16));
+  }
+  writeFileSync(out, JSON.stringify(report, null, 2));
+  printTable(report);
+  console.log(`\nwritten to ${out}`);
+} catch (e) {
+  console.error(e);
+  exitCode = 1;
+} finally {
+  await context.close();
+  await server.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+process.exit(exitCode);
+
+async function openPage(name) {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[${name}] page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.error(`[${name}] ${m.text()}`);
+    else if (args.verbose || m.text().startsWith('peer:')) console.log(`  [${name}] ${m.text()}`);
+  });
+  await page.goto(`http://localhost:${port}/scripts/bench/${name}.html`);
+  await page.waitForFunction(() => document.title === 'bench ready', null, { timeout: 180_000 });
+  return page;
+}
+
+function printTable({ adapter, results: r }) {
+  const rows = [];
+  if (r.peer) {
+    const p = r.peer;
+    rows.push(['peer: ours webgpu', `${fmt(p.ours_webgpu_ms)} ms/step`, `${p.ours_dispatches_per_step} dispatches, ${p.ours_submits_per_step} submits`]);
+    rows.push(['peer: ours tfjs cpu', `${fmt(p.ours_cpu_ms)} ms/step`, `cpu_over_ours ${fmt(p.cpu_over_ours, 2)}`]);
+    rows.push(['peer: nanogpt webgpu', `${fmt(p.peer_webgpu_ms)} ms/step`, `peer_over_ours ${fmt(p.peer_over_ours, 2)}`]);
+  }
+  for (const [name, key] of [
+    ['attention_fwd_bwd', 'attention_fwd_bwd'],
+    ['ppo_ptx_loss_fwd_bwd', 'ppo_ptx_loss_fwd_bwd'],
+  ]) {
+    const x = r[key];
+    if (!x) continue;
+    rows.push([name, `${fmt(x.custom_ms)} vs ${fmt(x.reference_ms)} ms`, `speedup ${fmt(x.speedup, 2)}, bytes ${x.custom_bytes} vs ${x.reference_bytes}`]);
+    if (x.t256) rows.push([`${name} T=256`, `${fmt(x.t256.custom_ms)} vs ${fmt(x.t256.reference_ms)} ms`, `speedup ${fmt(x.t256.speedup, 2)}, bytes ${x.t256.custom_bytes} vs ${x.t256.reference_bytes}`]);
+  }
+  if (r.generate) rows.push(['generate 16×64', `${fmt(r.generate.kv_cache_ms)} vs ${fmt(r.generate.recompute_ms)} ms`, `speedup ${fmt(r.generate.speedup, 2)}`]);
+  if (r.train_step) {
+    const t = r.train_step;
+    rows.push([`train_step ${t.preset}`, `${fmt(t.ms)} ms/step`, `${fmt(t.tokens_per_s)} tok/s, mfu ${fmt(t.mfu, 3)}, matmul peak ${fmt(t.matmul_peak_gflops, 2)} GFLOP/s`]);
+  }
+  console.log(`\nadapter: ${adapter.vendor} ${adapter.architecture}${adapter.isFallback ? ' (fallback)' : ''}`);
+  const w = [0, 0];
+  for (const row of rows) for (let i = 0; i < 2; i++) w[i] = Math.max(w[i], row[i].length);
+  for (const row of rows) console.log(`${row[0].padEnd(w[0])}  ${row[1].padEnd(w[1])}  ${row[2]}`);
+}
+
+function fmt(x, digits) {
+  if (typeof x !== 'number' || !Number.isFinite(x)) return String(x);
+  return digits === undefined ? (x >= 100 ? Math.round(x).toString() : x.toFixed(1)) : x.toFixed(digits);
+}
+
+function log(msg) {
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
+}
+
+function fail(msg) {
+  console.error(msg);
+  process.exit(1);
+}
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) continue;
+    const [k, v] = a.slice(2).split('=');
+    if (v !== undefined) out[k] = v;
+    else if (argv[i + 1] && !argv[i + 1].startsWith('--')) out[k] = argv[++i];
+    else out[k] = true;
+  }
+  return out;
+}

@@ -1,0 +1,305 @@
+/**
+ * The bench page for our code (scripts/bench.mjs opens scripts/bench/ours.html and calls
+ * window.__bench.*). Every section runs on the adapter of this page; results are plain JSON.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type EngineInfo } from '../../src/engine/backend';
+import { GPT } from '../../src/model/gpt';
+import { AdamW } from '../../src/model/optim';
+import { PRESETS, type GPTConfig } from '../../src/model/config';
+import { lmTrainStep } from '../../src/train/trainStep';
+import type { TokenBatch } from '../../src/train/batches';
+import { setFusedKernels } from '../../src/kernels/settings';
+import { matmulKernel } from '../../src/kernels/linear';
+import { ppoPtxLossFused, ppoPtxLossReference, type PpoPtxLossInputs } from '../../src/kernels/ppoPtxLoss';
+import { generate } from '../../src/model/generate';
+import { Rng } from '../../src/util/rng';
+import { benchAttention } from './attention';
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Counts compute dispatches and queue submits (patched once on the prototypes). */
+const counters = { dispatches: 0, submits: 0 };
+function installCounters(): void {
+  if (!('GPUComputePassEncoder' in globalThis)) return;
+  const d = GPUComputePassEncoder.prototype.dispatchWorkgroups;
+  GPUComputePassEncoder.prototype.dispatchWorkgroups = function (...a: Parameters<typeof d>) {
+    counters.dispatches++;
+    return d.apply(this, a);
+  };
+  const s = GPUQueue.prototype.submit;
+  GPUQueue.prototype.submit = function (...a: Parameters<typeof s>) {
+    counters.submits++;
+    return s.apply(this, a);
+  };
+}
+
+let engine: EngineInfo | null = null;
+
+async function init(): Promise<EngineInfo> {
+  if (!engine) {
+    installCounters();
+    engine = await initBackend('webgpu');
+  }
+  return engine;
+}
+
+/** The peer comparison's config: vocab 128, context 64, d_model 128, 2 layers, 4 heads, MLP ×4. */
+export const PEER_CFG: GPTConfig = { vocabSize: 128, contextLength: 64, dModel: 128, nLayer: 2, nHead: 4, mlpRatio: 4, dropout: 0 };
+
+function syntheticBatch(cfg: GPTConfig, B: number, T: number, seed: number): TokenBatch {
+  const rng = new Rng(seed);
+  const stream = Int32Array.from({ length: B * (T + 1) }, () => rng.int(cfg.vocabSize));
+  const inputs = new Int32Array(B * T);
+  const targets = new Int32Array(B * T);
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < T; t++) {
+      inputs[b * T + t] = stream[b * (T + 1) + t];
+      targets[b * T + t] = stream[b * (T + 1) + t + 1];
+    }
+  return { B, T, inputs, targets, mask: new Float32Array(B * T).fill(1) };
+}
+
+export interface StepResult {
+  backend: string;
+  fused: boolean;
+  ms: number;
+  steps_ms: number[];
+  warmup: number;
+  dispatches_per_step: number;
+  submits_per_step: number;
+  losses: number[];
+}
+
+/**
+ * Medians of `reps` training steps (after `warmup`) of our model. A step ends when its loss is
+ * read back (one small read per step, like the app's log).
+ */
+async function trainStep(opts: { backend: 'webgpu' | 'cpu'; fused: boolean; cfg?: GPTConfig; B?: number; T?: number; warmup?: number; reps?: number }): Promise<StepResult> {
+  await init();
+  const cfg = opts.cfg ?? PEER_CFG;
+  const B = opts.B ?? 16;
+  const T = opts.T ?? cfg.contextLength;
+  const warmup = opts.warmup ?? 2;
+  const reps = opts.reps ?? 10;
+  await tf.setBackend(opts.backend);
+  setFusedKernels(opts.fused);
+  const model = GPT.create(cfg, 1);
+  const opt = new AdamW(model.params);
+  const times: number[] = [];
+  const losses: number[] = [];
+  let dispatches = 0;
+  let submits = 0;
+  try {
+    for (let i = 0; i < warmup + reps; i++) {
+      const batch = syntheticBatch(cfg, B, T, 100 + i);
+      const d0 = counters.dispatches;
+      const s0 = counters.submits;
+      const t0 = performance.now();
+      const { loss, gradNorm } = lmTrainStep(model, opt, batch, 1e-3, i);
+      const value = (await loss.data())[0];
+      const ms = performance.now() - t0;
+      tf.dispose([loss, gradNorm]);
+      losses.push(value);
+      if (i >= warmup) {
+        times.push(ms);
+        dispatches += counters.dispatches - d0;
+        submits += counters.submits - s0;
+      }
+    }
+  } finally {
+    opt.dispose();
+    model.dispose();
+    setFusedKernels(true);
+    await tf.setBackend('webgpu');
+  }
+  return {
+    backend: opts.backend,
+    fused: opts.fused,
+    ms: median(times),
+    steps_ms: times.map((t) => Math.round(t)),
+    warmup,
+    dispatches_per_step: dispatches / reps,
+    submits_per_step: submits / reps,
+    losses,
+  };
+}
+
+/** Best matmul throughput on this adapter (our kernels and tf.matMul, a few shapes). */
+async function matmulPeak(): Promise<{ gflops: number; shape: number[]; kernel: string }> {
+  await init();
+  let best = { gflops: 0, shape: [0, 0, 0], kernel: '' };
+  for (const [M, K, N] of [
+    [1024, 128, 512],
+    [1024, 512, 128],
+    [1024, 256, 256],
+  ]) {
+    const a = tf.randomNormal([M, K]);
+    const b = tf.randomNormal([K, N]);
+    for (const [kernel, fn] of [
+      ['ours', () => matmulKernel(a, b, false, false)],
+      ['tf.matMul', () => tf.matMul(a, b)],
+    ] as const) {
+      const warm = fn();
+      await warm.data();
+      warm.dispose();
+      const reps = 4;
+      const t0 = performance.now();
+      const outs: tf.Tensor[] = [];
+      for (let i = 0; i < reps; i++) outs.push(fn());
+      await outs[reps - 1].data();
+      const ms = (performance.now() - t0) / reps;
+      tf.dispose(outs);
+      const gflops = (2 * M * K * N) / ms / 1e6;
+      if (gflops > best.gflops) best = { gflops, shape: [M, K, N], kernel };
+    }
+    tf.dispose([a, b]);
+  }
+  return best;
+}
+
+/** Model FLOPs of one training step (forward + backward = 3 × forward; nanoGPT's estimate). */
+function stepFlops(cfg: GPTConfig, B: number, T: number): number {
+  const C = cfg.dModel;
+  const H = cfg.mlpRatio * C;
+  const perTokenMatmul = cfg.nLayer * (C * 3 * C + C * C + 2 * C * H) + C * cfg.vocabSize; // MACs
+  const attention = cfg.nLayer * 2 * T * C; // QKᵀ and PV per token (full T; causal halves it)
+  return 3 * 2 * B * T * (perTokenMatmul + attention);
+}
+
+async function trainStepEntry(preset: keyof typeof PRESETS = 'tiny', B = 16): Promise<Record<string, unknown>> {
+  const cfg = { ...PRESETS[preset], dropout: 0 };
+  const T = cfg.contextLength;
+  const step = await trainStep({ backend: 'webgpu', fused: true, cfg, B, T, warmup: 2, reps: 10 });
+  const peak = await matmulPeak();
+  const flops = stepFlops(cfg, B, T);
+  const achieved = flops / step.ms / 1e6; // GFLOP/s
+  return {
+    preset,
+    batch: B,
+    context: T,
+    ms: step.ms,
+    tokens_per_s: (B * T) / (step.ms / 1000),
+    model_gflop_per_step: flops / 1e9,
+    achieved_gflops: achieved,
+    mfu: achieved / peak.gflops,
+    matmul_peak_gflops: peak.gflops,
+    matmul_peak: peak,
+    dispatches_per_step: step.dispatches_per_step,
+    submits_per_step: step.submits_per_step,
+  };
+}
+
+/** Fused PPO-ptx loss vs its reference, forward + backward (issue 4's shape). */
+async function ppoEntry(B = 16, T = 64, V = 256, warmup = 2, reps = 7): Promise<Record<string, unknown>> {
+  await init();
+  const rng = new Rng(5);
+  const rows = B * T;
+  const make = (): PpoPtxLossInputs => ({
+    logits: tf.randomNormal([B, T, V], 0, 2, 'float32', 1),
+    actions: tf.tensor2d(Int32Array.from({ length: rows }, () => rng.int(V)), [B, T], 'int32'),
+    oldLogp: tf.randomNormal([B, T], -5, 1, 'float32', 2),
+    advantages: tf.randomNormal([B, T], 0, 1, 'float32', 3),
+    mask: tf.tensor2d(Float32Array.from({ length: rows }, (_, i) => (i % T < T / 4 ? 0 : 1)), [B, T]),
+    ptxLogits: tf.randomNormal([B, T, V], 0, 2, 'float32', 4),
+    ptxTargets: tf.tensor2d(Int32Array.from({ length: rows }, () => rng.int(V)), [B, T], 'int32'),
+    ptxMask: tf.ones([B, T]),
+  });
+  const inputs = make();
+  const options = { clip: 0.2, ptxCoef: 27.8, temperature: 1 };
+  const run = async (fn: typeof ppoPtxLossFused) => {
+    const { value, grads } = tf.valueAndGrads((logits: tf.Tensor, ptxLogits: tf.Tensor) => fn({ ...inputs, logits, ptxLogits }, options).loss)([inputs.logits, inputs.ptxLogits]);
+    await Promise.all(grads.map((g) => g.data()));
+    tf.dispose([value, ...grads]);
+  };
+  const peak = async (fn: typeof ppoPtxLossFused) => {
+    const before = tf.memory().numBytes;
+    const p = await tf.profile(() => run(fn));
+    return p.peakBytes - before;
+  };
+  for (let i = 0; i < warmup; i++) for (const fn of [ppoPtxLossFused, ppoPtxLossReference]) await run(fn);
+  const times = { custom: [] as number[], reference: [] as number[] };
+  for (let i = 0; i < reps; i++)
+    for (const [name, fn] of [
+      ['custom', ppoPtxLossFused],
+      ['reference', ppoPtxLossReference],
+    ] as const) {
+      const t0 = performance.now();
+      await run(fn);
+      times[name].push(performance.now() - t0);
+    }
+  const result = {
+    shape: { B, T, vocab: V, ptxB: B, ptxT: T },
+    custom_ms: median(times.custom),
+    reference_ms: median(times.reference),
+    speedup: median(times.reference) / median(times.custom),
+    custom_bytes: await peak(ppoPtxLossFused),
+    reference_bytes: await peak(ppoPtxLossReference),
+  };
+  tf.dispose(Object.values(inputs));
+  return result;
+}
+
+/** Generating `tokens` tokens for `B` prompts, KV cache vs full recomputation (model preset tiny). */
+async function generateEntry(B = 16, tokens = 64): Promise<Record<string, unknown>> {
+  await init();
+  const cfg = { ...PRESETS.tiny, contextLength: 128 };
+  const model = GPT.create(cfg, 3);
+  const rng = new Rng(9);
+  const prompts = Array.from({ length: B }, () => Array.from({ length: 8 }, () => 4 + rng.int(cfg.vocabSize - 4)));
+  // temperature sampling with EOS banned would need an option; greedy on random weights rarely hits EOS
+  const opts = { temperature: 1, topK: 0, topP: 1, maxNewTokens: tokens, seed: 1 };
+  const time = async (useCache: boolean) => {
+    const t0 = performance.now();
+    const g = await generate(model, prompts, { ...opts, useCache });
+    return { ms: performance.now() - t0, generated: g.tokens.reduce((a, r) => a + r.length, 0) };
+  };
+  await time(true); // compile
+  await time(false);
+  const cached = await time(true);
+  const full = await time(false);
+  model.dispose();
+  return {
+    batch: B,
+    tokens,
+    generated_tokens: { kv_cache: cached.generated, recompute: full.generated },
+    kv_cache_ms: cached.ms,
+    recompute_ms: full.ms,
+    speedup: full.ms / cached.ms,
+  };
+}
+
+async function adapter(): Promise<Record<string, unknown>> {
+  const e = await init();
+  return {
+    backend: e.backend,
+    vendor: e.adapter?.vendor ?? null,
+    architecture: e.adapter?.architecture ?? null,
+    description: e.adapter?.description ?? null,
+    isFallback: e.adapter?.isFallback ?? null,
+    userAgent: navigator.userAgent,
+    cores: navigator.hardwareConcurrency,
+  };
+}
+
+declare global {
+  interface Window {
+    __bench: Record<string, (...args: never[]) => Promise<unknown>>;
+  }
+}
+
+window.__bench = {
+  adapter,
+  trainStep: trainStep as never,
+  trainStepEntry: trainStepEntry as never,
+  attention: (async (shape: { B: number; nh: number; T: number; hs: number }) => {
+    await init();
+    return benchAttention(shape);
+  }) as never,
+  ppo: ppoEntry as never,
+  generate: generateEntry as never,
+};
+document.title = 'bench ready';
