@@ -25,11 +25,11 @@ export const SETTINGS_PRESETS: SettingsPreset[] = [
   {
     id: 'tiny',
     title: 'Tiny (default)',
-    about: 'A 2-layer model: the whole pipeline in minutes on a laptop GPU, and RLHF visibly works.',
+    about: 'A 2-layer model: the whole pipeline in minutes on a laptop GPU (10 to 20 minutes without one).',
     values: {
-      preset: 'tiny', 'pretrain.steps': 600, 'pretrain.seqLen': 64, 'pretrain.corpusDocs': 4000, 'sft.steps': 300,
-      'sft.demonstrations': 512, 'rm.steps': 150, 'rm.trainPrompts': 384, 'rm.heldoutPrompts': 64, 'ppo.iterations': 40,
-      'ppo.rolloutBatch': 32, 'ppo.probeEvery': 5, 'eval.testPrompts': 64, 'eval.pretrainWindows': 64,
+      preset: 'tiny', 'pretrain.steps': 600, 'pretrain.seqLen': 64, 'pretrain.corpusDocs': 4000, 'sft.steps': 500,
+      'sft.demonstrations': 1024, 'rm.steps': 500, 'rm.trainPrompts': 2000, 'rm.heldoutPrompts': 64, 'ppo.iterations': 40,
+      'ppo.rolloutBatch': 32, 'ppo.probeEvery': 5, 'eval.testPrompts': 128, 'eval.pretrainWindows': 64,
     },
   },
   {
@@ -38,7 +38,7 @@ export const SETTINGS_PRESETS: SettingsPreset[] = [
     about: 'A 4-layer model and longer training: wants a real GPU (tens of minutes).',
     values: {
       preset: 'small', 'pretrain.steps': 1500, 'pretrain.seqLen': 128, 'pretrain.corpusDocs': 8000, 'sft.steps': 600,
-      'sft.demonstrations': 1024, 'rm.steps': 300, 'rm.trainPrompts': 768, 'rm.heldoutPrompts': 128, 'ppo.iterations': 80,
+      'sft.demonstrations': 1024, 'rm.steps': 800, 'rm.trainPrompts': 3000, 'rm.heldoutPrompts': 128, 'ppo.iterations': 80,
       'ppo.rolloutBatch': 32, 'ppo.probeEvery': 10, 'eval.testPrompts': 128, 'eval.pretrainWindows': 128,
     },
   },
@@ -48,7 +48,7 @@ export const SETTINGS_PRESETS: SettingsPreset[] = [
     about: 'A 6-layer model: for a fast discrete GPU and some patience (an hour or more).',
     values: {
       preset: 'larger', 'pretrain.steps': 3000, 'pretrain.seqLen': 128, 'pretrain.corpusDocs': 16000, 'sft.steps': 1000,
-      'sft.demonstrations': 2048, 'rm.steps': 500, 'rm.trainPrompts': 1536, 'rm.heldoutPrompts': 256, 'ppo.iterations': 120,
+      'sft.demonstrations': 2048, 'rm.steps': 1200, 'rm.trainPrompts': 5000, 'rm.heldoutPrompts': 256, 'ppo.iterations': 120,
       'ppo.rolloutBatch': 64, 'ppo.probeEvery': 10, 'eval.testPrompts': 256, 'eval.pretrainWindows': 256,
     },
   },
