@@ -33,6 +33,8 @@ export const run = $state({
   report: null as PipelineReport | null,
   /** PPO: seconds of the last iteration's rollout / score / update phases */
   phases: null as { rollout: number; score: number; update: number } | null,
+  /** pretraining/SFT: ms of one timed training step's forward / backward / optimizer (timed every 200 steps) */
+  stepPhases: null as { forward: number; backward: number; optimizer: number; stage: StageName } | null,
   /** the stage that the throughput numbers belong to */
   metricsStage: null as StageName | null,
   /** the saved run (IndexedDB record) the current pipeline run writes its checkpoints under */
@@ -88,6 +90,10 @@ function onEvent(e: WorkerEvent): void {
         const sc = lastOf(e.values.scoreSeconds);
         const u = lastOf(e.values.updateSeconds);
         if (r !== undefined && sc !== undefined && u !== undefined) run.phases = { rollout: r, score: sc, update: u };
+        const fw = lastOf(e.values.forwardMs);
+        const bw = lastOf(e.values.backwardMs);
+        const op = lastOf(e.values.optimizerMs);
+        if (fw !== undefined && bw !== undefined && op !== undefined) run.stepPhases = { forward: fw, backward: bw, optimizer: op, stage: e.stage };
       }
       break;
     case 'samples':
@@ -143,6 +149,7 @@ function resetRun(total: number): void {
   run.series = {};
   run.report = null;
   run.phases = null;
+  run.stepPhases = null;
   run.metricsStage = null;
   run.runId = null;
   run.userLabels = '';

@@ -6,8 +6,12 @@ import { generate } from '../model/generate';
 import { BOS, decode, encode } from '../model/tokenizer';
 import { Rng } from '../util/rng';
 import type { TokenBatch } from './batches';
-import { lmTrainStep } from './trainStep';
+import { lmTrainStep, profiledLmTrainStep, type StepPhases } from './trainStep';
 import { ScalarLog } from './metrics';
+
+/** Steps that are timed phase by phase (forward / backward / optimizer) for the UI. */
+const PROFILE_FIRST = 3;
+const PROFILE_EVERY = 200;
 
 export interface LMLoopOptions {
   steps: number;
@@ -57,6 +61,7 @@ export async function runLMLoop(model: GPT, nextBatch: (rng: Rng) => TokenBatch,
   let tokensPerStep = 0;
   let step = 0;
   let stopped = false;
+  let lastPhases: StepPhases | null = null;
   try {
     for (; step < opts.steps; step++) {
       if (hooks.shouldStop()) {
@@ -66,9 +71,16 @@ export async function runLMLoop(model: GPT, nextBatch: (rng: Rng) => TokenBatch,
       const batch = nextBatch(rng);
       tokensPerStep = batch.B * batch.T;
       const lr = learningRate(step, schedule);
-      const { loss, gradNorm } = lmTrainStep(model, optimizer, batch, lr, opts.seed * 100_003 + step);
+      // Once early and then every PROFILE_EVERY steps, the same step is timed phase by phase.
+      const profile = step === PROFILE_FIRST || (step > 0 && step % PROFILE_EVERY === 0);
+      let phases: StepPhases | null = null;
+      const dropoutSeed = opts.seed * 100_003 + step;
+      const { loss, gradNorm } = profile
+        ? await profiledLmTrainStep(model, optimizer, batch, lr, dropoutSeed).then((r) => ((phases = r.phases), r))
+        : lmTrainStep(model, optimizer, batch, lr, dropoutSeed);
       log.push('loss', loss);
       log.push('gradNorm', gradNorm);
+      if (phases) lastPhases = phases;
       const done = step + 1;
       if (done % opts.logEvery === 0 || done === opts.steps) {
         const values = await log.flush();
@@ -78,6 +90,11 @@ export async function runLMLoop(model: GPT, nextBatch: (rng: Rng) => TokenBatch,
         lastTime = now;
         lastStep = done;
         values.lr = [lr];
+        if (lastPhases) {
+          const p: StepPhases = lastPhases;
+          Object.assign(values, { forwardMs: [p.forwardMs], backwardMs: [p.backwardMs], optimizerMs: [p.optimizerMs] });
+          lastPhases = null;
+        }
         hooks.metrics({ step: done, total: opts.steps, values, stepsPerSec, tokensPerSec: stepsPerSec * tokensPerStep, etaSeconds: (opts.steps - done) / Math.max(stepsPerSec, 1e-9) });
       }
       if (opts.sampleEvery > 0 && (done % opts.sampleEvery === 0 || done === opts.steps)) {

@@ -51,6 +51,8 @@ describe('the built app', () => {
       expect(view.samples).toBe(2);
       expect(await page.getByTestId('samples').count()).toBe(2);
       expect(await page.getByTestId('state').textContent()).toBe('done');
+      // tokens/s and one timed step's forward / backward / optimizer split
+      expect(await page.getByTestId('step-phase-bar').getAttribute('aria-label')).toMatch(/forward \d+ ms, backward \d+ ms, optimizer \d+ ms/);
 
       const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
       expect(longTasks, `main-thread tasks over 50 ms: ${longTasks.join(', ')}`).toEqual([]);
