@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { openApp, startPreview } from './harness';
-import { axeViolations, overflow, readHandle, screenshot, stopLongTasks, watchLongTasks } from './ui-helpers';
+import { TINY, axeViolations, overflow, readHandle, screenshot, stopLongTasks, watchLongTasks } from './ui-helpers';
 
 let server: ChildProcess;
 beforeAll(async () => {
@@ -11,20 +11,6 @@ afterAll(() => {
   server?.kill();
 });
 
-const TINY: Record<string, string> = {
-  'pretrain.steps': '16',
-  'pretrain.corpusDocs': '200',
-  'sft.steps': '8',
-  'sft.demonstrations': '16',
-  'rm.steps': '4',
-  'rm.trainPrompts': '16',
-  'rm.heldoutPrompts': '8',
-  'ppo.iterations': '2',
-  'ppo.rolloutBatch': '8',
-  'ppo.probeEvery': '1',
-  'eval.testPrompts': '8',
-  'eval.pretrainWindows': '16',
-};
 
 describe('after a run: samples side by side, attention maps, labeling from the trained model', () => {
   test('the user’s label joins training; the trained models are scored token by token, attend, and write labeling sets', async () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApp, startPreview } from './harness';
-import { axeViolations, overflow, readHandle, screenshot, stopLongTasks, watchLongTasks } from './ui-helpers';
+import { TINY, axeViolations, overflow, readHandle, screenshot, stopLongTasks, watchLongTasks } from './ui-helpers';
 
 let server: ChildProcess;
 beforeAll(async () => {
@@ -14,21 +14,6 @@ afterAll(() => {
   server?.kill();
 });
 
-/** Tiny step counts, typed into the settings UI (on top of the "Quick look" preset = micro model). */
-const TINY: Record<string, string> = {
-  'pretrain.steps': '16',
-  'pretrain.corpusDocs': '200',
-  'sft.steps': '8',
-  'sft.demonstrations': '16',
-  'rm.steps': '4',
-  'rm.trainPrompts': '16',
-  'rm.heldoutPrompts': '8',
-  'ppo.iterations': '2',
-  'ppo.rolloutBatch': '8',
-  'ppo.probeEvery': '1',
-  'eval.testPrompts': '8',
-  'eval.pretrainWindows': '16',
-};
 
 describe('the pipeline through the UI', () => {
   const profile = mkdtempSync(join(tmpdir(), 'rlhf-ui-'));

@@ -82,3 +82,19 @@ export interface RlhfHandle {
 export function readHandle<T>(page: Page, fn: (h: RlhfHandle) => T): Promise<T> {
   return page.evaluate(`(${fn.toString()})(window.__rlhf)`) as Promise<T>;
 }
+
+/** Tiny step counts, typed into the settings UI (on top of the "Quick look" preset = micro model). */
+export const TINY: Record<string, string> = {
+  'pretrain.steps': '16',
+  'pretrain.corpusDocs': '200',
+  'sft.steps': '8',
+  'sft.demonstrations': '16',
+  'rm.steps': '4',
+  'rm.trainPrompts': '16',
+  'rm.heldoutPrompts': '8',
+  'ppo.iterations': '2',
+  'ppo.rolloutBatch': '8',
+  'ppo.probeEvery': '1',
+  'eval.testPrompts': '8',
+  'eval.pretrainWindows': '16',
+};
