@@ -30,8 +30,8 @@ export interface RewardConfig {
   lr: number;
   trainPrompts: number;
   heldoutPrompts: number;
-  /** where the K responses come from: half SFT samples + half task candidates ('mixed'), or all candidates */
-  responses: 'mixed' | 'candidates';
+  /** where the K responses come from: all SFT samples ('samples'), half SFT samples + half task candidates ('mixed'), or all candidates */
+  responses: 'samples' | 'mixed' | 'candidates';
 }
 
 export interface PpoConfig {
@@ -55,6 +55,11 @@ export interface PpoConfig {
   temperature: number; // sampling temperature (log-probs are recomputed at the same temperature)
   emaDecay: number; // EMA of policy weights for evaluation; 0 = off
   probeEvery: number;
+  /**
+   * What PPO maximises: the reward model ('model', RLHF) or the task's noise-free rubric ('rubric',
+   * an oracle reward: the upper bound of what PPO can do with a perfect reward model).
+   */
+  reward: 'model' | 'rubric';
 }
 
 export interface EvalConfig {
@@ -107,6 +112,7 @@ export const DEFAULT_PIPELINE: PipelineConfig = {
     temperature: 1,
     emaDecay: 0,
     probeEvery: 5,
+    reward: 'model',
   },
   eval: { testPrompts: 128, pretrainWindows: 64 },
 };
@@ -143,7 +149,7 @@ export const PIPELINE_SETTINGS: Record<string, SettingSpec> = {
   'rm.lr': { min: 1e-6, max: 1e-1, help: 'Reward-model learning rate.' },
   'rm.trainPrompts': { min: 8, max: 10_000, integer: true, help: 'Prompts ranked by the training labelers.' },
   'rm.heldoutPrompts': { min: 8, max: 10_000, integer: true, help: 'Prompts ranked by held-out labelers (accuracy only).' },
-  'rm.responses': { values: ['mixed', 'candidates'], help: 'Where ranked responses come from: half SFT samples + half varied candidates, or candidates only.' },
+  'rm.responses': { values: ['samples', 'mixed', 'candidates'], help: 'Where ranked responses come from: SFT samples (the paper), half SFT samples + half varied candidates, or candidates only.' },
   'ppo.iterations': { min: 1, max: 10_000, integer: true, help: 'Rollout → score → update cycles.' },
   'ppo.rolloutBatch': { min: 2, max: 512, integer: true, help: 'Episodes (prompt → response) per iteration.' },
   'ppo.minibatches': { min: 1, max: 64, integer: true, help: 'Minibatches per epoch (the paper: 8 per batch).' },
@@ -164,6 +170,7 @@ export const PIPELINE_SETTINGS: Record<string, SettingSpec> = {
   'ppo.temperature': { min: 0.1, max: 2, help: 'Sampling temperature of rollouts (log-probs are recomputed at the same temperature).' },
   'ppo.emaDecay': { min: 0, max: 0.9999, help: 'EMA of policy weights for evaluation (the paper: 0.992; 0 = off).' },
   'ppo.probeEvery': { min: 0, max: 10_000, integer: true, help: 'Iterations between held-out probe evaluations.' },
+  'ppo.reward': { values: ['model', 'rubric'], help: 'What PPO maximises: the reward model (RLHF), or the labelers\' noise-free rubric (an oracle: what PPO could reach with a perfect reward model).' },
   'eval.testPrompts': { min: 8, max: 10_000, integer: true, help: 'Test prompts in the final evaluation.' },
   'eval.pretrainWindows': { min: 16, max: 10_000, integer: true, help: 'Held-out pretraining windows for the alignment tax.' },
 };

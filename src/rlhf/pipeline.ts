@@ -9,7 +9,7 @@ import { packCorpus, sampleWindows } from '../train/batches';
 import { runLMLoop, type StageHooks } from '../train/lmLoop';
 import type { StageName } from '../worker/protocol';
 import type { AdapterSummary, BackendName } from '../engine/backend';
-import { validatePipelineConfig, type PipelineConfig } from './config';
+import { validatePipelineConfig, type PipelineConfig, type RewardConfig } from './config';
 import { layoutFor, type SequenceLayout } from './sequences';
 import { sftBatch } from './sft';
 import { rankSets, trainRewardModel, type RankedSet } from './rewardModel';
@@ -301,12 +301,14 @@ export async function runPipeline(
 }
 
 /**
- * K distinct responses per prompt to be ranked. 'mixed': half sampled from the SFT model
- * (temperature 1, as the paper's labelers ranked model outputs), the rest from the task's
- * candidate generator (answers of varied quality); 'candidates': all from the generator.
+ * K distinct responses per prompt to be ranked. 'samples': all K sampled from the SFT model
+ * (temperature 1) — the paper's setting, where labelers rank model outputs, and the one that
+ * teaches the RM to tell the policy's own answers apart; 'mixed': half SFT samples, the rest
+ * from the task's candidate generator (answers of varied quality); 'candidates': all from the
+ * generator. Duplicate samples are replaced by candidates (no labeler can order equal texts).
  */
-export async function responseSets(sft: GPT, task: ReturnType<typeof getTask>, prompts: string[], K: number, source: 'mixed' | 'candidates', layout: SequenceLayout, rng: Rng) {
-  const fromModel = source === 'mixed' ? Math.ceil(K / 2) : 0;
+export async function responseSets(sft: GPT, task: ReturnType<typeof getTask>, prompts: string[], K: number, source: RewardConfig['responses'], layout: SequenceLayout, rng: Rng) {
+  const fromModel = source === 'samples' ? K : source === 'mixed' ? Math.ceil(K / 2) : 0;
   const samples: string[][] = prompts.map(() => []);
   for (let k = 0; k < fromModel; k++) {
     for (let i = 0; i < prompts.length; i += 32) {

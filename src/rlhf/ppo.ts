@@ -142,7 +142,8 @@ export async function runPpo(models: PpoModels, ctx: PpoContext, cfg: PpoConfig,
       );
       const batch = buildSequences(layout, prompts, gen.tokens);
       const texts = gen.tokens.map((t) => decode(t));
-      const labelerScore = texts.reduce((s, r, i) => s + task.score(prompts[i], r).total, 0) / texts.length;
+      const rubric = texts.map((r, i) => task.score(prompts[i], r).total);
+      const labelerScore = rubric.reduce((a, b) => a + b, 0) / texts.length;
 
       // 2. score (no gradients)
       const t1 = performance.now();
@@ -153,7 +154,7 @@ export async function runPpo(models: PpoModels, ctx: PpoContext, cfg: PpoConfig,
         const oldLogp = sequenceLogProbs(logits, actions, cfg.temperature);
         const refLogp = sequenceLogProbs(responseLogits(ref, batch), actions, cfg.temperature);
         const oldValues = tf.mul(value.values(batch), mask) as tf.Tensor2D;
-        const scores = rm.scores(batch);
+        const scores = cfg.reward === 'rubric' ? tf.tensor1d(rubric) : rm.scores(batch);
         const { rewards, kl } = tokenRewards(scores, oldLogp, refLogp, mask, beta, cfg.klEstimator);
         const { advantages, returns } = gae(rewards, oldValues, mask, cfg.gamma, cfg.lambda);
         const adv = whiten(advantages, mask);
