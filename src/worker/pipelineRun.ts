@@ -66,9 +66,16 @@ async function saveTo(db: Db, runId: string, c: PipelineCheckpoint, post: (e: Wo
   post({ type: 'checkpoint', runId, stage: c.stage, step: c.step, final: c.final, bytes: result.checkpoint.bytes });
 }
 
-/** Loads a saved run's config and its latest good checkpoint, saying which newer ones were corrupt. */
-export async function loadResume(runId: string, post: (e: WorkerEvent) => void): Promise<{ config: PipelineConfig; checkpoint: PipelineCheckpoint }> {
-  const db = await openDb();
+/**
+ * Loads a saved run's config, the user's labels it was started with and its latest good
+ * checkpoint, saying which newer checkpoints were corrupt. `dbName` is for tests.
+ */
+export async function loadResume(
+  runId: string,
+  post: (e: WorkerEvent) => void,
+  dbName?: string,
+): Promise<{ config: PipelineConfig; checkpoint: PipelineCheckpoint; userData?: UserData }> {
+  const db = await openDb(dbName);
   try {
     const run = await getRun(db, runId);
     if (!run) throw new Error(`There is no saved run with id ${runId}.`);
@@ -77,6 +84,8 @@ export async function loadResume(runId: string, post: (e: WorkerEvent) => void):
     if (!checkpoint) throw new Error('This run has no usable checkpoint to resume from; start it again.');
     return {
       config: run.config as PipelineConfig,
+      // The labels stored with the run, not today's datasets: a resume trains on the same data.
+      ...(run.userData ? { userData: run.userData } : {}),
       checkpoint: { stage: checkpoint.stage, step: checkpoint.step, final: checkpoint.final, models: checkpoint.models, optimizer: checkpoint.optimizer, rng: checkpoint.rng, extra: checkpoint.extra as PipelineCheckpoint['extra'] },
     };
   } finally {

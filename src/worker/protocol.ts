@@ -29,7 +29,7 @@ export type Command =
   /** the whole InstructGPT pipeline: pretrain → SFT → RM → PPO-ptx → evaluation */
   /** with a runId (a run record the page created in IndexedDB), checkpoints are autosaved under it */
   | { type: 'pipeline'; config: PipelineConfig; runId?: string; checkpointEvery?: number; userData?: UserData }
-  /** continue a saved run from its latest good checkpoint (the config comes from the run record) */
+  /** continue a saved run from its latest good checkpoint (the config and the user's labels come from the run record) */
   | { type: 'resume'; runId: string; checkpointEvery?: number }
   | { type: 'stop' }
   /** fused WGSL kernels on webgpu (default) or the composed tfjs-op references, for comparison */

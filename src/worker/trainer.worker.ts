@@ -59,8 +59,8 @@ async function handle(cmd: Command): Promise<void> {
         if (cmd.type === 'train') await pretrainRun(cmd.setup, post, stop);
         else if (cmd.type === 'pipeline') await pipelineRun(cmd.config, engine, post, stop, cmd.runId ? { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery } : undefined, cmd.userData);
         else {
-          const { config, checkpoint } = await loadResume(cmd.runId, post);
-          await pipelineRun(config, engine, post, stop, { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery, resume: checkpoint });
+          const { config, checkpoint, userData } = await loadResume(cmd.runId, post);
+          await pipelineRun(config, engine, post, stop, { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery, resume: checkpoint }, userData);
         }
       } finally {
         busy = false;

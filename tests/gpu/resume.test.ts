@@ -5,6 +5,10 @@ import { DEFAULT_PIPELINE, type PipelineConfig } from '../../src/rlhf/config';
 import { openDb, deleteDb } from '../../src/store/db';
 import { createRun } from '../../src/store/runs';
 import { latestGoodCheckpoint, saveCheckpoint } from '../../src/store/checkpoints';
+import { loadResume } from '../../src/worker/pipelineRun';
+import { getTask } from '../../src/tasks';
+import { Rng } from '../../src/util/rng';
+import type { UserData } from '../../src/rlhf/pipeline';
 
 /** A small pipeline (wasm: same math, fast here) that is interrupted mid-PPO and resumed. */
 const CFG: PipelineConfig = {
@@ -50,6 +54,51 @@ test('a run resumed from a mid-PPO checkpoint in IndexedDB continues with identi
     expect(resumed.eval.labeler_score).toEqual(full.eval.labeler_score);
     expect(resumed.eval.winrate_ppo_vs_sft).toBe(full.eval.winrate_ppo_vs_sft);
     expect(resumed.stages.rm).toEqual(full.stages.rm);
+  } finally {
+    db.close();
+    await deleteDb(name);
+  }
+});
+
+/** The user's own labels (task prompts, so they fit the layout): 12 demonstrations and 6 K-way rankings. */
+function userLabels(): UserData {
+  const task = getTask(CFG.task);
+  const rng = new Rng('user-labels');
+  const prompts = task.prompts(rng.fork('p'), { train: 18, val: 0, test: 0 }).train;
+  return {
+    mode: 'mix',
+    demonstrations: prompts.slice(0, 12).map((prompt) => ({ prompt, completion: task.demonstrate(prompt, rng) })),
+    rankings: prompts.slice(12).map((prompt) => ({ prompt, ranking: task.candidates(prompt, rng, CFG.rm.k) })),
+  };
+}
+
+test('a resumed run trains on the user data stored with its record, not on none', async () => {
+  const engine = await initBackend('wasm');
+  const user = userLabels();
+  const saved: PipelineCheckpoint[] = [];
+  const full = await runPipeline(CFG, engine, { stage: () => {}, hooksFor: () => quiet, shouldStop: () => false, checkpoint: async (c) => void saved.push(c) }, undefined, user);
+
+  const name = `resume-user-test-${Date.now()}`;
+  const db = await openDb(name);
+  try {
+    const run = await createRun(db, { name: 'with labels', task: CFG.task, preset: CFG.preset, seed: CFG.seed, config: CFG, userData: user });
+    const pre = saved[0]; // end of pretraining: SFT and the RM are still to come, and they use the labels
+    expect(`${pre.stage}:${pre.final}`).toBe('pretrain:true');
+    await saveCheckpoint(db, { runId: run.id, stage: pre.stage, step: pre.step, final: pre.final, models: pre.models, optimizer: pre.optimizer, rng: pre.rng, extra: pre.extra });
+    db.close();
+
+    // The worker's resume path: config, checkpoint and user data all come from the store.
+    const loaded = await loadResume(run.id, () => {}, name);
+    expect(loaded.userData).toEqual(user);
+    const resumed = await runPipeline(loaded.config, engine, { stage: () => {}, hooksFor: () => quiet, shouldStop: () => false }, loaded.checkpoint, loaded.userData);
+    const noSeconds = <T extends { seconds: number }>(x: T) => ({ ...x, seconds: 0 });
+    expect(noSeconds(resumed.stages.sft)).toEqual(noSeconds(full.stages.sft));
+    expect(noSeconds(resumed.stages.rm)).toEqual(noSeconds(full.stages.rm));
+    expect(resumed.eval.labeler_score).toEqual(full.eval.labeler_score);
+
+    // Without the labels the same checkpoint gives another SFT: the test above can tell.
+    const without = await runPipeline(loaded.config, engine, { stage: () => {}, hooksFor: () => quiet, shouldStop: () => false }, loaded.checkpoint);
+    expect(without.stages.sft.loss_last).not.toBe(full.stages.sft.loss_last);
   } finally {
     db.close();
     await deleteDb(name);

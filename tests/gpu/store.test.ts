@@ -640,6 +640,24 @@ describe('runs', () => {
     expect((await getRun(db, a.id))!.metrics.sft.loss).toEqual([3, 2, 1.5]);
   });
 
+  it('keeps the user data a run trains on, for its resume; refuses malformed user data', async () => {
+    const db = await freshDb();
+    const userData = {
+      mode: 'replace' as const,
+      demonstrations: [{ prompt: 'reverse: ab\n', completion: 'ba' }],
+      rankings: [{ prompt: 'upper: ab\n', ranking: ['AB', 'Ab', 'ab', '<b>x</b>'] }],
+    };
+    const run = await createRun(db, { name: 'labels', task: 'instructions', preset: 'micro', seed: 1, config: {}, userData });
+    expect(run.userData).toEqual(userData);
+    // Later updates (metrics, status, rename) leave it alone.
+    await updateRun(db, run.id, { appendMetrics: { sft: { loss: [1] } }, stageStatus: { pretrain: 'done' }, name: 'renamed' });
+    expect((await getRun(db, run.id))!.userData).toEqual(userData);
+    expect((await newRun(db)).userData).toBeUndefined();
+    await expect(createRun(db, { name: 'bad', task: 't', preset: 'p', seed: 1, config: {}, userData: { ...userData, mode: 'all' as never } })).rejects.toThrow(/mode must be "mix" or "replace"/);
+    await expect(createRun(db, { name: 'bad', task: 't', preset: 'p', seed: 1, config: {}, userData: { ...userData, rankings: [{ prompt: 'p', ranking: [1, 2] as never }] } })).rejects.toThrow(/ranking 1 needs/);
+    expect(await listRuns(db)).toHaveLength(2);
+  });
+
   it('validates names on rename and stores HTML-looking names verbatim', async () => {
     const db = await freshDb();
     const run = await newRun(db);
