@@ -30,6 +30,7 @@ import {
 import {
   DatasetRowError,
   addDatasetRows,
+  addMissingRows,
   clearDataset,
   countDataset,
   deleteDatasetRows,
@@ -702,6 +703,23 @@ describe('runs', () => {
 });
 
 describe('datasets', () => {
+  it('addMissingRows (a shared dataset accepted) adds only new rows of both kinds, all or nothing, never replacing', async () => {
+    const db = await freshDb();
+    await addDatasetRows(db, 'instructions', 'demonstrations', [{ prompt: 'p', completion: 'mine' }]);
+    const shared = {
+      demonstrations: [{ prompt: 'p', completion: 'mine' }, { prompt: 'p', completion: 'theirs' }, { prompt: 'p', completion: 'theirs' }],
+      rankings: [{ prompt: 'q', ranking: ['a', 'b', 'c', 'd'] }],
+    };
+    expect(await addMissingRows(db, 'instructions', shared)).toEqual({ demonstrations: 1, rankings: 1, skipped: 2 });
+    expect(await addMissingRows(db, 'instructions', shared)).toEqual({ demonstrations: 0, rankings: 0, skipped: 4 });
+    const demos = await listDataset(db, 'instructions', 'demonstrations');
+    expect(demos.map((d) => [d.completion, d.source])).toEqual([['mine', 'user'], ['theirs', 'import']]);
+    expect(await countDataset(db, 'instructions', 'rankings')).toBe(1);
+    // A bad row anywhere: nothing of either kind is written.
+    await expect(addMissingRows(db, 'instructions', { demonstrations: [{ prompt: 'n', completion: 'new' }], rankings: [{ prompt: 'q', ranking: ['x', 'x'] }] })).rejects.toBeInstanceOf(DatasetRowError);
+    expect(await countDataset(db, 'instructions', 'demonstrations')).toBe(2);
+  });
+
   it('adds, lists, counts and deletes per task and kind', async () => {
     const db = await freshDb();
     const ids = await addDatasetRows(db, 'sentiment', 'demonstrations', [
