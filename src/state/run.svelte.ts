@@ -5,6 +5,7 @@ import type { PipelineConfig } from '../rlhf/config';
 import type { PipelineReport } from '../rlhf/pipeline';
 import type { UserData } from '../rlhf/pipeline';
 import { userDataForRun, userDataSummary } from './userLabels.svelte';
+import { autosave } from './autosave.svelte';
 
 /**
  * What the page shows about the current run, fed only by worker events. The worker owns the
@@ -170,7 +171,7 @@ export function startPipeline(config: PipelineConfig, runId?: string, userData?:
   const data = userData === undefined ? userDataForRun(snapshot)?.data : (userData ?? undefined);
   run.runId = runId ?? null;
   run.userLabels = data ? userDataSummary(data) : '';
-  client?.send({ type: 'pipeline', config: snapshot, ...(runId ? { runId } : {}), ...(data ? { userData: data } : {}) });
+  client?.send({ type: 'pipeline', config: snapshot, lmCheckpointEvery: autosave.lmEvery, ...(runId ? { runId } : {}), ...(data ? { userData: data } : {}) });
   for (const fn of startListeners) fn(snapshot, runId, data);
 }
 
@@ -185,7 +186,7 @@ export function resumePipeline(runId: string, series: Record<string, Record<stri
   run.stages = doneStages.map((stage) => ({ stage, state: 'done' as const, message: '(from the checkpoint)', at: Date.now() }));
   run.runId = runId;
   run.userLabels = userData ? userDataSummary(userData) : '';
-  client?.send({ type: 'resume', runId });
+  client?.send({ type: 'resume', runId, lmCheckpointEvery: autosave.lmEvery });
 }
 
 export function stopTraining(): void {

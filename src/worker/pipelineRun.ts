@@ -9,16 +9,17 @@ import { saveCheckpointSafely } from '../store/storage';
 import type { StageName, WorkerEvent } from './protocol';
 
 /**
- * Runs the pipeline and turns its progress into protocol events. With a run id, every stage's end
- * and every `checkpointEvery` PPO iterations are saved to IndexedDB (all-or-nothing writes,
- * checksummed), and `resume` continues from the latest checkpoint that verifies.
+ * Runs the pipeline and turns its progress into protocol events. With a run id, every stage's end,
+ * every `checkpointEvery` PPO iterations and every `lmCheckpointEvery` pretraining/SFT steps are
+ * saved to IndexedDB (all-or-nothing writes, checksummed), and `resume` continues from the latest
+ * checkpoint that verifies.
  */
 export async function pipelineRun(
   config: PipelineConfig,
   engine: EngineInfo,
   post: (e: WorkerEvent) => void,
   shouldStop: () => boolean,
-  persist?: { runId: string; checkpointEvery?: number; resume?: PipelineCheckpoint },
+  persist?: { runId: string; checkpointEvery?: number; lmCheckpointEvery?: number; resume?: PipelineCheckpoint },
   userData?: UserData,
 ): Promise<void> {
   const db: Db | null = persist ? await openDb() : null;
@@ -39,6 +40,7 @@ export async function pipelineRun(
         }),
         shouldStop,
         ppoCheckpointEvery: persist?.checkpointEvery,
+        lmCheckpointEvery: persist?.lmCheckpointEvery,
         checkpoint: db && persist ? (c) => saveTo(db, persist.runId, c, post) : undefined,
       },
       persist?.resume,

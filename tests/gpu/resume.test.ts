@@ -104,3 +104,58 @@ test('a resumed run trains on the user data stored with its record, not on none'
     await deleteDb(name);
   }
 });
+
+test('pretraining and SFT autosave mid-stage; resumed there (through the store), they give the same losses', async () => {
+  const engine = await initBackend('wasm');
+  // Losses per stage, step by step, as the page receives them.
+  const recorder = () => {
+    const losses: Record<string, number[]> = { pretrain: [], sft: [] };
+    return { losses, hooksFor: (stage: string) => ({ ...quiet, metrics: (m: { values: Record<string, number[]> }) => void losses[stage]?.push(...(m.values.loss ?? [])) }) };
+  };
+  const saved: PipelineCheckpoint[] = [];
+  const a = recorder();
+  // Every 8 steps: not a multiple of the pipeline's 10-step log interval, so autosaves fall between log points.
+  const full = await runPipeline(CFG, engine, { stage: () => {}, hooksFor: a.hooksFor, shouldStop: () => false, lmCheckpointEvery: 8, checkpoint: async (c) => void saved.push(c) });
+  expect(saved.map((c) => `${c.stage}:${c.step}:${c.final}`).slice(0, 8)).toEqual([
+    'pretrain:8:false', 'pretrain:16:false', 'pretrain:24:false', 'pretrain:32:false', 'pretrain:40:true', 'sft:8:false', 'sft:16:false', 'sft:20:true',
+  ]);
+  expect(a.losses.pretrain).toHaveLength(40);
+  expect(a.losses.sft).toHaveLength(20);
+  const midSft = saved[5];
+  expect(Object.keys(midSft.models).sort()).toEqual(['base', 'sft']);
+  expect([...midSft.optimizer!.lm.keys()]).toContain('m/wte.weight');
+  expect(midSft.extra.lm).toMatchObject({ step: 8, losses: a.losses.sft.slice(0, 8) });
+  expect(midSft.extra.lm!.metricCounts.loss).toBe(8);
+
+  const name = `resume-lm-test-${Date.now()}`;
+  const db = await openDb(name);
+  try {
+    const run = await createRun(db, { name: 'mid-stage', task: CFG.task, preset: CFG.preset, seed: CFG.seed, config: CFG });
+    for (const at of [saved[2], midSft]) {
+      await saveCheckpoint(db, { runId: run.id, stage: at.stage, step: at.step, final: at.final, models: at.models, optimizer: at.optimizer, rng: at.rng, extra: at.extra });
+      const { checkpoint } = await latestGoodCheckpoint(db, run.id);
+      const b = recorder();
+      const stages: string[] = [];
+      const resumed = await runPipeline(CFG, engine, { stage: (s, st, msg) => stages.push(`${s}:${st}:${msg ?? ''}`), hooksFor: b.hooksFor, shouldStop: () => false }, {
+        stage: checkpoint!.stage,
+        step: checkpoint!.step,
+        final: checkpoint!.final,
+        models: checkpoint!.models,
+        optimizer: checkpoint!.optimizer,
+        rng: checkpoint!.rng,
+        extra: checkpoint!.extra as PipelineCheckpoint['extra'],
+      });
+      expect(stages).toContain(`${at.stage}:running:resuming at step ${at.step}`);
+      // The steps after the checkpoint have exactly the losses of the uninterrupted run.
+      expect(b.losses[at.stage]).toEqual(a.losses[at.stage].slice(at.step));
+      const noSeconds = <T extends { seconds: number }>(x: T) => ({ ...x, seconds: 0 });
+      expect(noSeconds(resumed.stages.pretrain)).toEqual(noSeconds(full.stages.pretrain));
+      expect(noSeconds(resumed.stages.sft)).toEqual(noSeconds(full.stages.sft));
+      expect(noSeconds(resumed.stages.rm)).toEqual(noSeconds(full.stages.rm));
+      expect(resumed.eval.labeler_score).toEqual(full.eval.labeler_score);
+    }
+  } finally {
+    db.close();
+    await deleteDb(name);
+  }
+});
