@@ -84,6 +84,8 @@ interface CheckpointExtra {
   ppo?: Omit<PpoState, 'policyOpt' | 'valueOpt' | 'rng'>;
   /** mid-pretraining or mid-SFT: the loop's cursor (its PRNG state is in `rng.lm`, AdamW in `optimizer.lm`) */
   lm?: Omit<LMLoopCursor, 'rng'>;
+  /** a run started from an imported SFT model (base = sft = its weights): what was imported */
+  imported?: string;
 }
 
 const STAGE_ORDER: StageName[] = ['pretrain', 'sft', 'rm', 'ppo'];
@@ -203,7 +205,8 @@ export async function runPipeline(
       summaries.pretrain = { steps: pre.steps, loss_first: first10(pre.losses), loss_last: last10(pre.losses), seconds: pre.seconds };
       await save({ stage: 'pretrain', step: pre.steps, final: true, models: { base: await modelWeights(base) } });
     }
-    hooks.stage('pretrain', 'done', `${summaries.pretrain!.steps} steps, loss ${summaries.pretrain!.loss_last.toFixed(3)}`);
+    const imported = resume?.extra.imported ? `skipped: started from the imported model ${resume.extra.imported}` : '';
+    hooks.stage('pretrain', 'done', imported || `${summaries.pretrain!.steps} steps, loss ${summaries.pretrain!.loss_last.toFixed(3)}`);
 
     // 1. SFT on demonstrations (loss on response tokens only)
     let sft: GPT;
@@ -224,7 +227,7 @@ export async function runPipeline(
       summaries.sft = { steps: sftRun.steps, loss_first: first10(sftRun.losses), loss_last: last10(sftRun.losses), seconds: sftRun.seconds };
       await save({ stage: 'sft', step: sftRun.steps, final: true, models: { base: await modelWeights(base), sft: await modelWeights(sft) } });
     }
-    hooks.stage('sft', 'done', `${summaries.sft!.steps} steps, loss ${summaries.sft!.loss_last.toFixed(3)}`);
+    hooks.stage('sft', 'done', imported || `${summaries.sft!.steps} steps, loss ${summaries.sft!.loss_last.toFixed(3)}`);
 
     // 2. reward model on K-way rankings by the training labelers
     let reward: ScalarModel;

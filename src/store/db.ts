@@ -63,6 +63,8 @@ export interface RunRow {
    * resume trains on exactly the same data even if the datasets were edited since.
    */
   userData?: RunUserData;
+  /** The run started from an imported model: where it came from, and the stages that were skipped. */
+  imported?: { source: string; skipped: Stage[] };
 }
 
 /** The user's demonstrations and rankings (best first) a run uses, and how ('mix' or 'replace'). */
@@ -498,5 +500,6 @@ export function normalizeRun(v: Record<string, unknown>): RunRow {
   };
   if (v.report !== undefined) run.report = v.report;
   if (v.userData !== undefined) run.userData = v.userData as RunUserData;
+  if (v.imported !== undefined) run.imported = v.imported as RunRow['imported'];
   return run;
 }

@@ -71,6 +71,8 @@ export interface NewRun {
   config: unknown;
   /** The user's own labels the run trains on; a resume reads them back from here. */
   userData?: RunUserData;
+  /** The run starts from an imported model (its first stages skipped). */
+  imported?: RunRow['imported'];
 }
 
 /** Creates a run with every stage 'waiting' and no metrics. Throws if the id exists. */

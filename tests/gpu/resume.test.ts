@@ -9,6 +9,9 @@ import { loadResume } from '../../src/worker/pipelineRun';
 import { getTask } from '../../src/tasks';
 import { Rng } from '../../src/util/rng';
 import type { UserData } from '../../src/rlhf/pipeline';
+import { importedSftCheckpoint } from '../../src/rlhf/importedStart';
+import { initialWeights } from '../../src/model/params';
+import { PRESETS } from '../../src/model/config';
 
 /** A small pipeline (wasm: same math, fast here) that is interrupted mid-PPO and resumed. */
 const CFG: PipelineConfig = {
@@ -158,4 +161,21 @@ test('pretraining and SFT autosave mid-stage; resumed there (through the store),
     db.close();
     await deleteDb(name);
   }
+});
+
+test('a run started from an imported SFT model skips pretraining and SFT and trains the RM and PPO from its weights', async () => {
+  const engine = await initBackend('wasm');
+  const weights = initialWeights(PRESETS[CFG.preset], 11);
+  const stages: string[] = [];
+  const saved: PipelineCheckpoint[] = [];
+  const report = await runPipeline(CFG, engine, { stage: (s, st, msg) => stages.push(`${s}:${st}:${msg ?? ''}`), hooksFor: () => quiet, shouldStop: () => false, checkpoint: async (c) => void saved.push(c) }, importedSftCheckpoint(weights, 'sft.zip › sft'));
+  expect(stages.slice(0, 3)).toEqual(['pretrain:done:skipped: started from the imported model sft.zip › sft', 'sft:done:skipped: started from the imported model sft.zip › sft', 'rm:running:sampling responses to rank…']);
+  expect(report.stages.pretrain.steps).toBe(0);
+  expect(report.stages.sft.steps).toBe(0);
+  expect(report.stages.rm.steps).toBe(CFG.rm.steps);
+  expect(report.stages.ppo.iterations).toBe(CFG.ppo.iterations);
+  // The frozen reference and the base are the imported weights, bit for bit.
+  const last = saved[saved.length - 1];
+  expect(last.models.sft.get('wte.weight')).toEqual(weights.get('wte.weight'));
+  expect(last.models.base.get('h.0.attn.c_attn.weight')).toEqual(weights.get('h.0.attn.c_attn.weight'));
 });
