@@ -6,7 +6,8 @@ import { getTask } from '../tasks';
 import { createLabelerPool } from '../tasks/labeler';
 import { Rng } from '../util/rng';
 import { packCorpus, sampleWindows } from '../train/batches';
-import { runLMLoop, type StageHooks } from '../train/lmLoop';
+import { LM_CHECKPOINT_EVERY } from '../train/autosave';
+import { runLMLoop, type LMLoopAutosave, type LMLoopCursor, type LMLoopResume, type StageHooks } from '../train/lmLoop';
 import type { StageName } from '../worker/protocol';
 import type { AdapterSummary, BackendName } from '../engine/backend';
 import { validatePipelineConfig, type PipelineConfig, type RewardConfig } from './config';
@@ -15,7 +16,7 @@ import { sftBatch } from './sft';
 import { rankSets, trainRewardModel, type RankedSet } from './rewardModel';
 import { ScalarModel } from './scalarModel';
 import { runPpo, type PpoIterationLog, type PpoState } from './ppo';
-import { modelFromWeights, modelWeights, type Weights } from './snapshot';
+import { modelFromWeights, modelWeights, optimizerState, restoreOptimizer, type Weights } from './snapshot';
 import { evaluate, type EvalResult } from './evaluate';
 
 /**
@@ -53,9 +54,13 @@ export interface PipelineHooks {
   stage(stage: StageName | 'eval', state: 'running' | 'done', message?: string): void;
   hooksFor(stage: StageName): StageHooks;
   shouldStop(): boolean;
-  /** Autosave: called at the end of each stage (final) and every `ppoCheckpointEvery` PPO iterations. */
+  /**
+   * Autosave: called at the end of each stage (final), every `ppoCheckpointEvery` PPO iterations
+   * and every `lmCheckpointEvery` pretraining and SFT steps (0 = only at the stage's end).
+   */
   checkpoint?(c: PipelineCheckpoint): Promise<void>;
   ppoCheckpointEvery?: number;
+  lmCheckpointEvery?: number;
 }
 
 /**
@@ -77,6 +82,10 @@ interface CheckpointExtra {
   summaries: Partial<PipelineReport['stages']>;
   heldoutSets?: { prompt: string; responses: string[] }[];
   ppo?: Omit<PpoState, 'policyOpt' | 'valueOpt' | 'rng'>;
+  /** mid-pretraining or mid-SFT: the loop's cursor (its PRNG state is in `rng.lm`, AdamW in `optimizer.lm`) */
+  lm?: Omit<LMLoopCursor, 'rng'>;
+  /** a run started from an imported SFT model (base = sft = its weights): what was imported */
+  imported?: string;
 }
 
 const STAGE_ORDER: StageName[] = ['pretrain', 'sft', 'rm', 'ppo'];
@@ -161,42 +170,64 @@ export async function runPipeline(
   };
   let heldoutSets = resume?.extra.heldoutSets;
   let pool = heldoutSets ? labelers(heldoutSets) : null;
+  // Mid-stage autosave of pretraining and SFT: the stage's models, AdamW state and loop cursor.
+  const lmAutosave = (stage: 'pretrain' | 'sft', models: () => Promise<Record<string, Weights>>, trained: GPT): LMLoopAutosave | undefined =>
+    hooks.checkpoint
+      ? {
+          every: hooks.lmCheckpointEvery ?? LM_CHECKPOINT_EVERY,
+          save: async ({ rng: lmRng, ...cursor }, optimizer) =>
+            save({ stage, step: cursor.step, final: false, models: await models(), optimizer: { lm: await optimizerState(optimizer, trained.params) }, rng: { lm: lmRng }, extra: { lm: cursor } }),
+        }
+      : undefined;
+  const midStage = (stage: 'pretrain' | 'sft') => resume?.stage === stage && !resume.final;
+  const lmResume = (model: GPT): LMLoopResume => {
+    const c = resume!.extra.lm;
+    if (!c || resume!.rng?.lm === undefined || !resume!.optimizer?.lm) throw new Error(`the ${resume!.stage} checkpoint at step ${resume!.step} has no training state to resume from`);
+    return { cursor: { ...c, rng: resume!.rng.lm }, restore: (opt) => restoreOptimizer(opt, model.params, resume!.optimizer!.lm) };
+  };
   try {
     // 0. pretraining
     let base: GPT;
     if (done('pretrain')) base = restored('base');
     else {
-      hooks.stage('pretrain', 'running');
-      base = own(GPT.create(modelCfg, cfg.seed));
+      const mid = midStage('pretrain');
+      hooks.stage('pretrain', 'running', mid ? `resuming at step ${resume!.step}` : undefined);
+      base = mid ? restored('base') : own(GPT.create(modelCfg, cfg.seed));
       const pre = await runLMLoop(
         base,
         (r) => sampleWindows(stream, cfg.pretrain.batchSize, seqLen, r),
         { steps: cfg.pretrain.steps, lr: cfg.pretrain.lr, warmup: cfg.pretrain.warmup, minLrRatio: 0.1, seed: cfg.seed, logEvery: 10, sampleEvery: Math.max(10, Math.round(cfg.pretrain.steps / 4)), samplePrompts, sampleMaxTokens: layout.R },
         hooks.hooksFor('pretrain'),
+        lmAutosave('pretrain', async () => ({ base: await modelWeights(base) }), base),
+        mid ? lmResume(base) : undefined,
       );
       check();
       summaries.pretrain = { steps: pre.steps, loss_first: first10(pre.losses), loss_last: last10(pre.losses), seconds: pre.seconds };
       await save({ stage: 'pretrain', step: pre.steps, final: true, models: { base: await modelWeights(base) } });
     }
-    hooks.stage('pretrain', 'done', `${summaries.pretrain!.steps} steps, loss ${summaries.pretrain!.loss_last.toFixed(3)}`);
+    const imported = resume?.extra.imported ? `skipped: started from the imported model ${resume.extra.imported}` : '';
+    hooks.stage('pretrain', 'done', imported || `${summaries.pretrain!.steps} steps, loss ${summaries.pretrain!.loss_last.toFixed(3)}`);
 
     // 1. SFT on demonstrations (loss on response tokens only)
     let sft: GPT;
     if (done('sft')) sft = restored('sft');
     else {
-      hooks.stage('sft', 'running');
-      sft = own(base.clone());
+      const mid = midStage('sft');
+      hooks.stage('sft', 'running', mid ? `resuming at step ${resume!.step}` : undefined);
+      sft = mid ? restored('sft') : own(base.clone());
       const sftRun = await runLMLoop(
         sft,
         (r) => sftBatch(layout, demos, cfg.sft.batchSize, r),
         { steps: cfg.sft.steps, lr: cfg.sft.lr, warmup: cfg.sft.warmup, minLrRatio: 0.1, seed: cfg.seed + 1, logEvery: 10, sampleEvery: Math.max(10, Math.round(cfg.sft.steps / 3)), samplePrompts, sampleMaxTokens: layout.R },
         hooks.hooksFor('sft'),
+        lmAutosave('sft', async () => ({ base: await modelWeights(base), sft: await modelWeights(sft) }), sft),
+        mid ? lmResume(sft) : undefined,
       );
       check();
       summaries.sft = { steps: sftRun.steps, loss_first: first10(sftRun.losses), loss_last: last10(sftRun.losses), seconds: sftRun.seconds };
       await save({ stage: 'sft', step: sftRun.steps, final: true, models: { base: await modelWeights(base), sft: await modelWeights(sft) } });
     }
-    hooks.stage('sft', 'done', `${summaries.sft!.steps} steps, loss ${summaries.sft!.loss_last.toFixed(3)}`);
+    hooks.stage('sft', 'done', imported || `${summaries.sft!.steps} steps, loss ${summaries.sft!.loss_last.toFixed(3)}`);
 
     // 2. reward model on K-way rankings by the training labelers
     let reward: ScalarModel;

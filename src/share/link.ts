@@ -11,7 +11,8 @@
  *               "task"?: string, "preset"?: string, "seed"?: integer,
  *               "config"?: { "<dotted.key>": number | string | boolean, ... },   (sorted keys)
  *               "dataset"?: { "demonstrations"?: [{prompt, completion}, ...],
- *                             "rankings"?: [{prompt, ranking: [best, ..., worst]}, ...] } }
+ *                             "rankings"?: [{prompt, ranking: [best, ..., worst]}, ...],
+ *                             "mode"?: "mix" | "replace" } }      (how a run uses the rows)
  *
  * Only values that differ from the defaults are written, so a default setup is `#r1.` plus a
  * dozen characters. The version appears twice on purpose: the `r1.` tag lets a decoder reject a
@@ -57,7 +58,12 @@ export interface LinkSchema {
 export interface LinkDataset {
   demonstrations?: Demonstration[];
   rankings?: Ranking[];
+  /** how the sender's run used the rows: added to the simulated labelers' data, or instead of it */
+  mode?: DatasetMode;
 }
+
+export type DatasetMode = 'mix' | 'replace';
+const DATASET_MODES: readonly string[] = ['mix', 'replace'];
 
 export interface RunSetup {
   task: string;
@@ -263,7 +269,7 @@ export function encodeLink(setup: RunSetup, defaults: RunSetup, options: EncodeL
     }
     if (changed) payload.config = config;
     if (setup.dataset) {
-      const ds: Record<string, unknown[]> = {};
+      const ds: Record<string, unknown> = {};
       for (const [name, kind] of [
         ['demonstrations', 'demonstrations'],
         ['rankings', 'rankings'],
@@ -286,7 +292,12 @@ export function encodeLink(setup: RunSetup, defaults: RunSetup, options: EncodeL
         }
         ds[name] = clean;
       }
-      if (Object.keys(ds).length) payload.dataset = ds;
+      const mode = setup.dataset.mode;
+      if (mode !== undefined && !DATASET_MODES.includes(mode)) {
+        return { ok: false, reason: 'invalid', message: `dataset.mode must be "mix" or "replace", not ${quote(mode)}` };
+      }
+      // A mode without rows says nothing: only rows make a dataset.
+      if (Object.keys(ds).length) payload.dataset = mode === undefined ? ds : { ...ds, mode };
     }
     const json = JSON.stringify(payload);
     const packed = deflateSync(new TextEncoder().encode(json), { level: 9 });
@@ -432,6 +443,7 @@ function decodeInner(hash: string, schema: LinkSchema, options: DecodeLinkOption
     } else {
       const out: LinkDataset = {};
       for (const key of Object.keys(ds)) {
+        if (key === 'mode') continue;
         if (key !== 'demonstrations' && key !== 'rankings') {
           warn(`Ignored unknown dataset part ${quote(key)}.`);
           continue;
@@ -457,6 +469,10 @@ function decodeInner(hash: string, schema: LinkSchema, options: DecodeLinkOption
         }
         if (key === 'demonstrations') out.demonstrations = clean as Demonstration[];
         else out.rankings = clean as Ranking[];
+      }
+      if (Object.hasOwn(ds, 'mode')) {
+        if (typeof ds.mode === 'string' && DATASET_MODES.includes(ds.mode)) out.mode = ds.mode as DatasetMode;
+        else warn(`dataset.mode must be "mix" or "replace"; got ${quote(ds.mode)}. Using "mix".`);
       }
       if (out.demonstrations || out.rankings) setup.dataset = out;
     }

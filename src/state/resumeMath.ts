@@ -2,18 +2,26 @@ import type { Stage } from '../store/runs';
 
 const ORDER: Stage[] = ['pretrain', 'sft', 'rm', 'ppo'];
 
+/** How many values of each metric a mid-pretraining/SFT checkpoint had sent (its loop cursor), if it says. */
+function sentCounts(extra: unknown): Record<string, number> | undefined {
+  const counts = (extra as { lm?: { metricCounts?: unknown } } | undefined)?.lm?.metricCounts;
+  return counts && typeof counts === 'object' ? (counts as Record<string, number>) : undefined;
+}
+
 /**
  * The metric histories a run keeps when it resumes from a checkpoint: everything up to the
  * checkpoint, nothing after (those steps are trained again and their metrics arrive anew).
- * Before PPO, checkpoints are stage ends; in PPO one value per iteration, except the held-out
- * probe, logged every `probeEvery` iterations. Pure.
+ * Mid-pretraining or mid-SFT, the checkpoint counts the values it had sent per metric (the loss
+ * is per step, the learning rate per log point); in PPO one value per iteration, except the
+ * held-out probe, logged every `probeEvery` iterations. Pure.
  */
 export function metricsAtCheckpoint(
   metrics: Record<Stage, Record<string, number[]>>,
-  ckpt: { stage: Stage; step: number; final: boolean },
+  ckpt: { stage: Stage; step: number; final: boolean; extra?: unknown },
   probeEvery: number,
 ): Record<Stage, Record<string, number[]>> {
   const at = ORDER.indexOf(ckpt.stage);
+  const counts = sentCounts(ckpt.extra);
   const out = {} as Record<Stage, Record<string, number[]>>;
   ORDER.forEach((stage, i) => {
     const byName = metrics[stage] ?? {};
@@ -22,7 +30,7 @@ export function metricsAtCheckpoint(
       if (i < at || (i === at && ckpt.final)) out[stage][name] = [...xs];
       else if (i > at) out[stage][name] = [];
       else {
-        const keep = name === 'probeScore' ? (probeEvery > 0 ? Math.floor(ckpt.step / probeEvery) : 0) : ckpt.step;
+        const keep = counts ? (counts[name] ?? 0) : name === 'probeScore' ? (probeEvery > 0 ? Math.floor(ckpt.step / probeEvery) : 0) : ckpt.step;
         out[stage][name] = xs.slice(0, keep);
       }
     }

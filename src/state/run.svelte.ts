@@ -3,7 +3,9 @@ import { TrainerClient } from '../worker/client';
 import type { Command, RunState, StageName, TrainSetup, WorkerEvent } from '../worker/protocol';
 import type { PipelineConfig } from '../rlhf/config';
 import type { PipelineReport } from '../rlhf/pipeline';
-import { userDataForRun } from './userLabels.svelte';
+import type { UserData } from '../rlhf/pipeline';
+import { userDataForRun, userDataSummary } from './userLabels.svelte';
+import { autosave } from './autosave.svelte';
 
 /**
  * What the page shows about the current run, fed only by worker events. The worker owns the
@@ -45,7 +47,8 @@ export const run = $state({
 
 type Listener = (e: WorkerEvent) => void;
 const listeners = new Set<Listener>();
-const startListeners = new Set<(config: PipelineConfig, runId?: string) => void>();
+type StartListener = (config: PipelineConfig, runId?: string, userData?: UserData) => void;
+const startListeners = new Set<StartListener>();
 
 /** Every worker event, after the page state took it in (e.g. for saving the run). */
 export function onWorkerEvent(fn: Listener): () => void {
@@ -53,8 +56,8 @@ export function onWorkerEvent(fn: Listener): () => void {
   return () => listeners.delete(fn);
 }
 
-/** Called with the config when a pipeline run starts. */
-export function onPipelineStart(fn: (config: PipelineConfig, runId?: string) => void): () => void {
+/** Called with the config (and the user's labels it uses, if any) when a pipeline run starts. */
+export function onPipelineStart(fn: StartListener): () => void {
   startListeners.add(fn);
   return () => startListeners.delete(fn);
 }
@@ -158,27 +161,32 @@ function resetRun(total: number): void {
 
 /**
  * Runs the whole InstructGPT pipeline in the worker. With `runId` (a run record created in
- * IndexedDB), the worker autosaves checkpoints under it.
+ * IndexedDB), the worker autosaves checkpoints under it. `userData` is the user's labels the run
+ * trains on (null: none); by default, what the labels settings give now.
  */
-export function startPipeline(config: PipelineConfig, runId?: string): void {
+export function startPipeline(config: PipelineConfig, runId?: string, userData?: UserData | null): void {
   resetRun(0);
   run.kind = 'pipeline';
   const snapshot = $state.snapshot(config) as PipelineConfig;
-  const user = userDataForRun(snapshot);
+  const data = userData === undefined ? userDataForRun(snapshot)?.data : (userData ?? undefined);
   run.runId = runId ?? null;
-  run.userLabels = user?.summary ?? '';
-  client?.send({ type: 'pipeline', config: snapshot, ...(runId ? { runId } : {}), ...(user ? { userData: user.data } : {}) });
-  for (const fn of startListeners) fn(snapshot, runId);
+  run.userLabels = data ? userDataSummary(data) : '';
+  client?.send({ type: 'pipeline', config: snapshot, lmCheckpointEvery: autosave.lmEvery, ...(runId ? { runId } : {}), ...(data ? { userData: data } : {}) });
+  for (const fn of startListeners) fn(snapshot, runId, data);
 }
 
-/** Continues a saved run from its latest good checkpoint; `series` are its curves up to there. */
-export function resumePipeline(runId: string, series: Record<string, Record<string, number[]>>, doneStages: StageName[]): void {
+/**
+ * Continues a saved run from its latest good checkpoint; `series` are its curves up to there.
+ * The worker reads the user's labels from the run record; `userData` only tells the page.
+ */
+export function resumePipeline(runId: string, series: Record<string, Record<string, number[]>>, doneStages: StageName[], userData?: UserData): void {
   resetRun(0);
   run.kind = 'pipeline';
   run.series = structuredClone(series);
   run.stages = doneStages.map((stage) => ({ stage, state: 'done' as const, message: '(from the checkpoint)', at: Date.now() }));
   run.runId = runId;
-  client?.send({ type: 'resume', runId });
+  run.userLabels = userData ? userDataSummary(userData) : '';
+  client?.send({ type: 'resume', runId, lmCheckpointEvery: autosave.lmEvery });
 }
 
 export function stopTraining(): void {

@@ -2,7 +2,9 @@ import type { PipelineConfig } from '../rlhf/config';
 import { createRun, updateRun, type RunRecord, type Stage } from '../store/runs';
 import { latestGoodCheckpointInfo } from '../store/checkpoints';
 import type { WorkerEvent } from '../worker/protocol';
+import type { UserData } from '../rlhf/pipeline';
 import { onPipelineStart, onWorkerEvent, resumePipeline, startPipeline } from './run.svelte';
+import { userDataForRun } from './userLabels.svelte';
 import { metricsAtCheckpoint, statusAtCheckpoint } from './resumeMath';
 import { runById, savedRuns } from './runs.svelte';
 import { database, refreshStorage, reportWriteError, storage } from './storage.svelte';
@@ -38,11 +40,11 @@ function beginRecording(id: string | null): void {
   pendingReport = undefined;
 }
 
-async function createRecord(cfg: PipelineConfig): Promise<RunRecord | null> {
+async function createRecord(cfg: PipelineConfig, userData?: UserData): Promise<RunRecord | null> {
   const db = await database();
   if (!db) return null;
   try {
-    const rec = await createRun(db, { name: defaultName(cfg), task: cfg.task, preset: cfg.preset, seed: cfg.seed, config: cfg });
+    const rec = await createRun(db, { name: defaultName(cfg), task: cfg.task, preset: cfg.preset, seed: cfg.seed, config: cfg, ...(userData ? { userData } : {}) });
     savedRuns.list = [rec, ...savedRuns.list];
     return rec;
   } catch (e) {
@@ -52,26 +54,28 @@ async function createRecord(cfg: PipelineConfig): Promise<RunRecord | null> {
 }
 
 /**
- * Starts the pipeline as a saved run: the run record is written first, so the worker can
- * autosave checkpoints under its id. Without storage the pipeline still runs, unsaved.
+ * Starts the pipeline as a saved run: the run record (with the user's labels the run uses) is
+ * written first, so the worker can autosave checkpoints under its id and a resume trains on the
+ * same labels. Without storage the pipeline still runs, unsaved.
  */
 export async function startRun(cfg: PipelineConfig): Promise<void> {
   if (savedRuns.starting) return;
   savedRuns.starting = true;
   try {
     const snapshot = structuredClone($state.snapshot(cfg)) as PipelineConfig;
-    const rec = await createRecord(snapshot);
+    const userData = userDataForRun(snapshot)?.data;
+    const rec = await createRecord(snapshot, userData);
     beginRecording(rec?.id ?? null);
-    startPipeline(snapshot, rec?.id);
+    startPipeline(snapshot, rec?.id, userData ?? null);
   } finally {
     savedRuns.starting = false;
   }
 }
 
 /** A run started without a record (e.g. from the console): record it from now on, without checkpoints. */
-async function recordUnsaved(cfg: PipelineConfig): Promise<void> {
+async function recordUnsaved(cfg: PipelineConfig, userData?: UserData): Promise<void> {
   beginRecording(null);
-  const rec = await createRecord(cfg);
+  const rec = await createRecord(cfg, userData);
   if (rec) {
     savedRuns.recordingId = rec.id;
     schedule(true);
@@ -104,7 +108,7 @@ export async function resumeRun(id: string): Promise<string> {
     if (i >= 0) savedRuns.list[i] = updated;
     beginRecording(id);
     const done = (Object.keys(stageStatus) as Stage[]).filter((s) => stageStatus[s] === 'done');
-    resumePipeline(id, metrics, done);
+    resumePipeline(id, metrics, done, rec.userData);
     return '';
   } catch (e) {
     return `The run could not be resumed (${e instanceof Error ? e.message : String(e)}).`;
@@ -197,8 +201,8 @@ function onEvent(e: WorkerEvent): void {
 
 /** Starts recording pipeline runs (once, at app start). */
 export function startRecording(): () => void {
-  const a = onPipelineStart((cfg, runId) => {
-    if (!runId) void recordUnsaved(cfg);
+  const a = onPipelineStart((cfg, runId, userData) => {
+    if (!runId) void recordUnsaved(cfg, userData);
   });
   const b = onWorkerEvent(onEvent);
   const flushOnHide = (): void => {

@@ -42,3 +42,10 @@ export function checkpointText(c: { stage: string; step: number; final: boolean 
   const names: Record<string, string> = { pretrain: 'base LM', sft: 'SFT', rm: 'reward model', ppo: 'PPO' };
   return c.final ? `end of ${names[c.stage] ?? c.stage}` : `${names[c.stage] ?? c.stage} ${c.stage === 'ppo' ? 'iteration' : 'step'} ${c.step}`;
 }
+
+/** A run started from an imported model, in words. */
+export function importedText(imported: { source: string; skipped: string[] }): string {
+  const names: Record<string, string> = { pretrain: 'pretraining', sft: 'SFT', rm: 'the reward model', ppo: 'PPO' };
+  const skipped = imported.skipped.map((s) => names[s] ?? s);
+  return `Started from the imported model ${imported.source}: ${skipped.join(' and ')} ${skipped.length === 1 ? 'was' : 'were'} skipped.`;
+}

@@ -1,10 +1,15 @@
-import { decodeLink, defaultSetup, encodeLink } from '../share/link';
+import { decodeLink, defaultSetup, type LinkDataset } from '../share/link';
+import { shareLinkFor, type ShareLink } from '../share/shareDecision';
 import { configToSetup, linkSchema, setupToConfig, changedSettings } from './configKeys';
 import { pipelineConfig, replaceConfig, configBlockers } from './pipelineConfig.svelte';
+import { ignoreLinkDataset, linkDataset, offerLinkDataset, sharedDataset } from './linkDataset.svelte';
 
 /**
  * The pipeline setup in the URL hash (src/share/link.ts): read once at start, then written back
- * with history.replaceState as the user edits (only non-default values). Messages are plain text.
+ * with history.replaceState as the user edits (only non-default values). The share button's link
+ * also carries the user's own dataset when it fits (src/share/shareDecision.ts); the address bar
+ * carries an opened link's dataset only while it waits for the user's answer, so a reload keeps
+ * the offer. Messages are plain text.
  */
 const schema = linkSchema();
 const defaults = defaultSetup(schema);
@@ -29,34 +34,38 @@ export function loadFromHash(hash = location.hash): void {
   if (!result.ok) {
     shareLink.error = result.message;
     replaceConfig(setupToConfig(result.setup));
+    ignoreLinkDataset();
     return;
   }
   shareLink.warnings = result.warnings;
   replaceConfig(setupToConfig(result.setup));
+  offerLinkDataset(result.setup.task, result.setup.dataset);
   shareLink.changed = changedSettings(pipelineConfig);
   shareLink.fromLink = true;
 }
 
-/** The hash for the current setup ('' for all defaults). */
-export function currentHash(): string {
-  if (changedSettings(pipelineConfig).length === 0) {
-    shareLink.tooLarge = '';
-    return '';
-  }
-  const r = encodeLink(configToSetup($state.snapshot(pipelineConfig)), defaults);
-  if (!r.ok) {
-    shareLink.tooLarge = r.message;
-    return '';
-  }
-  shareLink.tooLarge = '';
-  return r.hash;
+/** The page's URL without its hash: its length counts against the link size limit. */
+const baseUrl = (): string => location.href.replace(/#.*$/, '');
+
+function linkFor(dataset: LinkDataset | null): ShareLink {
+  return shareLinkFor(configToSetup($state.snapshot(pipelineConfig)), defaults, dataset ? ($state.snapshot(dataset) as LinkDataset) : null, baseUrl().length);
 }
 
-/** The full share URL for the current setup. */
-export function shareUrl(): string {
-  const url = new URL(location.href);
-  url.hash = currentHash();
-  return url.toString();
+/** The address bar's hash for the current setup ('' for all defaults), with a pending link dataset. */
+export function currentHash(): string {
+  const r = linkFor(linkDataset.pending?.dataset ?? null);
+  shareLink.tooLarge = r.ok ? '' : r.message;
+  return r.ok ? r.hash : '';
+}
+
+/**
+ * The share URL: the current setup, plus the user's dataset that a run with it trains on when
+ * the whole URL stays within the limit (`dataset` says whether it went in or was too large).
+ */
+export function shareUrl(): { url: string } & ShareLink {
+  const r = linkFor(sharedDataset(pipelineConfig));
+  shareLink.tooLarge = r.ok ? '' : r.message;
+  return { ...r, url: baseUrl() + (r.ok ? r.hash : '') };
 }
 
 /** Keeps the hash in step with the settings (only while they are valid). Returns a stop function. */
@@ -69,7 +78,10 @@ export function syncHash(): () => void {
     shareLink.warnings = [];
     shareLink.fromLink = false;
     if (now) loadFromHash(now);
-    else replaceConfig(setupToConfig(defaults));
+    else {
+      replaceConfig(setupToConfig(defaults));
+      ignoreLinkDataset();
+    }
   };
   window.addEventListener('hashchange', onHashChange);
   const stop = $effect.root(() => {

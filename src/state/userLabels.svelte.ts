@@ -28,6 +28,11 @@ export function userDataForRun(cfg: PipelineConfig): { data: UserData; summary: 
     demonstrations: datasets.demonstrations.map(({ prompt, completion }) => ({ prompt, completion })),
     rankings: datasets.rankings.filter((r) => r.ranking.length === cfg.rm.k).map(({ prompt, ranking }) => ({ prompt, ranking: [...ranking] })),
   };
-  const how = userLabels.mode === 'mix' ? 'mixed with the simulated labelers’ data' : 'replacing the simulated labelers’ data where there are any';
-  return { data, summary: `${n.demonstrations} of your demonstrations and ${n.rankings} of your rankings, ${how}.` };
+  return { data, summary: userDataSummary(data) };
+}
+
+/** One sentence on the labels a run uses (also for a resumed run, from its record). */
+export function userDataSummary(data: UserData): string {
+  const how = data.mode === 'mix' ? 'mixed with the simulated labelers’ data' : 'replacing the simulated labelers’ data where there are any';
+  return `${data.demonstrations.length} of your demonstrations and ${data.rankings.length} of your rankings, ${how}.`;
 }

@@ -171,3 +171,45 @@ export async function replaceDataset<K extends DatasetKind>(
     return { deleted, added: records.length };
   });
 }
+
+/** Identity of a row for de-duplication: kind, prompt and the response text(s). */
+const rowKey = (kind: DatasetKind, r: { prompt: string; completion?: string; ranking?: readonly string[] }): string =>
+  JSON.stringify([kind, r.prompt, kind === 'demonstrations' ? r.completion : r.ranking]);
+
+/**
+ * Adds the rows of both kinds that the task does not hold yet (same prompt and same text(s)),
+ * in ONE transaction: all new rows are written or none. Existing rows are never changed, so
+ * accepting the same shared dataset twice adds nothing the second time.
+ */
+export async function addMissingRows(
+  db: Db,
+  task: string,
+  rows: { demonstrations?: readonly Demonstration[]; rankings?: readonly Ranking[] },
+  opts: DatasetWriteOptions = {},
+): Promise<{ demonstrations: number; rankings: number; skipped: number }> {
+  const source = opts.source ?? 'import';
+  const records = [
+    ...toRecords(task, 'demonstrations', rows.demonstrations ?? [], source),
+    ...toRecords(task, 'rankings', rows.rankings ?? [], source),
+  ];
+  return writeTx(db, ['datasets'], async (tx, track) => {
+    const store = tx.objectStore('datasets');
+    const index = store.index('by-task-kind');
+    const existing = [...(await index.getAll(range(task, 'demonstrations'))), ...(await index.getAll(range(task, 'rankings')))];
+    const seen = new Set(existing.map((r) => rowKey(r.kind, r)));
+    const added = { demonstrations: 0, rankings: 0, skipped: 0 };
+    let i = 0;
+    for (const r of records) {
+      const key = rowKey(r.kind, r);
+      if (seen.has(key)) {
+        added.skipped++;
+        continue;
+      }
+      seen.add(key);
+      opts.beforePut?.('datasets', i++);
+      track(store.add(r));
+      added[r.kind]++;
+    }
+    return added;
+  });
+}

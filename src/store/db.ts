@@ -58,6 +58,20 @@ export interface RunRow {
   /** metrics[stage][name] = history, oldest first. */
   metrics: Record<Stage, Record<string, number[]>>;
   report?: unknown;
+  /**
+   * The user's own labels the run trains on (absent when it uses none), kept with the run so a
+   * resume trains on exactly the same data even if the datasets were edited since.
+   */
+  userData?: RunUserData;
+  /** The run started from an imported model: where it came from, and the stages that were skipped. */
+  imported?: { source: string; skipped: Stage[] };
+}
+
+/** The user's demonstrations and rankings (best first) a run uses, and how ('mix' or 'replace'). */
+export interface RunUserData {
+  mode: 'mix' | 'replace';
+  demonstrations: { prompt: string; completion: string }[];
+  rankings: { prompt: string; ranking: string[] }[];
 }
 
 export type BlobSection = 'models' | 'optimizer';
@@ -485,5 +499,7 @@ export function normalizeRun(v: Record<string, unknown>): RunRow {
     metrics: Object.fromEntries(STAGES.map((s) => [s, metrics[s] ?? {}])) as Record<Stage, Record<string, number[]>>,
   };
   if (v.report !== undefined) run.report = v.report;
+  if (v.userData !== undefined) run.userData = v.userData as RunUserData;
+  if (v.imported !== undefined) run.imported = v.imported as RunRow['imported'];
   return run;
 }

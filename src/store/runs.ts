@@ -17,11 +17,12 @@ import {
   writeTx,
   type Db,
   type RunRow,
+  type RunUserData,
   type Stage,
   type StageStatus,
 } from './db';
 
-export { STAGES, type Stage, type StageStatus };
+export { STAGES, type RunUserData, type Stage, type StageStatus };
 export type RunRecord = RunRow;
 
 export const MAX_RUN_NAME = 100;
@@ -68,11 +69,16 @@ export interface NewRun {
   seed: number;
   /** Any structured-cloneable value; JSON in practice. */
   config: unknown;
+  /** The user's own labels the run trains on; a resume reads them back from here. */
+  userData?: RunUserData;
+  /** The run starts from an imported model (its first stages skipped). */
+  imported?: RunRow['imported'];
 }
 
 /** Creates a run with every stage 'waiting' and no metrics. Throws if the id exists. */
 export async function createRun(db: Db, init: NewRun): Promise<RunRecord> {
   checkSetup(init);
+  if (init.userData !== undefined) checkUserData(init.userData);
   const t = now();
   const run = normalizeRun({
     ...init,
@@ -152,6 +158,26 @@ function checkSetup(p: { task?: unknown; preset?: unknown; seed?: unknown }): vo
   if (p.task !== undefined && typeof p.task !== 'string') throw new TypeError('A run\'s task must be a string.');
   if (p.preset !== undefined && typeof p.preset !== 'string') throw new TypeError('A run\'s preset must be a string.');
   if (p.seed !== undefined && !Number.isSafeInteger(p.seed)) throw new TypeError('A run\'s seed must be an integer.');
+}
+
+/**
+ * Refuses user data that a resume could not train on, naming what is wrong (a run record is
+ * written before training starts, so a bad value must fail here, not hours later).
+ */
+function checkUserData(u: RunUserData): void {
+  const bad = (what: string): never => {
+    throw new TypeError(`A run's user data is invalid: ${what}.`);
+  };
+  if (u === null || typeof u !== 'object') bad('it must be an object');
+  if (u.mode !== 'mix' && u.mode !== 'replace') bad(`mode must be "mix" or "replace", not ${JSON.stringify(u.mode)}`);
+  if (!Array.isArray(u.demonstrations)) bad('demonstrations must be a list');
+  if (!Array.isArray(u.rankings)) bad('rankings must be a list');
+  u.demonstrations.forEach((d, i) => {
+    if (typeof d?.prompt !== 'string' || typeof d?.completion !== 'string') bad(`demonstration ${i + 1} needs a text prompt and completion`);
+  });
+  u.rankings.forEach((r, i) => {
+    if (typeof r?.prompt !== 'string' || !Array.isArray(r?.ranking) || !r.ranking.every((x) => typeof x === 'string')) bad(`ranking ${i + 1} needs a text prompt and a list of text responses`);
+  });
 }
 
 const STATUSES: readonly StageStatus[] = ['waiting', 'running', 'done', 'failed'];

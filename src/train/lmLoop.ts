@@ -36,6 +36,35 @@ export interface StageHooks {
   shouldStop(): boolean;
 }
 
+/**
+ * Where a stage stands at an autosave: everything besides the weights and AdamW moments that a
+ * resumed loop needs to continue exactly as if it had not stopped.
+ */
+export interface LMLoopCursor {
+  /** steps done */
+  step: number;
+  /** state of the batch-sampling PRNG after `step` batches */
+  rng: number;
+  /** every loss so far (the stage summary averages the first and last ten) */
+  losses: number[];
+  /** training seconds so far */
+  seconds: number;
+  /** values sent per metric name so far: the page cuts its stored curves to these on resume */
+  metricCounts: Record<string, number>;
+}
+
+/** Mid-stage autosave: every `every` steps (0 = never), `save` gets the cursor and the optimizer to serialise. */
+export interface LMLoopAutosave {
+  every: number;
+  save(cursor: LMLoopCursor, optimizer: AdamW): Promise<void>;
+}
+
+/** Continue from an autosave: the model already holds its weights; `restore` puts the AdamW state back. */
+export interface LMLoopResume {
+  cursor: LMLoopCursor;
+  restore(optimizer: AdamW): void;
+}
+
 export interface LMLoopResult {
   steps: number;
   losses: number[];
@@ -48,18 +77,35 @@ export interface LMLoopResult {
  * The training loop for next-token stages (pretraining and SFT). The GPU is never waited on inside
  * a step: losses are pushed to a ScalarLog and read in one transfer every `logEvery` steps, which
  * also bounds how far the CPU runs ahead of the GPU queue.
+ *
+ * With `autosave`, the metrics are also read at every autosave step (so the saved cursor holds
+ * every loss) and the state is handed over to be saved; with `resume`, the loop starts from such a
+ * cursor. Everything a step depends on — the batch PRNG, the learning rate and dropout seed (both
+ * functions of the step index), AdamW's moments and step count — comes back, so a resumed stage
+ * gives the same losses as an uninterrupted one on the same backend.
  */
-export async function runLMLoop(model: GPT, nextBatch: (rng: Rng) => TokenBatch, opts: LMLoopOptions, hooks: StageHooks): Promise<LMLoopResult> {
+export async function runLMLoop(
+  model: GPT,
+  nextBatch: (rng: Rng) => TokenBatch,
+  opts: LMLoopOptions,
+  hooks: StageHooks,
+  autosave?: LMLoopAutosave,
+  resume?: LMLoopResume,
+): Promise<LMLoopResult> {
   const optimizer = new AdamW(model.params, { ...ADAMW_DEFAULTS, ...opts.adamw });
-  const rng = new Rng(opts.seed);
+  if (resume) resume.restore(optimizer);
+  const rng = new Rng(resume ? resume.cursor.rng : opts.seed);
   const log = new ScalarLog();
-  const losses: number[] = [];
+  const losses: number[] = resume ? [...resume.cursor.losses] : [];
+  const metricCounts: Record<string, number> = { ...(resume?.cursor.metricCounts ?? {}) };
   const schedule = { peak: opts.lr, warmup: opts.warmup, total: opts.steps, minRatio: opts.minLrRatio };
   const start = performance.now();
+  const secondsBefore = resume?.cursor.seconds ?? 0;
+  const saveEvery = autosave && autosave.every > 0 ? autosave.every : 0;
   let lastTime = start;
-  let lastStep = 0;
+  let step = resume?.cursor.step ?? 0;
+  let lastStep = step;
   let tokensPerStep = 0;
-  let step = 0;
   let stopped = false;
   let lastPhases: StepPhases | null = null;
   try {
@@ -82,7 +128,8 @@ export async function runLMLoop(model: GPT, nextBatch: (rng: Rng) => TokenBatch,
       log.push('gradNorm', gradNorm);
       if (phases) lastPhases = phases;
       const done = step + 1;
-      if (done % opts.logEvery === 0 || done === opts.steps) {
+      const saveNow = saveEvery > 0 && done % saveEvery === 0 && done < opts.steps;
+      if (done % opts.logEvery === 0 || done === opts.steps || saveNow) {
         const values = await log.flush();
         losses.push(...values.loss);
         const now = performance.now();
@@ -96,13 +143,18 @@ export async function runLMLoop(model: GPT, nextBatch: (rng: Rng) => TokenBatch,
           lastPhases = null;
         }
         hooks.metrics({ step: done, total: opts.steps, values, stepsPerSec, tokensPerSec: stepsPerSec * tokensPerStep, etaSeconds: (opts.steps - done) / Math.max(stepsPerSec, 1e-9) });
+        for (const [name, xs] of Object.entries(values)) metricCounts[name] = (metricCounts[name] ?? 0) + xs.length;
       }
       if (opts.sampleEvery > 0 && (done % opts.sampleEvery === 0 || done === opts.steps)) {
         hooks.samples(done, await sampleCompletions(model, opts.samplePrompts, opts.sampleMaxTokens, opts.seed + done));
       }
+      if (saveNow) {
+        const cursor: LMLoopCursor = { step: done, rng: rng.state, losses: [...losses], seconds: secondsBefore + (performance.now() - start) / 1000, metricCounts: { ...metricCounts } };
+        await autosave!.save(cursor, optimizer);
+      }
     }
     const skipped = (await optimizer.skipped.data())[0];
-    return { steps: step, losses, skipped, stopped, seconds: (performance.now() - start) / 1000 };
+    return { steps: step, losses, skipped, stopped, seconds: secondsBefore + (performance.now() - start) / 1000 };
   } finally {
     log.dispose();
     optimizer.dispose();

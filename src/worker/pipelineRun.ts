@@ -9,16 +9,17 @@ import { saveCheckpointSafely } from '../store/storage';
 import type { StageName, WorkerEvent } from './protocol';
 
 /**
- * Runs the pipeline and turns its progress into protocol events. With a run id, every stage's end
- * and every `checkpointEvery` PPO iterations are saved to IndexedDB (all-or-nothing writes,
- * checksummed), and `resume` continues from the latest checkpoint that verifies.
+ * Runs the pipeline and turns its progress into protocol events. With a run id, every stage's end,
+ * every `checkpointEvery` PPO iterations and every `lmCheckpointEvery` pretraining/SFT steps are
+ * saved to IndexedDB (all-or-nothing writes, checksummed), and `resume` continues from the latest
+ * checkpoint that verifies.
  */
 export async function pipelineRun(
   config: PipelineConfig,
   engine: EngineInfo,
   post: (e: WorkerEvent) => void,
   shouldStop: () => boolean,
-  persist?: { runId: string; checkpointEvery?: number; resume?: PipelineCheckpoint },
+  persist?: { runId: string; checkpointEvery?: number; lmCheckpointEvery?: number; resume?: PipelineCheckpoint },
   userData?: UserData,
 ): Promise<void> {
   const db: Db | null = persist ? await openDb() : null;
@@ -39,6 +40,7 @@ export async function pipelineRun(
         }),
         shouldStop,
         ppoCheckpointEvery: persist?.checkpointEvery,
+        lmCheckpointEvery: persist?.lmCheckpointEvery,
         checkpoint: db && persist ? (c) => saveTo(db, persist.runId, c, post) : undefined,
       },
       persist?.resume,
@@ -66,9 +68,16 @@ async function saveTo(db: Db, runId: string, c: PipelineCheckpoint, post: (e: Wo
   post({ type: 'checkpoint', runId, stage: c.stage, step: c.step, final: c.final, bytes: result.checkpoint.bytes });
 }
 
-/** Loads a saved run's config and its latest good checkpoint, saying which newer ones were corrupt. */
-export async function loadResume(runId: string, post: (e: WorkerEvent) => void): Promise<{ config: PipelineConfig; checkpoint: PipelineCheckpoint }> {
-  const db = await openDb();
+/**
+ * Loads a saved run's config, the user's labels it was started with and its latest good
+ * checkpoint, saying which newer checkpoints were corrupt. `dbName` is for tests.
+ */
+export async function loadResume(
+  runId: string,
+  post: (e: WorkerEvent) => void,
+  dbName?: string,
+): Promise<{ config: PipelineConfig; checkpoint: PipelineCheckpoint; userData?: UserData }> {
+  const db = await openDb(dbName);
   try {
     const run = await getRun(db, runId);
     if (!run) throw new Error(`There is no saved run with id ${runId}.`);
@@ -77,6 +86,8 @@ export async function loadResume(runId: string, post: (e: WorkerEvent) => void):
     if (!checkpoint) throw new Error('This run has no usable checkpoint to resume from; start it again.');
     return {
       config: run.config as PipelineConfig,
+      // The labels stored with the run, not today's datasets: a resume trains on the same data.
+      ...(run.userData ? { userData: run.userData } : {}),
       checkpoint: { stage: checkpoint.stage, step: checkpoint.step, final: checkpoint.final, models: checkpoint.models, optimizer: checkpoint.optimizer, rng: checkpoint.rng, extra: checkpoint.extra as PipelineCheckpoint['extra'] },
     };
   } finally {

@@ -27,10 +27,14 @@ export type Command =
   | { type: 'init'; backend?: BackendName }
   | { type: 'train'; setup: TrainSetup }
   /** the whole InstructGPT pipeline: pretrain → SFT → RM → PPO-ptx → evaluation */
-  /** with a runId (a run record the page created in IndexedDB), checkpoints are autosaved under it */
-  | { type: 'pipeline'; config: PipelineConfig; runId?: string; checkpointEvery?: number; userData?: UserData }
-  /** continue a saved run from its latest good checkpoint (the config comes from the run record) */
-  | { type: 'resume'; runId: string; checkpointEvery?: number }
+  /**
+   * with a runId (a run record the page created in IndexedDB), checkpoints are autosaved under it:
+   * at each stage's end, every `checkpointEvery` PPO iterations (default 10) and every
+   * `lmCheckpointEvery` pretraining/SFT steps (default 200; 0 = only at the stage's end)
+   */
+  | { type: 'pipeline'; config: PipelineConfig; runId?: string; checkpointEvery?: number; lmCheckpointEvery?: number; userData?: UserData }
+  /** continue a saved run from its latest good checkpoint (the config and the user's labels come from the run record) */
+  | { type: 'resume'; runId: string; checkpointEvery?: number; lmCheckpointEvery?: number }
   | { type: 'stop' }
   /** fused WGSL kernels on webgpu (default) or the composed tfjs-op references, for comparison */
   | { type: 'settings'; fusedKernels: boolean }

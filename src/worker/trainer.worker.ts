@@ -57,10 +57,12 @@ async function handle(cmd: Command): Promise<void> {
       try {
         const stop = () => stopRequested;
         if (cmd.type === 'train') await pretrainRun(cmd.setup, post, stop);
-        else if (cmd.type === 'pipeline') await pipelineRun(cmd.config, engine, post, stop, cmd.runId ? { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery } : undefined, cmd.userData);
-        else {
-          const { config, checkpoint } = await loadResume(cmd.runId, post);
-          await pipelineRun(config, engine, post, stop, { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery, resume: checkpoint });
+        else if (cmd.type === 'pipeline') {
+          const persist = cmd.runId ? { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery, lmCheckpointEvery: cmd.lmCheckpointEvery } : undefined;
+          await pipelineRun(cmd.config, engine, post, stop, persist, cmd.userData);
+        } else {
+          const { config, checkpoint, userData } = await loadResume(cmd.runId, post);
+          await pipelineRun(config, engine, post, stop, { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery, lmCheckpointEvery: cmd.lmCheckpointEvery, resume: checkpoint }, userData);
         }
       } finally {
         busy = false;

@@ -6,7 +6,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../chromium.ts';
 
 /**
- * Serves the BUILT app (dist/) with `vite preview` on a fixed port and opens it in headless
+ * Serves the BUILT app (dist/) with `vite preview` on a fixed port (4173, or $E2E_PORT) and opens it in headless
  * Chromium with WebGPU (SwiftShader). Console errors and page errors are collected.
  */
 export interface AppSession {
@@ -17,7 +17,8 @@ export interface AppSession {
   close(): Promise<void>;
 }
 
-const PORT = 4173;
+/** E2E_PORT moves the preview server off 4173, so two checkouts can run their tests at once. */
+const PORT = Number(process.env.E2E_PORT) || 4173;
 
 export async function startPreview(): Promise<ChildProcess> {
   const server = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--port', String(PORT), '--strictPort'], {

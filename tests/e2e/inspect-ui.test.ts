@@ -66,6 +66,14 @@ describe('after a run: samples side by side, attention maps, labeling from the t
       expect(bgLogprob).toMatch(/color-mix/);
       await page.getByTestId('colour-kl').check();
       await page.getByTestId('colour-value').check();
+      // Value colours span the values shown, symmetric around 0: the largest |value| gets the full colour, and the legend says so.
+      const maxAbs = await readHandle(page, (h) => {
+        const scores = (h as unknown as { samplesView: { scores: Record<string, { value: number[] }> } }).samplesView.scores;
+        return Math.max(...Object.values(scores).flatMap((sc) => sc.value.filter((v) => Number.isFinite(v)).map((v) => Math.abs(v))));
+      });
+      expect(await page.getByTestId('legend-pos').textContent()).toBe(`+${maxAbs.toFixed(maxAbs < 0.1 ? 3 : 2)}`);
+      expect(await page.getByTestId('legend-neg').textContent()).toBe(`−${maxAbs.toFixed(maxAbs < 0.1 ? 3 : 2)}`);
+      expect(await page.locator('[data-testid="token"][style*=" 55%"]').count()).toBeGreaterThan(0);
       // Keyboard: focus the strip's token, → moves on, the readout follows.
       await tok.focus();
       await page.keyboard.press('ArrowRight');
@@ -115,6 +123,15 @@ describe('after a run: samples side by side, attention maps, labeling from the t
       await page.waitForFunction(() => document.querySelector('[data-testid="user-rank-count"]')?.textContent === '2');
       await page.waitForFunction(() => document.querySelector('[data-testid="label-origin"]')?.textContent?.includes('policy model'), null, { timeout: 30_000 });
       expect(await axeViolations(page)).toEqual([]);
+
+      // Inspect from the Runs panel: the saved run's models load again and the samples view opens.
+      const generation = await readHandle(page, (h) => (h as unknown as { inspection: { generation: number } }).inspection.generation);
+      await page.getByTestId('view-runs').click();
+      await page.getByTestId('run-inspect').click();
+      await page.getByTestId('samples-compare').waitFor();
+      await page.waitForFunction((g) => (window as unknown as { __rlhf: { inspection: { generation: number; loading: boolean } } }).__rlhf.inspection.generation > g, generation, { timeout: 30_000 });
+      await page.getByTestId('models-loaded').waitFor();
+      await page.getByTestId('sample-card').first().getByTestId('token-strip').first().waitFor({ timeout: 60_000 });
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { deflateSync } from 'fflate';
-import { base64urlEncode } from '../../src/share/link';
+import { base64urlEncode, decodeLink } from '../../src/share/link';
+import { linkSchema } from '../../src/state/configKeys';
 import { openApp, startPreview } from './harness';
 import { axeViolations, readHandle } from './ui-helpers';
 
@@ -90,6 +91,104 @@ describe('share links', () => {
       expect(text).toContain('Ignored unknown setting "nope.x"');
       expect(await readHandle(page, (h) => (h.pipelineConfig.ppo as { beta: number }).beta)).toBe(0.02);
       expect(await readHandle(page, (h) => (h.pipelineConfig.sft as { steps: number }).steps)).toBe(20);
+      expect(app.consoleErrors).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  const DATASET = {
+    demonstrations: [
+      { prompt: 'reverse: abc\n', completion: 'cba' },
+      { prompt: 'upper: <b>ab</b>\n', completion: '<B>AB</B>' },
+    ],
+    rankings: [{ prompt: 'sort: cab\n', ranking: ['abc', 'acb', 'cab', 'x'] }],
+    mode: 'mix',
+  };
+  const decoded = (url: string) => decodeLink(new URL(url).hash, linkSchema());
+
+  test('a link with a small dataset shows its counts, saves it only on Start (no duplicates), and the share link carries it', async () => {
+    const link = pack({ v: 1, preset: 'micro', seed: 7, dataset: DATASET });
+    const app = await openApp('?backend=wasm' + link);
+    const { page } = app;
+    try {
+      await page.getByTestId('link-dataset').waitFor();
+      expect(await page.getByTestId('link-dataset-counts').textContent()).toBe('2 demonstrations and 1 ranking');
+      expect(await page.getByTestId('link-dataset').textContent()).toMatch(/for the instructions task.*Nothing is saved until then/s);
+      // Rows are shown as text: the HTML in a prompt is not markup.
+      await page.getByText('Show the rows').click();
+      expect(await page.getByTestId('link-dataset').locator('b').count()).toBe(0);
+      expect(await page.getByTestId('link-dataset').textContent()).toContain('upper: <b>ab</b>');
+      // While the offer waits, the address bar keeps the dataset (a reload would show it again).
+      const inBar = decoded(page.url());
+      expect(inBar.ok && inBar.setup.dataset).toEqual(DATASET);
+      expect(await axeViolations(page)).toEqual([]);
+
+      // Nothing was saved yet.
+      await page.getByTestId('view-label').click();
+      await page.getByTestId('datasets').waitFor();
+      expect(await page.getByTestId('count-demonstrations').textContent()).toBe('0');
+      expect(await page.getByTestId('count-rankings').textContent()).toBe('0');
+      await page.getByTestId('view-pipeline').click();
+
+      // Start = yes: the rows are added, and the run trains with them (then we stop it).
+      await page.getByTestId('engine').waitFor({ timeout: 60_000 });
+      await page.getByTestId('run-pipeline').click();
+      await page.getByTestId('user-labels-used').waitFor({ timeout: 10_000 });
+      expect(await page.getByTestId('user-labels-used').textContent()).toMatch(/2 of your demonstrations and 1 of your rankings, mixed with the simulated labelers/);
+      await page.waitForFunction('window.__rlhf.run.state === "training"', null, { timeout: 10_000, polling: 50 });
+      await page.getByTestId('stop-pipeline').click();
+      await page.waitForFunction('window.__rlhf.run.state !== "training"', null, { timeout: 60_000, polling: 100 });
+      expect(await page.getByTestId('link-dataset-message').textContent()).toMatch(/Added 2 demonstrations and 1 ranking from the link to your instructions datasets\. Nothing was replaced\./);
+      expect(await page.getByTestId('link-dataset').count()).toBe(0);
+      expect(decoded(page.url()).ok && (decoded(page.url()) as { setup: { dataset?: unknown } }).setup.dataset).toBeUndefined();
+
+      // The share link now carries the user's dataset (the one the run used).
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+      await page.getByTestId('copy-link').click();
+      await page.getByText(/Link copied to the clipboard\. It includes your 2 demonstrations and 1 ranking\./).waitFor();
+      const shared = decoded(await page.evaluate(() => navigator.clipboard.readText()));
+      expect(shared.ok && shared.setup.dataset).toEqual(DATASET);
+      expect(shared.ok && shared.setup.seed).toBe(7);
+
+      // The same link again: accepting adds nothing twice.
+      await page.evaluate((h) => (location.hash = h), link);
+      await page.getByTestId('link-dataset').waitFor();
+      await page.getByTestId('link-dataset-accept').click();
+      await page.getByText(/Added 0 demonstrations and 0 rankings .*\(3 you already had were skipped\)/).waitFor();
+      await page.getByTestId('view-label').click();
+      expect(await page.getByTestId('count-demonstrations').textContent()).toBe('2');
+      expect(await page.getByTestId('count-rankings').textContent()).toBe('1');
+      expect(app.consoleErrors).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('a dataset too large for a link: the link holds the settings only, the page says so and offers the JSONL export', async () => {
+    const app = await openApp('?backend=wasm');
+    const { page } = app;
+    try {
+      let s = 7;
+      const word = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0), s.toString(36));
+      const rows = Array.from({ length: 500 }, () => JSON.stringify({ prompt: `reverse: ${word()}\n`, completion: word() + word() })).join('\n');
+      await page.getByTestId('view-label').click();
+      await page.getByTestId('import-file').setInputFiles({ name: 'many.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(rows) });
+      await page.getByText('Imported 500 demonstrations from many.jsonl.').waitFor();
+      await page.getByTestId('view-pipeline').click();
+      await page.getByTestId('user-labels-mix').check();
+      await page.getByTestId('setting-seed').fill('3');
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+      await page.getByTestId('copy-link').click();
+      await page.getByTestId('share-too-large').waitFor();
+      expect(await page.getByTestId('copy-status').textContent()).toBe('Link copied to the clipboard. It holds the settings only.');
+      expect(await page.getByTestId('share-too-large').textContent()).toMatch(/Your 500 demonstrations and 0 rankings would make the link \d+ characters long, more than the 8,000 a link may have\..*Export dataset \(JSONL\)/);
+      const copied = decoded(await page.evaluate(() => navigator.clipboard.readText()));
+      expect(copied.ok && copied.setup.seed).toBe(3);
+      expect(copied.ok && copied.setup.dataset).toBeUndefined();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('share-too-large').getByTestId('export-demonstrations').click()]);
+      expect(download.suggestedFilename()).toBe('instructions-demonstrations.jsonl');
+      expect(await axeViolations(page)).toEqual([]);
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();

@@ -30,6 +30,7 @@ import {
 import {
   DatasetRowError,
   addDatasetRows,
+  addMissingRows,
   clearDataset,
   countDataset,
   deleteDatasetRows,
@@ -640,6 +641,24 @@ describe('runs', () => {
     expect((await getRun(db, a.id))!.metrics.sft.loss).toEqual([3, 2, 1.5]);
   });
 
+  it('keeps the user data a run trains on, for its resume; refuses malformed user data', async () => {
+    const db = await freshDb();
+    const userData = {
+      mode: 'replace' as const,
+      demonstrations: [{ prompt: 'reverse: ab\n', completion: 'ba' }],
+      rankings: [{ prompt: 'upper: ab\n', ranking: ['AB', 'Ab', 'ab', '<b>x</b>'] }],
+    };
+    const run = await createRun(db, { name: 'labels', task: 'instructions', preset: 'micro', seed: 1, config: {}, userData });
+    expect(run.userData).toEqual(userData);
+    // Later updates (metrics, status, rename) leave it alone.
+    await updateRun(db, run.id, { appendMetrics: { sft: { loss: [1] } }, stageStatus: { pretrain: 'done' }, name: 'renamed' });
+    expect((await getRun(db, run.id))!.userData).toEqual(userData);
+    expect((await newRun(db)).userData).toBeUndefined();
+    await expect(createRun(db, { name: 'bad', task: 't', preset: 'p', seed: 1, config: {}, userData: { ...userData, mode: 'all' as never } })).rejects.toThrow(/mode must be "mix" or "replace"/);
+    await expect(createRun(db, { name: 'bad', task: 't', preset: 'p', seed: 1, config: {}, userData: { ...userData, rankings: [{ prompt: 'p', ranking: [1, 2] as never }] } })).rejects.toThrow(/ranking 1 needs/);
+    expect(await listRuns(db)).toHaveLength(2);
+  });
+
   it('validates names on rename and stores HTML-looking names verbatim', async () => {
     const db = await freshDb();
     const run = await newRun(db);
@@ -684,6 +703,23 @@ describe('runs', () => {
 });
 
 describe('datasets', () => {
+  it('addMissingRows (a shared dataset accepted) adds only new rows of both kinds, all or nothing, never replacing', async () => {
+    const db = await freshDb();
+    await addDatasetRows(db, 'instructions', 'demonstrations', [{ prompt: 'p', completion: 'mine' }]);
+    const shared = {
+      demonstrations: [{ prompt: 'p', completion: 'mine' }, { prompt: 'p', completion: 'theirs' }, { prompt: 'p', completion: 'theirs' }],
+      rankings: [{ prompt: 'q', ranking: ['a', 'b', 'c', 'd'] }],
+    };
+    expect(await addMissingRows(db, 'instructions', shared)).toEqual({ demonstrations: 1, rankings: 1, skipped: 2 });
+    expect(await addMissingRows(db, 'instructions', shared)).toEqual({ demonstrations: 0, rankings: 0, skipped: 4 });
+    const demos = await listDataset(db, 'instructions', 'demonstrations');
+    expect(demos.map((d) => [d.completion, d.source])).toEqual([['mine', 'user'], ['theirs', 'import']]);
+    expect(await countDataset(db, 'instructions', 'rankings')).toBe(1);
+    // A bad row anywhere: nothing of either kind is written.
+    await expect(addMissingRows(db, 'instructions', { demonstrations: [{ prompt: 'n', completion: 'new' }], rankings: [{ prompt: 'q', ranking: ['x', 'x'] }] })).rejects.toBeInstanceOf(DatasetRowError);
+    expect(await countDataset(db, 'instructions', 'demonstrations')).toBe(2);
+  });
+
   it('adds, lists, counts and deletes per task and kind', async () => {
     const db = await freshDb();
     const ids = await addDatasetRows(db, 'sentiment', 'demonstrations', [

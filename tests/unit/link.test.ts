@@ -308,6 +308,18 @@ describe('decodeLink: invalid values fall back per key', () => {
     expect(r.ok && r.warnings).toEqual(['Ignored dataset.rankings because row 1, field "ranking": must have between 2 and 9 items, got 1.']);
   });
 
+  it('a dataset round-trips with how it was used (mix or replace); a bad mode falls back with a warning', () => {
+    const dataset = { demonstrations: [{ prompt: 'reverse: ab\n', completion: 'ba' }], rankings: [{ prompt: 'p', ranking: ['a', 'b', 'c', 'd'] }], mode: 'replace' as const };
+    const hash = encodeOk({ ...defaults, dataset });
+    expect(decodeLink(hash, schema)).toEqual({ ok: true, setup: { ...defaults, dataset }, warnings: [] });
+    expect(encodeLink({ ...defaults, dataset: { ...dataset, mode: 'all' as never } }, defaults)).toMatchObject({ ok: false, reason: 'invalid' });
+    // a mode with no rows is no dataset
+    expect(payloadOf(encodeOk({ ...defaults, dataset: { mode: 'mix' } }))).toEqual({ v: 1 });
+    const r = decodeLink(craft({ v: 1, dataset: { demonstrations: dataset.demonstrations, mode: 'everything' } }), schema);
+    expect(r.ok && r.setup.dataset).toEqual({ demonstrations: dataset.demonstrations });
+    expect(r.ok && r.warnings).toEqual(['dataset.mode must be "mix" or "replace"; got "everything". Using "mix".']);
+  });
+
   it('caps the number of warnings', () => {
     const config = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, i]));
     const r = decodeLink(craft({ v: 1, config }), schema);

@@ -18,6 +18,7 @@ import { distinct, move, pairwiseAgreement } from '../../src/state/agreement';
 import { headline, runStatus } from '../../src/state/runSummary';
 import { normalizeRun } from '../../src/store/db';
 import { metricsAtCheckpoint, statusAtCheckpoint } from '../../src/state/resumeMath';
+import { autosaveProblem } from '../../src/train/autosave';
 
 describe('settings by dotted key', () => {
   test('every setting is in exactly one group', () => {
@@ -149,5 +150,24 @@ describe('resuming from a checkpoint', () => {
     expect(m.ppo.probeScore).toEqual([0.3]);
     expect(m.rm.loss).toEqual([0.7]);
     expect(statusAtCheckpoint({ stage: 'ppo', final: false })).toEqual({ pretrain: 'done', sft: 'done', rm: 'done', ppo: 'running' });
+  });
+  test('mid-pretraining/SFT: each curve cut to the values the checkpoint had sent (loss per step, lr per log point)', () => {
+    const lm = { ...metrics, sft: { loss: [2, 1.8, 1.6, 1.5, 1.4], lr: [1e-3, 9e-4], forwardMs: [3] } };
+    const m = metricsAtCheckpoint(lm, { stage: 'sft', step: 3, final: false, extra: { lm: { step: 3, metricCounts: { loss: 3, lr: 1 } } } }, 2);
+    expect(m.sft).toEqual({ loss: [2, 1.8, 1.6], lr: [1e-3], forwardMs: [] });
+    expect(m.pretrain.loss).toEqual([4, 3, 2]);
+    expect(m.rm.loss).toEqual([]);
+    expect(statusAtCheckpoint({ stage: 'sft', final: false })).toEqual({ pretrain: 'done', sft: 'running', rm: 'waiting', ppo: 'waiting' });
+  });
+});
+
+describe('the autosave interval', () => {
+  test('whole steps from 0 (off) to 100 000; anything else is refused in words', () => {
+    for (const ok of ['0', '200', ' 50 ', '100000']) expect(autosaveProblem(ok), ok).toBe('');
+    expect(autosaveProblem('')).toBe('Enter a number of steps (0 turns it off).');
+    expect(autosaveProblem('2.5')).toBe('“2.5” is not a whole number of steps.');
+    expect(autosaveProblem('<b>')).toBe('“<b>” is not a whole number of steps.');
+    expect(autosaveProblem('-1')).toBe('Must be between 0 and 100,000 steps.');
+    expect(autosaveProblem('1e9')).toBe('Must be between 0 and 100,000 steps.');
   });
 });

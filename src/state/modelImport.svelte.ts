@@ -1,0 +1,76 @@
+import type { PipelineConfig } from '../rlhf/config';
+import { readUploadedModel, presetProblem, type PickedFile } from '../io/modelUpload';
+import { importedSftCheckpoint } from '../rlhf/importedStart';
+import { createRun, deleteRun, MAX_RUN_NAME, updateRun } from '../store/runs';
+import { saveCheckpoint } from '../store/checkpoints';
+import { configBlockers, pipelineConfig } from './pipelineConfig.svelte';
+import { run } from './run.svelte';
+import { savedRuns } from './runs.svelte';
+import { resumeRun } from './runRecorder.svelte';
+import { database, refreshStorage, storage } from './storage.svelte';
+import { userDataForRun } from './userLabels.svelte';
+
+/**
+ * Starting a pipeline run from an imported SFT model: the files are checked against the current
+ * settings, a run record saying so and an end-of-SFT checkpoint (base = SFT = the imported
+ * weights) are written, then the run resumes from there — reward model, PPO-ptx, evaluation.
+ * Problems are plain text, shown next to the file picker.
+ */
+export const modelImport = $state({ busy: false, message: '', error: '' });
+
+const fail = (message: string): void => {
+  modelImport.error = message;
+  modelImport.message = '';
+};
+
+export async function startFromImportedModel(files: File[]): Promise<void> {
+  if (modelImport.busy) return;
+  modelImport.error = '';
+  modelImport.message = '';
+  if (run.state === 'training' || savedRuns.starting) return fail('A run is in progress: stop it first.');
+  const blockers = configBlockers();
+  if (blockers.length) return fail(`Fix these settings first: ${blockers.join('; ')}.`);
+  if (!files.length) return fail('Choose the model’s files first.');
+  modelImport.busy = true;
+  try {
+    let picked: PickedFile[];
+    try {
+      picked = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+    } catch (e) {
+      return fail(`The files could not be read (${e instanceof Error ? e.message : String(e)}).`);
+    }
+    const cfg = structuredClone($state.snapshot(pipelineConfig)) as PipelineConfig;
+    let model: ReturnType<typeof readUploadedModel>;
+    try {
+      model = readUploadedModel(picked);
+    } catch (e) {
+      return fail(e instanceof Error ? e.message : String(e));
+    }
+    const shape = presetProblem(model.cfg, cfg.preset);
+    if (shape) return fail(shape);
+    const db = await database();
+    if (!db) return fail(`The run cannot be saved, and an imported run starts from a saved checkpoint: ${storage.error || 'saving is unavailable in this browser'}.`);
+
+    const name = Array.from(`${cfg.task} · ${cfg.preset} · seed ${cfg.seed} · from ${model.source}`).slice(0, MAX_RUN_NAME).join('');
+    const userData = userDataForRun(cfg)?.data;
+    const rec = await createRun(db, { name, task: cfg.task, preset: cfg.preset, seed: cfg.seed, config: cfg, ...(userData ? { userData } : {}), imported: { source: model.source, skipped: ['pretrain', 'sft'] } });
+    const c = importedSftCheckpoint(model.weights, model.source);
+    try {
+      await saveCheckpoint(db, { runId: rec.id, stage: c.stage, step: c.step, final: c.final, models: c.models, extra: c.extra });
+    } catch (e) {
+      await deleteRun(db, rec.id).catch(() => {}); // no record without its starting point
+      return fail(`The imported model could not be saved (${e instanceof Error ? e.message : String(e)}); nothing was started.`);
+    }
+    const updated = await updateRun(db, rec.id, { stageStatus: { pretrain: 'done', sft: 'done' } });
+    savedRuns.list = [updated, ...savedRuns.list];
+    savedRuns.checkpoints[rec.id] = { stage: 'sft', step: 0, final: true };
+    void refreshStorage();
+    const problem = await resumeRun(rec.id);
+    if (problem) return fail(problem);
+    modelImport.message = `Started “${name}” from the imported model: pretraining and SFT are skipped; the reward model, PPO-ptx and the evaluation run now.`;
+  } catch (e) {
+    fail(`The run could not be started (${e instanceof Error ? e.message : String(e)}).`);
+  } finally {
+    modelImport.busy = false;
+  }
+}
