@@ -21,6 +21,12 @@ export interface SftConfig {
   lr: number;
   warmup: number;
   demonstrations: number; // train prompts with a labeler demonstration
+  /**
+   * Share of demonstrations written with a human slip (Task.slip: a chatty line after the answer,
+   * a lukewarm aside). 0 = perfect demonstrations, where SFT is already the labelers' ideal and
+   * RLHF has little to add; InstructGPT's premise is that people judge better than they write.
+   */
+  slips: number;
 }
 
 export interface RewardConfig {
@@ -41,6 +47,12 @@ export interface PpoConfig {
   epochs: number;
   lr: number;
   valueLr: number;
+  /**
+   * Optimizer steps of linear learning-rate warm-up (policy and value), then constant. Without it
+   * Adam's first steps move every weight by ±lr whatever its gradient (m̂/√v̂ = sign(g) at step 1),
+   * which knocks a small trained model far from SFT before PPO has learnt anything.
+   */
+  warmup: number;
   beta: number; // KL coefficient β
   klEstimator: KlEstimator;
   adaptiveKl: boolean;
@@ -85,7 +97,7 @@ export const DEFAULT_PIPELINE: PipelineConfig = {
   seed: 1,
   agreement: 0.73,
   pretrain: { steps: 600, batchSize: 16, seqLen: 64, lr: 3e-3, warmup: 30, corpusDocs: 4000 },
-  sft: { steps: 500, batchSize: 16, lr: 1e-3, warmup: 20, demonstrations: 1024 },
+  sft: { steps: 500, batchSize: 16, lr: 1e-3, warmup: 20, demonstrations: 1024, slips: 0.5 },
   rm: { steps: 500, promptsPerBatch: 16, k: 4, lr: 5e-4, trainPrompts: 2000, heldoutPrompts: 64, responses: 'mixed' },
   ppo: {
     iterations: 40,
@@ -94,6 +106,7 @@ export const DEFAULT_PIPELINE: PipelineConfig = {
     epochs: 1,
     lr: 1e-4,
     valueLr: 5e-4,
+    warmup: 10,
     beta: 0.02,
     klEstimator: 'k3',
     adaptiveKl: false,
@@ -143,6 +156,7 @@ export const PIPELINE_SETTINGS: Record<string, SettingSpec> = {
   'sft.lr': { min: 1e-6, max: 1e-1, help: 'Peak SFT learning rate.' },
   'sft.warmup': { min: 0, max: 10_000, integer: true, help: 'Warm-up steps.' },
   'sft.demonstrations': { min: 8, max: 10_000, integer: true, help: 'Prompts the labelers write demonstrations for.' },
+  'sft.slips': { min: 0, max: 1, help: 'Share of demonstrations with a human slip (a chatty line after the answer): SFT copies it, the labelers\' rankings do not reward it.' },
   'rm.steps': { min: 1, max: 100_000, integer: true, help: 'Optimizer steps of reward-model training.' },
   'rm.promptsPerBatch': { min: 1, max: 128, integer: true, help: 'Prompts per step; each holds all C(K,2) pairs as ONE batch element.' },
   'rm.k': { min: 4, max: 9, integer: true, help: 'Responses ranked per prompt (the paper: 4 to 9).' },
@@ -156,6 +170,7 @@ export const PIPELINE_SETTINGS: Record<string, SettingSpec> = {
   'ppo.epochs': { min: 1, max: 16, integer: true, help: 'Passes over each rollout batch (the paper: 1).' },
   'ppo.lr': { min: 1e-7, max: 1e-2, help: 'Policy learning rate.' },
   'ppo.valueLr': { min: 1e-7, max: 1e-2, help: 'Value-model learning rate.' },
+  'ppo.warmup': { min: 0, max: 100_000, integer: true, help: 'Optimizer steps of linear learning-rate warm-up, then constant (a fresh Adam otherwise moves every weight by ±lr at once).' },
   'ppo.beta': { min: 0, max: 2, help: 'β: how far the policy may drift from SFT (per-token KL penalty; the paper: 0.02).' },
   'ppo.klEstimator': { values: ['k1', 'k3'], help: 'KL estimator: k1 = logp − ref (unbiased, can be negative); k3 = e^(ref−logp) − 1 − (ref−logp) (never negative).' },
   'ppo.adaptiveKl': { values: ['false', 'true'], help: 'Adapt β toward a target KL (Ziegler et al.).' },

@@ -147,7 +147,10 @@ export async function runPipeline(
    */
   const labelers = (sets: { prompt: string; responses: string[] }[]) => createLabelerPool(task, { agreement: cfg.agreement, seed: cfg.seed, sets });
   const demoRng = rng.fork('demos');
-  const simulatedDemos = sftPrompts.map((prompt) => ({ prompt, response: task.demonstrate(prompt, demoRng) }));
+  const simulatedDemos = sftPrompts.map((prompt) => {
+    const response = task.demonstrate(prompt, demoRng);
+    return { prompt, response: demoRng.next() < cfg.sft.slips ? task.slip(prompt, response, demoRng) : response };
+  });
   const userDemos = (userData?.demonstrations ?? []).map((d) => ({ prompt: d.prompt, response: d.completion }));
   const demos = userDemos.length && userData?.mode === 'replace' ? userDemos : [...simulatedDemos, ...userDemos];
   const userRankings: RankedSet[] = (userData?.rankings ?? []).filter((r) => r.ranking.length === cfg.rm.k).map((r) => ({ prompt: r.prompt, responses: r.ranking, labelerId: 'you' }));

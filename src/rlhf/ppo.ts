@@ -175,8 +175,10 @@ export async function runPpo(models: PpoModels, ctx: PpoContext, cfg: PpoConfig,
           const mb = sliceSequences(batch, rows);
           const ptx = cfg.ptxCoef > 0 ? sampleWindows(ctx.pretrainStream, cfg.ptxBatch, ctx.ptxSeqLen, rng) : null;
           const seed = ctx.seed * 1_000_003 + it * 1000 + epoch * 100 + m;
-          policyStep(policy, policyOpt, policyVars, mb, rows, scored, ptx, cfg, seed, log);
-          valueStep(value, valueOpt, valueVars, mb, rows, scored, cfg, seed, log);
+          const step = (it * cfg.epochs + epoch) * cfg.minibatches + m; // optimizer steps so far
+          const warm = cfg.warmup > 0 ? Math.min(1, (step + 1) / cfg.warmup) : 1;
+          policyStep(policy, policyOpt, policyVars, mb, rows, scored, ptx, cfg, cfg.lr * warm, seed, log);
+          valueStep(value, valueOpt, valueVars, mb, rows, scored, cfg, cfg.valueLr * warm, seed, log);
         }
       }
       tf.dispose(scored);
@@ -256,7 +258,7 @@ function rowsOf(t: tf.Tensor, rows: number[]): tf.Tensor {
  * (the fused WGSL kernel on webgpu, the composed reference elsewhere). Plain PPO (γ = 0) passes a
  * one-token, fully masked ptx batch instead of running the model on pretraining text.
  */
-function policyStep(policy: GPT, opt: AdamW, vars: tf.Variable[], mb: SequenceBatch, rows: number[], s: Scored, ptx: ReturnType<typeof sampleWindows> | null, cfg: PpoConfig, seed: number, log: ScalarLog): void {
+function policyStep(policy: GPT, opt: AdamW, vars: tf.Variable[], mb: SequenceBatch, rows: number[], s: Scored, ptx: ReturnType<typeof sampleWindows> | null, cfg: PpoConfig, lr: number, seed: number, log: ScalarLog): void {
   tf.tidy(() => {
     const V = policy.cfg.vocabSize;
     const mask = rowsOf(s.mask, rows);
@@ -273,7 +275,7 @@ function policyStep(policy: GPT, opt: AdamW, vars: tf.Variable[], mb: SequenceBa
       stats = [out.policyLoss, out.clipfrac, out.approxKl, out.ptxLoss].map((t) => tf.keep(t));
       return out.loss;
     }, vars);
-    opt.apply(grads, cfg.lr).dispose();
+    opt.apply(grads, lr).dispose();
     const [policyLoss, clipfrac, approxKl, ptxLoss] = stats;
     log.push('policyLoss', policyLoss);
     log.push('clipfrac', clipfrac);
@@ -283,13 +285,13 @@ function policyStep(policy: GPT, opt: AdamW, vars: tf.Variable[], mb: SequenceBa
   });
 }
 
-function valueStep(value: ScalarModel, opt: AdamW, vars: tf.Variable[], mb: SequenceBatch, rows: number[], s: Scored, cfg: PpoConfig, seed: number, log: ScalarLog): void {
+function valueStep(value: ScalarModel, opt: AdamW, vars: tf.Variable[], mb: SequenceBatch, rows: number[], s: Scored, cfg: PpoConfig, lr: number, seed: number, log: ScalarLog): void {
   tf.tidy(() => {
     const mask = rowsOf(s.mask, rows);
     const oldValues = rowsOf(s.oldValues, rows);
     const returns = rowsOf(s.returns, rows);
     const { value: loss, grads } = tf.variableGrads(() => valueLoss(value.values(mb, true, seed + 2), oldValues, returns, mask, cfg.valueClip).loss, vars);
-    opt.apply(grads, cfg.valueLr).dispose();
+    opt.apply(grads, lr).dispose();
     log.push('valueLoss', tf.keep(loss));
   });
 }

@@ -169,6 +169,9 @@ function garbage(rng: Rng, n: number): string {
 }
 
 export const INSTRUCTION_PARTS = ['correct', 'format', 'concise', 'length'] as const;
+/** What a demonstrator sometimes adds after the answer (the rubric's "concise" part counts it). */
+const CHATTY_TAILS = ['hope it helps', 'glad to help', 'here you go', 'anything else?', 'done!', 'easy one'] as const;
+
 const WEIGHTS = { correct: 0.6, format: 0.15, concise: 0.15, length: 0.1 };
 
 function formatScore(ins: Instruction, answer: string): number {
@@ -293,6 +296,10 @@ export const instructionsTask: Task = {
     const ins = parseInstruction(prompt);
     if (!ins) throw new Error(`instructions: not an instruction prompt: ${JSON.stringify(prompt)}`);
     return solveInstruction(ins);
+  },
+
+  slip(_prompt: string, demonstration: string, rng: Rng): string {
+    return clip(demonstration + '\n' + rng.pick(CHATTY_TAILS), MAX_RESPONSE - 1);
   },
 
   score: scoreInstruction,

@@ -215,6 +215,12 @@ export const sentimentTask: Task = {
     }, MAX_RESPONSE - 1);
   },
 
+  slip(_prompt: string, demonstration: string, rng: Rng): string {
+    // a lukewarm "but …" after the first praise: still grammatical, less positive
+    const first = demonstration.slice(1).split(/ and |[.!]/)[0];
+    return ` ${first} but ${rng.pick(['slow', 'long', 'dull', 'weak'])}.`.slice(0, MAX_RESPONSE - 1);
+  },
+
   score: scoreSentiment,
 
   candidates(prompt: string, rng: Rng, k: number): string[] {

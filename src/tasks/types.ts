@@ -62,6 +62,13 @@ export interface Task {
   prompts(rng: Rng, counts: PromptCounts): PromptSplits;
   /** A labeler's demonstration: a good response to the prompt. */
   demonstrate(prompt: string, rng: Rng): string;
+  /**
+   * A demonstration as people sometimes write it: the good response plus a habit the rubric
+   * dislikes (a chatty line after the answer, a lukewarm aside). InstructGPT's premise is that
+   * judging is easier than demonstrating: SFT imitates these slips, the labelers' rankings do not
+   * reward them, so the reward model and PPO can improve on SFT. At most `maxResponseLength - 1` chars.
+   */
+  slip(prompt: string, demonstration: string, rng: Rng): string;
   /** Deterministic, noise-free rubric ("true quality"), total in [0, 1]. */
   score(prompt: string, response: string): Score;
   /**

@@ -193,6 +193,22 @@ describe.each(tasks.map((t) => [t.name, t] as const))('task %s', (_name, task) =
     expect(isAllowedText('a\tb')).toBe(false);
   });
 
+  test('a slipped demonstration is valid text within the budget and scores below the demonstration', () => {
+    const rng = new Rng(21);
+    const { train } = task.prompts(rng, { train: 200, val: 0, test: 0 });
+    let lower = 0;
+    for (const p of train) {
+      const d = task.demonstrate(p, rng);
+      const s = task.slip(p, d, rng);
+      expect(isAllowedText(s)).toBe(true);
+      expect(s.length).toBeGreaterThan(0);
+      expect(s.length).toBeLessThanOrEqual(task.maxResponseLength - 1);
+      expect(task.score(p, s).total).toBeLessThanOrEqual(task.score(p, d).total + 1e-9);
+      if (task.score(p, s).total < task.score(p, d).total - 0.05) lower++;
+    }
+    expect(lower / train.length).toBeGreaterThan(0.7); // most slips cost the labelers more than 0.05
+  });
+
   test('scores are in [0, 1] with the declared parts', () => {
     const rng = new Rng(12);
     const { train } = task.prompts(rng, { train: 100, val: 0, test: 0 });
