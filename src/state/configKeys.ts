@@ -1,5 +1,5 @@
 import { DEFAULT_PIPELINE, PIPELINE_SETTINGS, type PipelineConfig } from '../rlhf/config';
-import type { LinkSchema, ParamSchema, ParamSpec, ParamValue, RunSetup } from '../share/link';
+import type { LinkSchema, ParamSchema, ParamSpec, ParamValue, RunSetup } from '../share/linkSchema';
 
 /**
  * Pure helpers over PipelineConfig by dotted key ("ppo.beta"): read, write, the link schema

@@ -1,4 +1,5 @@
-import { decodeLink, defaultSetup, type LinkDataset } from '../share/link';
+import { decodeLink } from '../share/link';
+import { defaultSetup, type LinkDataset } from '../share/linkSchema';
 import { shareLinkFor, type ShareLink } from '../share/shareDecision';
 import { configToSetup, linkSchema, setupToConfig, changedSettings } from './configKeys';
 import { pipelineConfig, replaceConfig, configBlockers } from './pipelineConfig.svelte';

@@ -26,53 +26,26 @@
  * Upgrades run as a chain of steps `MIGRATIONS[v]` (version v-1 → v) inside the single
  * version-change transaction, so an upgrade is all or nothing: if a step throws, the
  * transaction is aborted and the database stays at its old version with its old data. A new
- * database runs the same chain from 0, so every install exercises the migration code.
+ * database runs the same chain from 0, so every install exercises the migration code. The 1 → 2
+ * step is in migrationV1ToV2.ts.
  *
  * Blob names: `models/<model>/<param>` and `optimizer/<group>/<param>`. Model and group names
  * must not contain "/", parameter names may contain anything.
  */
 
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import { crc32 } from './checksum';
+import { migrateV1ToV2 } from './migrationV1ToV2';
+import type { RunRow, Stage } from './runRow';
 
 export const DB_NAME = 'rlhf';
 export const SCHEMA_VERSION = 2;
 
-export const STAGES = ['pretrain', 'sft', 'rm', 'ppo'] as const;
-export type Stage = (typeof STAGES)[number];
-export type StageStatus = 'waiting' | 'running' | 'done' | 'failed';
+// The run record is part of this schema; it lives in runRow.ts so that the migration can use it
+// without an import cycle.
+export { STAGES, normalizeRun, type RunRow, type RunUserData, type Stage, type StageStatus } from './runRow';
 
 // ---------------------------------------------------------------------------------------------
 // Stored shapes (version 2)
-
-export interface RunRow {
-  id: string;
-  name: string;
-  createdAt: number;
-  updatedAt: number;
-  task: string;
-  preset: string;
-  seed: number;
-  config: unknown;
-  stageStatus: Record<Stage, StageStatus>;
-  /** metrics[stage][name] = history, oldest first. */
-  metrics: Record<Stage, Record<string, number[]>>;
-  report?: unknown;
-  /**
-   * The user's own labels the run trains on (absent when it uses none), kept with the run so a
-   * resume trains on exactly the same data even if the datasets were edited since.
-   */
-  userData?: RunUserData;
-  /** The run started from an imported model: where it came from, and the stages that were skipped. */
-  imported?: { source: string; skipped: Stage[] };
-}
-
-/** The user's demonstrations and rankings (best first) a run uses, and how ('mix' or 'replace'). */
-export interface RunUserData {
-  mode: 'mix' | 'replace';
-  demonstrations: { prompt: string; completion: string }[];
-  rankings: { prompt: string; ranking: string[] }[];
-}
 
 export type BlobSection = 'models' | 'optimizer';
 
@@ -361,9 +334,9 @@ export function deleteDb(name = DB_NAME): Promise<void> {
   return deleteDB(name);
 }
 
-type UpgradeTx = IDBPTransaction<RlhfSchema, StoreName[], 'versionchange'>;
+export type UpgradeTx = IDBPTransaction<RlhfSchema, StoreName[], 'versionchange'>;
 /** One upgrade step; returns how many records it converted. */
-type Migration = (db: Db, tx: UpgradeTx) => Promise<{ runs: number; checkpoints: number; blobs: number }>;
+export type Migration = (db: Db, tx: UpgradeTx) => Promise<{ runs: number; checkpoints: number; blobs: number }>;
 
 async function migrate(db: Db, oldVersion: number, newVersion: number, tx: UpgradeTx): Promise<void> {
   const info: SchemaInfo = { version: oldVersion, createdAt: now(), migrations: [] };
@@ -390,116 +363,5 @@ const MIGRATIONS: Record<number, Migration> = {
   },
 
   /** 1 → 2: weights move out of checkpoint records into `blobs` with checksums; indexes; datasets; meta. */
-  async 2(db, tx) {
-    db.createObjectStore('blobs', { keyPath: ['ckptId', 'name'] });
-    const datasets = db.createObjectStore('datasets', { keyPath: 'id', autoIncrement: true });
-    datasets.createIndex('by-task-kind', ['task', 'kind']);
-    db.createObjectStore('meta', { keyPath: 'key' });
-
-    const runs = tx.objectStore('runs');
-    runs.createIndex('by-created', 'createdAt');
-    const ckpts = tx.objectStore('checkpoints');
-    ckpts.createIndex('by-run', 'runId');
-    ckpts.createIndex('by-run-seq', ['runId', 'seq']);
-    ckpts.createIndex('by-run-stage-step', ['runId', 'stage', 'step']);
-
-    let nRuns = 0;
-    for (let c = await runs.openCursor(); c; c = await c.continue()) {
-      await c.update(normalizeRun(c.value as unknown as Record<string, unknown>));
-      nRuns++;
-    }
-
-    // One record at a time, so memory holds one checkpoint's weights, not all of them.
-    const blobs = tx.objectStore('blobs');
-    let nBlobs = 0;
-    for (let c = await ckpts.openCursor(); c; c = await c.continue()) {
-      const v = c.value as unknown as Record<string, unknown>;
-      const id = String(v.id);
-      const entries: BlobEntry[] = [];
-      let bytes = 0;
-      const sections: [BlobSection, unknown][] = [
-        ['models', v.weights],
-        ['optimizer', v.optimizer],
-      ];
-      for (const [section, groups] of sections) {
-        if (groups === undefined || groups === null) continue;
-        for (const [group, params] of Object.entries(groups as Record<string, Record<string, unknown>>)) {
-          for (const [param, data] of Object.entries(params)) {
-            const buf = float32Bytes(data, `${section}/${group}/${param}`);
-            const entry: BlobEntry = {
-              name: `${section}/${group}/${param}`,
-              section,
-              group,
-              param,
-              length: buf.byteLength / 4,
-              crc32: crc32(buf),
-            };
-            entries.push(entry);
-            bytes += buf.byteLength;
-            await blobs.put({ ckptId: id, name: entry.name, length: entry.length, crc32: entry.crc32, bytes: buf });
-            nBlobs++;
-          }
-        }
-      }
-      const row: CheckpointRow = {
-        id,
-        runId: String(v.runId),
-        stage: v.stage as Stage,
-        step: Number(v.step) || 0,
-        seq: 0, // assigned below, once every record is small
-        createdAt: Number(v.createdAt) || 0,
-        final: v.final === true,
-        blobs: entries,
-        bytes,
-      };
-      if (v.rng !== undefined) row.rng = v.rng as Record<string, number>;
-      if (v.extra !== undefined) row.extra = v.extra;
-      await c.update(row);
-    }
-
-    // Write order per run: v1 had none, so number each run's checkpoints by (createdAt, step, id).
-    const rows = await ckpts.getAll();
-    rows.sort((a, b) => a.createdAt - b.createdAt || a.step - b.step || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const perRun = new Map<string, number>();
-    for (const row of rows) {
-      row.seq = (perRun.get(row.runId) ?? 0) + 1;
-      perRun.set(row.runId, row.seq);
-      await ckpts.put(row);
-    }
-    return { runs: nRuns, checkpoints: rows.length, blobs: nBlobs };
-  },
+  2: migrateV1ToV2,
 };
-
-/** A Float32Array (or its bytes) from version 1 as a standalone ArrayBuffer. */
-function float32Bytes(data: unknown, name: string): ArrayBuffer {
-  if (data instanceof Float32Array) {
-    return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer
-      ? data.buffer
-      : data.slice().buffer;
-  }
-  if (data instanceof ArrayBuffer && data.byteLength % 4 === 0) return data;
-  throw new Error(`checkpoint blob "${name}" is not float32 data`);
-}
-
-/** Fills in fields a run written by an older schema (or by hand) may lack. */
-export function normalizeRun(v: Record<string, unknown>): RunRow {
-  const createdAt = typeof v.createdAt === 'number' ? v.createdAt : 0;
-  const status = (v.stageStatus ?? {}) as Partial<Record<Stage, StageStatus>>;
-  const metrics = (v.metrics ?? {}) as Partial<Record<Stage, Record<string, number[]>>>;
-  const run: RunRow = {
-    id: String(v.id),
-    name: typeof v.name === 'string' ? v.name : 'Untitled run',
-    createdAt,
-    updatedAt: typeof v.updatedAt === 'number' ? v.updatedAt : createdAt,
-    task: typeof v.task === 'string' ? v.task : '',
-    preset: typeof v.preset === 'string' ? v.preset : '',
-    seed: typeof v.seed === 'number' ? v.seed : 0,
-    config: v.config ?? {},
-    stageStatus: Object.fromEntries(STAGES.map((s) => [s, status[s] ?? 'waiting'])) as Record<Stage, StageStatus>,
-    metrics: Object.fromEntries(STAGES.map((s) => [s, metrics[s] ?? {}])) as Record<Stage, Record<string, number[]>>,
-  };
-  if (v.report !== undefined) run.report = v.report;
-  if (v.userData !== undefined) run.userData = v.userData as RunUserData;
-  if (v.imported !== undefined) run.imported = v.imported as RunRow['imported'];
-  return run;
-}

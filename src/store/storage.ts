@@ -6,14 +6,13 @@
 import {
   describeCheckpoint,
   latestGoodCheckpointInfo,
-  pruneCheckpoints,
   saveCheckpoint,
   type CheckpointData,
   type CheckpointInfo,
-  type PrunePolicy,
   type SaveOptions,
 } from './checkpoints';
 import type { Db } from './db';
+import { pruneCheckpoints, type PrunePolicy } from './prune';
 
 export interface StorageStatus {
   /** Bytes used by this origin; null when the browser does not say. */

@@ -24,9 +24,12 @@ describe('the pipeline through the UI', () => {
     const { page } = app;
     try {
       await page.getByTestId('engine').waitFor({ timeout: 60_000 });
-      await page.getByTestId('settings-preset-micro').click();
+      // The app's default model size, as a user who changes nothing gets it; only the step counts are cut, so it stays fast.
+      expect(await readHandle(page, (h) => h.pipelineConfig.preset)).toBe('tiny');
+      await page.getByTestId('settings-preset-tiny').click();
       for (const group of ['pretrain', 'sft', 'rm', 'ppo', 'eval']) await page.locator(`[data-testid="settings-group-${group}"] > summary`).click();
       for (const [key, value] of Object.entries(TINY)) await page.getByTestId(`setting-${key}`).fill(value);
+      expect(await readHandle(page, (h) => h.pipelineConfig.preset)).toBe('tiny');
 
       // An out-of-range value is refused at the field, with the reason, and blocks the Run button.
       await page.getByTestId('setting-ppo.beta').fill('5');
@@ -113,10 +116,10 @@ describe('the pipeline through the UI', () => {
       await page.getByTestId('run-name-input').fill('   ');
       await page.getByTestId('run-name-save').click();
       await page.getByText('The run name must not be empty.').waitFor();
-      await page.getByTestId('run-name-input').fill('<b>first</b> micro run');
+      await page.getByTestId('run-name-input').fill('<b>first</b> tiny run');
       await page.getByTestId('run-name-save').click();
       await page.getByTestId('run-name').waitFor();
-      expect(await page.getByTestId('run-name').textContent()).toBe('<b>first</b> micro run');
+      expect(await page.getByTestId('run-name').textContent()).toBe('<b>first</b> tiny run');
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();
@@ -128,7 +131,7 @@ describe('the pipeline through the UI', () => {
       const p = again.page;
       await p.getByTestId('view-runs').click();
       await p.getByTestId('run-item').waitFor({ timeout: 30_000 });
-      expect(await p.getByTestId('run-name').textContent()).toBe('<b>first</b> micro run');
+      expect(await p.getByTestId('run-name').textContent()).toBe('<b>first</b> tiny run');
       await p.getByTestId('run-open').click();
       await p.getByTestId('opened-run').waitFor();
       for (const chart of ['pretrain-loss', 'sft-loss', 'rm-loss', 'ppo-reward']) {

@@ -83,7 +83,7 @@ export function readHandle<T>(page: Page, fn: (h: RlhfHandle) => T): Promise<T> 
   return page.evaluate(`(${fn.toString()})(window.__rlhf)`) as Promise<T>;
 }
 
-/** Tiny step counts, typed into the settings UI (on top of the "Quick look" preset = micro model). */
+/** Tiny step counts, typed into the settings UI on top of a preset (which sets the model size). */
 export const TINY: Record<string, string> = {
   'pretrain.steps': '16',
   'pretrain.corpusDocs': '200',

@@ -2,20 +2,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DbError, SCHEMA_VERSION, deleteDb, openDb, type Db, type SchemaInfo } from '../../src/store/db';
 import {
   CorruptCheckpointError,
-  checkpointsToKeep,
   deleteCheckpoint,
   getCheckpointInfo,
   latestGoodCheckpoint,
   latestGoodCheckpointInfo,
   listCheckpoints,
   loadCheckpoint,
-  pruneCheckpoints,
   quotaExceededError,
   saveCheckpoint,
   verifyCheckpoint,
   type CheckpointData,
   type Weights,
 } from '../../src/store/checkpoints';
+import { checkpointsToKeep, pruneCheckpoints } from '../../src/store/prune';
 import {
   MAX_RUN_NAME,
   RunNameError,

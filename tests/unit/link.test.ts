@@ -4,14 +4,12 @@ import {
   base64urlDecode,
   base64urlEncode,
   decodeLink,
-  defaultSetup,
   encodeLink,
   LINK_PREFIX,
   MAX_LINK_CHARS,
   type DecodeLinkResult,
-  type LinkSchema,
-  type RunSetup,
 } from '../../src/share/link';
+import { defaultSetup, type LinkSchema, type RunSetup } from '../../src/share/linkSchema';
 
 const schema: LinkSchema = {
   task: { type: 'enum', values: ['sentiment', 'arithmetic', 'copy'], default: 'sentiment' },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeLink, defaultSetup, type LinkDataset } from '../../src/share/link';
+import { decodeLink } from '../../src/share/link';
+import { defaultSetup, type LinkDataset } from '../../src/share/linkSchema';
 import { MAX_URL_CHARS, isDefaultSetup, shareLinkFor } from '../../src/share/shareDecision';
 import { configToSetup, linkSchema } from '../../src/state/configKeys';
 import { DEFAULT_PIPELINE } from '../../src/rlhf/config';

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_PIPELINE, PIPELINE_SETTINGS, settingProblem, validatePipelineConfig } from '../../src/rlhf/config';
-import { decodeLink, defaultSetup, encodeLink } from '../../src/share/link';
+import { decodeLink, encodeLink } from '../../src/share/link';
+import { defaultSetup } from '../../src/share/linkSchema';
 import {
   SETTING_GROUPS,
   SETTING_KEYS,

@@ -1,0 +1,120 @@
+/**
+ * What a run setup in a share link is made of, and the checks on its values: the schema a link
+ * is read against, plain-text descriptions of what a setting allows, and the setup made of
+ * defaults only. The codec that packs a setup into the URL hash is src/share/link.ts. Pure: no
+ * DOM, no tfjs.
+ */
+
+import type { Demonstration, Ranking } from '../io/jsonl';
+
+export type ParamValue = number | string | boolean;
+
+export interface ParamSpec {
+  /** 'number' = finite float, 'int' = safe integer, 'enum' = one of `values`. */
+  type: 'number' | 'int' | 'string' | 'boolean' | 'enum';
+  /** Inclusive bounds for 'number' and 'int'. */
+  min?: number;
+  max?: number;
+  /** Allowed values for 'enum'. */
+  values?: string[];
+  /** Longest accepted 'string' (default 200 characters). */
+  maxLength?: number;
+  default: unknown;
+}
+
+/** Flat schema of config overrides, keyed by dotted name (e.g. "ppo.klCoef"). */
+export type ParamSchema = Record<string, ParamSpec>;
+
+/** What the decoder needs to know: the top-level fields plus the config schema. */
+export interface LinkSchema {
+  task: ParamSpec;
+  preset: ParamSpec;
+  seed: ParamSpec;
+  config: ParamSchema;
+}
+
+export interface LinkDataset {
+  demonstrations?: Demonstration[];
+  rankings?: Ranking[];
+  /** how the sender's run used the rows: added to the simulated labelers' data, or instead of it */
+  mode?: DatasetMode;
+}
+
+export type DatasetMode = 'mix' | 'replace';
+export const DATASET_MODES: readonly string[] = ['mix', 'replace'];
+
+export interface RunSetup {
+  task: string;
+  preset: string;
+  seed: number;
+  /** Flat record of dotted keys. Decoded setups hold every schema key (defaults filled in). */
+  config: Record<string, ParamValue>;
+  dataset?: LinkDataset;
+}
+
+const DEFAULT_STRING_MAX = 200;
+
+function fmt(n: number): string {
+  return String(n);
+}
+
+/** Plain-text description of what a spec allows, e.g. "an integer from 0 to 100". */
+export function describeSpec(spec: ParamSpec): string {
+  const range = (noun: string): string => {
+    const { min, max } = spec;
+    if (min !== undefined && max !== undefined) return `${noun} from ${fmt(min)} to ${fmt(max)}`;
+    if (min !== undefined) return `${noun} ≥ ${fmt(min)}`;
+    if (max !== undefined) return `${noun} ≤ ${fmt(max)}`;
+    return noun;
+  };
+  switch (spec.type) {
+    case 'number':
+      return range('a number');
+    case 'int':
+      return range('an integer');
+    case 'boolean':
+      return 'true or false';
+    case 'string':
+      return `text of at most ${spec.maxLength ?? DEFAULT_STRING_MAX} characters`;
+    case 'enum':
+      return `one of ${(spec.values ?? []).map((x) => JSON.stringify(x)).join(', ')}`;
+  }
+}
+
+/** Does `v` satisfy `spec`? */
+export function checkParam(spec: ParamSpec, v: unknown): v is ParamValue {
+  switch (spec.type) {
+    case 'number':
+    case 'int':
+      if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+      if (spec.type === 'int' && !Number.isSafeInteger(v)) return false;
+      if (spec.min !== undefined && v < spec.min) return false;
+      if (spec.max !== undefined && v > spec.max) return false;
+      return true;
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'string':
+      return typeof v === 'string' && v.length <= (spec.maxLength ?? DEFAULT_STRING_MAX);
+    case 'enum':
+      return typeof v === 'string' && (spec.values ?? []).includes(v);
+    default:
+      return false;
+  }
+}
+
+/** The setup made of schema defaults only. */
+export function defaultSetup(schema: LinkSchema): RunSetup {
+  const config: Record<string, ParamValue> = {};
+  for (const key of Object.keys(schema.config)) config[key] = schema.config[key].default as ParamValue;
+  return {
+    task: schema.task.default as string,
+    preset: schema.preset.default as string,
+    seed: schema.seed.default as number,
+    config,
+  };
+}
+
+/** A value JSON carries as it is: a string, a boolean or a finite number. */
+export function isPrimitiveValue(v: unknown): v is ParamValue {
+  return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+}

@@ -1,0 +1,61 @@
+/**
+ * A run's stored record: the pipeline stages it tracks, its shape in the "runs" store (schema in
+ * db.ts), and the filling-in of fields an older or hand-written record lacks. A leaf module, so
+ * both db.ts and the v1 → v2 migration can use it without importing each other.
+ */
+
+export const STAGES = ['pretrain', 'sft', 'rm', 'ppo'] as const;
+export type Stage = (typeof STAGES)[number];
+export type StageStatus = 'waiting' | 'running' | 'done' | 'failed';
+
+export interface RunRow {
+  id: string;
+  name: string;
+  createdAt: number;
+  updatedAt: number;
+  task: string;
+  preset: string;
+  seed: number;
+  config: unknown;
+  stageStatus: Record<Stage, StageStatus>;
+  /** metrics[stage][name] = history, oldest first. */
+  metrics: Record<Stage, Record<string, number[]>>;
+  report?: unknown;
+  /**
+   * The user's own labels the run trains on (absent when it uses none), kept with the run so a
+   * resume trains on exactly the same data even if the datasets were edited since.
+   */
+  userData?: RunUserData;
+  /** The run started from an imported model: where it came from, and the stages that were skipped. */
+  imported?: { source: string; skipped: Stage[] };
+}
+
+/** The user's demonstrations and rankings (best first) a run uses, and how ('mix' or 'replace'). */
+export interface RunUserData {
+  mode: 'mix' | 'replace';
+  demonstrations: { prompt: string; completion: string }[];
+  rankings: { prompt: string; ranking: string[] }[];
+}
+
+/** Fills in fields a run written by an older schema (or by hand) may lack. */
+export function normalizeRun(v: Record<string, unknown>): RunRow {
+  const createdAt = typeof v.createdAt === 'number' ? v.createdAt : 0;
+  const status = (v.stageStatus ?? {}) as Partial<Record<Stage, StageStatus>>;
+  const metrics = (v.metrics ?? {}) as Partial<Record<Stage, Record<string, number[]>>>;
+  const run: RunRow = {
+    id: String(v.id),
+    name: typeof v.name === 'string' ? v.name : 'Untitled run',
+    createdAt,
+    updatedAt: typeof v.updatedAt === 'number' ? v.updatedAt : createdAt,
+    task: typeof v.task === 'string' ? v.task : '',
+    preset: typeof v.preset === 'string' ? v.preset : '',
+    seed: typeof v.seed === 'number' ? v.seed : 0,
+    config: v.config ?? {},
+    stageStatus: Object.fromEntries(STAGES.map((s) => [s, status[s] ?? 'waiting'])) as Record<Stage, StageStatus>,
+    metrics: Object.fromEntries(STAGES.map((s) => [s, metrics[s] ?? {}])) as Record<Stage, Record<string, number[]>>,
+  };
+  if (v.report !== undefined) run.report = v.report;
+  if (v.userData !== undefined) run.userData = v.userData as RunUserData;
+  if (v.imported !== undefined) run.imported = v.imported as RunRow['imported'];
+  return run;
+}
