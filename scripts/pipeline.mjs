@@ -92,7 +92,7 @@ function printSummary(r) {
   const rows = [
     ['pretrain', `${r.stages.pretrain.steps} steps`, `loss ${f(r.stages.pretrain.loss_first)} → ${f(r.stages.pretrain.loss_last)}`, `${f(r.stages.pretrain.seconds, 0)} s`],
     ['sft', `${r.stages.sft.steps} steps`, `loss ${f(r.stages.sft.loss_first)} → ${f(r.stages.sft.loss_last)}`, `${f(r.stages.sft.seconds, 0)} s`],
-    ['rm', `${r.stages.rm.steps} steps`, `accuracy train ${f(r.stages.rm.train_accuracy)} held-out ${f(r.stages.rm.heldout_accuracy)}`, `${f(r.stages.rm.seconds, 0)} s`],
+    ['rm', `${r.stages.rm.steps} steps`, `accuracy train ${f(r.stages.rm.train_accuracy)} held-out ${f(r.stages.rm.heldout_accuracy)} (rubric ${f(r.stages.rm.rubric_heldout_accuracy)})`, `${f(r.stages.rm.seconds, 0)} s`],
     ['ppo', `${r.stages.ppo.iterations} iterations`, `reward ${f(r.stages.ppo.reward_first)} → ${f(r.stages.ppo.reward_last)}, KL ${f(r.stages.ppo.kl_last)}`, `${f(r.stages.ppo.seconds, 0)} s`],
   ];
   console.log(`\n${r.task} · ${r.preset} · seed ${r.seed} · ${r.backend}${r.adapter ? ` (${r.adapter.vendor} ${r.adapter.architecture})` : ''}`);

@@ -13,7 +13,7 @@ import type { AdapterSummary, BackendName } from '../engine/backend';
 import { validatePipelineConfig, type PipelineConfig, type RewardConfig } from './config';
 import { layoutFor, type SequenceLayout } from './sequences';
 import { sftBatch } from './sft';
-import { rankSets, trainRewardModel, type RankedSet } from './rewardModel';
+import { rankSets, rubricAccuracy, trainRewardModel, type RankedSet } from './rewardModel';
 import { ScalarModel } from './scalarModel';
 import { runPpo, type PpoIterationLog, type PpoState } from './ppo';
 import { modelFromWeights, modelWeights, optimizerState, restoreOptimizer, type Weights } from './snapshot';
@@ -36,7 +36,8 @@ export interface PipelineReport {
   stages: {
     pretrain: { steps: number; loss_first: number; loss_last: number; seconds: number };
     sft: { steps: number; loss_first: number; loss_last: number; seconds: number };
-    rm: { steps: number; train_accuracy: number; heldout_accuracy: number; seconds: number; loss_first: number; loss_last: number };
+    /** rubric_heldout_accuracy: the noise-free rubric's accuracy on the same held-out rankings — what a perfect RM would reach */
+    rm: { steps: number; train_accuracy: number; heldout_accuracy: number; rubric_heldout_accuracy?: number; seconds: number; loss_first: number; loss_last: number };
     ppo: { iterations: number; reward_first: number; reward_last: number; kl_last: number; seconds: number; skipped_updates: number; log: PpoIterationLog[] };
   };
   eval: {
@@ -242,21 +243,27 @@ export async function runPipeline(
       heldoutSets = await responseSets(sft, task, rmHeldoutPrompts, cfg.rm.k, cfg.rm.responses, layout, setRng);
       pool = labelers(heldoutSets);
       const labelRng = rng.fork('labels');
+      const train = userRankings.length && userData?.mode === 'replace' ? userRankings : [...rankSets(task, pool.train, trainSets, labelRng), ...userRankings];
+      const heldout = rankSets(task, pool.heldOut, heldoutSets, labelRng);
       const rmRun = await trainRewardModel(
         sft,
         layout,
-        {
-          train: userRankings.length && userData?.mode === 'replace' ? userRankings : [...rankSets(task, pool.train, trainSets, labelRng), ...userRankings],
-          heldout: rankSets(task, pool.heldOut, heldoutSets, labelRng),
-          demos: demos.slice(0, 128),
-        },
+        { train, heldout, demos: demos.slice(0, 128) },
         cfg.rm,
         cfg.seed + 2,
         hooks.hooksFor('rm'),
       );
       reward = own(rmRun.rm);
       check();
-      summaries.rm = { steps: rmRun.steps, train_accuracy: rmRun.trainAccuracy, heldout_accuracy: rmRun.heldoutAccuracy, seconds: rmRun.seconds, loss_first: first10(rmRun.losses), loss_last: last10(rmRun.losses) };
+      summaries.rm = {
+        steps: rmRun.steps,
+        train_accuracy: rmRun.trainAccuracy,
+        heldout_accuracy: rmRun.heldoutAccuracy,
+        rubric_heldout_accuracy: rubricAccuracy(task, heldout),
+        seconds: rmRun.seconds,
+        loss_first: first10(rmRun.losses),
+        loss_last: last10(rmRun.losses),
+      };
       await save({ stage: 'rm', step: rmRun.steps, final: true, models: { base: await modelWeights(base), sft: await modelWeights(sft), reward: await modelWeights(reward.backbone) } });
     }
     hooks.stage('rm', 'done', `held-out accuracy ${(100 * summaries.rm!.heldout_accuracy).toFixed(1)}%`);

@@ -28,6 +28,21 @@ export function rankSets(task: Task, labelers: readonly SimulatedLabeler[], sets
   });
 }
 
+/**
+ * Pairwise accuracy of the task's noise-free rubric on ranked sets (ties count half): the ceiling
+ * a reward model can reach against these (noisy, biased) labelers.
+ */
+export function rubricAccuracy(task: Task, sets: RankedSet[]): number {
+  let sum = 0;
+  let n = 0;
+  for (const s of sets) {
+    const scores = s.responses.map((r) => task.score(s.prompt, r).total);
+    for (let i = 0; i < scores.length; i++)
+      for (let j = i + 1; j < scores.length; j++, n++) sum += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+  }
+  return n ? sum / n : NaN;
+}
+
 /** P ranked sets → one SequenceBatch of P·K rows, prompt-major, best first within a prompt. */
 function rankedBatch(layout: SequenceLayout, sets: RankedSet[]) {
   return buildSequences(layout, sets.flatMap((s) => s.responses.map(() => s.prompt)), sets.flatMap((s) => s.responses));

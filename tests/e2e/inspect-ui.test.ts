@@ -27,7 +27,7 @@ describe('after a run: samples side by side, attention maps, labeling from the t
       await page.waitForFunction(() => document.querySelector('[data-testid="user-rank-count"]')?.textContent === '1');
 
       await page.getByTestId('view-pipeline').click();
-      await page.getByTestId('settings-preset-micro').click();
+      await page.getByTestId('settings-preset-tiny').click();
       for (const group of ['pretrain', 'sft', 'rm', 'ppo', 'eval']) await page.locator(`[data-testid="settings-group-${group}"] > summary`).click();
       for (const [key, value] of Object.entries(TINY)) await page.getByTestId(`setting-${key}`).fill(value);
       expect(await page.getByTestId('user-labels-count').textContent()).toMatch(/0 demonstrations for SFT and 1 ranking with K = 4/);
