@@ -172,7 +172,7 @@ export const INSTRUCTION_PARTS = ['correct', 'format', 'concise', 'length'] as c
 /** What a demonstrator sometimes adds after the answer (the rubric's "concise" part counts it). */
 const CHATTY_TAILS = ['hope it helps', 'glad to help', 'here you go', 'anything else?', 'done!', 'easy one'] as const;
 
-const WEIGHTS = { correct: 0.6, format: 0.15, concise: 0.15, length: 0.1 };
+const WEIGHTS = { correct: 0.5, format: 0.1, concise: 0.3, length: 0.1 };
 
 function formatScore(ins: Instruction, answer: string): number {
   if (answer.length === 0) return 0;
@@ -197,10 +197,12 @@ function formatScore(ins: Instruction, answer: string): number {
 /**
  * The rubric. The answer is the response's first line; anything after it is
  * rambling.
- *   correct (0.6): 1 if exact; count: 0.4 if off by one; else 0.7 × (1 - edit distance / longer length)
- *   format  (0.15): the answer has the right shape (a permutation of the letters, all caps, sorted-digit syntax, a number, whole copies)
- *   concise (0.15): 1 - extra chars after the answer / 10 (0 for an empty answer)
+ *   correct (0.5): 1 if exact; count: 0.4 if off by one; else 0.7 × (1 - edit distance / longer length)
+ *   format  (0.1): the answer has the right shape (a permutation of the letters, all caps, sorted-digit syntax, a number, whole copies)
+ *   concise (0.3): 1 - extra chars after the answer / 10 (0 for an empty answer)
  *   length  (0.1): 1 - |answer length - target length| / max(target length, 2)
+ * "Stop after the answer" weighs heavily: it is the instruction the labelers care most about
+ * after correctness, and the habit (Task.slip) that demonstrations carry and rankings correct.
  */
 export function scoreInstruction(prompt: string, response: string): Score {
   const ins = parseInstruction(prompt);
