@@ -103,6 +103,16 @@ function printSummary(r) {
   console.log(`           win rate PPO vs SFT ${f(e.winrate_ppo_vs_sft)}`);
   console.log(`           held-out pretraining loss  sft ${f(e.pretrain_loss.sft)}  ppo ${f(e.pretrain_loss.ppo)}  (alignment tax ${f(e.pretrain_loss.ppo - e.pretrain_loss.sft)})`);
   console.log(`  total ${f(r.seconds, 0)} s`);
+  // The targets the project holds the default task to (README: Results). KL bound: with β = 0.02 a
+  // policy that keeps within 10 nats per response of SFT has not collapsed onto a reward hack.
+  const ls = e.labeler_score;
+  const checks = [
+    ['RM held-out accuracy ≥ 0.70', r.stages.rm.heldout_accuracy >= 0.7],
+    ['win rate PPO vs SFT ≥ 0.60', e.winrate_ppo_vs_sft >= 0.6],
+    ['labeler score base < sft < ppo', ls.base < ls.sft && ls.sft < ls.ppo],
+    ['0 ≤ kl_last < 10 nats per response', r.stages.ppo.kl_last >= 0 && r.stages.ppo.kl_last < 10],
+  ];
+  console.log(`  targets: ${checks.map(([name, ok]) => `${ok ? '✓' : '✗'} ${name}`).join(' · ')}`);
 }
 
 function applySet(config, assignment) {
