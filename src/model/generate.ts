@@ -3,6 +3,7 @@ import type { GPT, KVCache } from './gpt';
 import { sampleToken, type SamplingOptions } from './sampling';
 import { Rng } from '../util/rng';
 import { EOS, PAD, BOS } from './tokenizer';
+import { KVDecoder, kvDecoderActive } from './decoder';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -33,10 +34,15 @@ export async function generate(model: GPT, prompts: number[][], opts: GenerateOp
   const out: number[][] = prompts.map(() => []);
   const finished = prompts.map(() => false);
   const cache: KVCache = { k: [], v: [] };
+  const decoder = opts.useCache && maxNew > 0 && kvDecoderActive(model) ? new KVDecoder(model, pads) : null;
   try {
     for (let step = 0; step < maxNew; step++) {
       const Tk = P + step;
-      const logits = opts.useCache && step > 0 ? decodeStep(model, rows, pads, cache) : fullStep(model, rows, pads, opts.useCache ? cache : undefined);
+      let logits: tf.Tensor2D;
+      if (decoder) {
+        if (step === 0) logits = tf.tidy(() => decoder.prefill(tf.tensor2d(rows.flat(), [B, P], 'int32')));
+        else logits = tf.tidy(() => decoder.step(tf.tensor1d(rows.map((r) => r[Tk - 1]), 'int32'), Tk - 1));
+      } else logits = opts.useCache && step > 0 ? decodeStep(model, rows, pads, cache) : fullStep(model, rows, pads, opts.useCache ? cache : undefined);
       const data = await logits.data(); // (B, V): generation reads one small row per step
       logits.dispose();
       const V = model.cfg.vocabSize;
@@ -51,6 +57,7 @@ export async function generate(model: GPT, prompts: number[][], opts: GenerateOp
     }
   } finally {
     for (const t of [...cache.k, ...cache.v]) t.dispose();
+    decoder?.dispose();
   }
   return { tokens: out, finished };
 }

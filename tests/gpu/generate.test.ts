@@ -4,7 +4,8 @@ import { initBackend } from '../../src/engine/backend';
 import { generate } from '../../src/model/generate';
 import { GREEDY } from '../../src/model/sampling';
 import { encode, EOS } from '../../src/model/tokenizer';
-import { TEST_CFG, modelFrom, randomWeights } from './helpers';
+import { KVDecoder, kvDecoderActive, setKVDecoder } from '../../src/model/decoder';
+import { TEST_CFG, maxAbsDiff, modelFrom, randomWeights } from './helpers';
 
 beforeAll(async () => {
   await initBackend('webgpu');
@@ -12,6 +13,60 @@ beforeAll(async () => {
 
 describe('generation', () => {
   const prompts = ['reverse: abc\n', 'hi', 'sort: 3 1 2\n'].map((p) => [1, ...encode(p)]);
+
+  test('the KV decoder (prefill, then one token per step) gives the logits of GPT.logits on the whole left-padded context', async () => {
+    const model = modelFrom(TEST_CFG, randomWeights(TEST_CFG, 4));
+    expect(kvDecoderActive(model)).toBe(true);
+    const B = prompts.length;
+    const P = Math.max(...prompts.map((p) => p.length));
+    const pads = prompts.map((p) => P - p.length);
+    const rows = prompts.map((p, b) => [...new Array(pads[b]).fill(0), ...p]);
+    const V = TEST_CFG.vocabSize;
+    /** last-position logits of the full recomputation (B, V) */
+    const reference = async () => {
+      const Tk = rows[0].length;
+      const pos = rows.flatMap((_, b) => Array.from({ length: Tk }, (_, j) => Math.max(0, j - pads[b])));
+      const valid = rows.flatMap((_, b) => Array.from({ length: Tk }, (_, j) => (j >= pads[b] ? 1 : 0)));
+      const logits = tf.tidy(() =>
+        model
+          .logits(tf.tensor2d(rows.flat(), [B, Tk], 'int32'), { positions: tf.tensor2d(pos, [B, Tk], 'int32'), keyValid: tf.tensor2d(valid, [B, Tk]) })
+          .slice([0, Tk - 1, 0], [B, 1, V]),
+      );
+      const data = await logits.data();
+      logits.dispose();
+      return data;
+    };
+    const before = tf.memory().numTensors;
+    const decoder = new KVDecoder(model, pads);
+    const prompt = tf.tensor2d(rows.flat(), [B, P], 'int32');
+    const first = decoder.prefill(prompt);
+    expect(maxAbsDiff(await first.data(), await reference())).toBeLessThan(1e-4);
+    tf.dispose([prompt, first]);
+    for (const next of [7, 40, 2, 99]) {
+      for (const r of rows) r.push(next);
+      const tok = tf.tensor1d(rows.map((r) => r[r.length - 1]), 'int32');
+      const logits = decoder.step(tok, rows[0].length - 1);
+      expect(maxAbsDiff(await logits.data(), await reference())).toBeLessThan(1e-4);
+      tf.dispose([tok, logits]);
+    }
+    decoder.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  test('greedy decoding with the tf.concat cache (the decoder off) equals full recomputation too', async () => {
+    const model = modelFrom(TEST_CFG, randomWeights(TEST_CFG, 5));
+    const opts = { ...GREEDY, maxNewTokens: 6, seed: 1 };
+    setKVDecoder(false);
+    try {
+      const cached = await generate(model, prompts, { ...opts, useCache: true });
+      const full = await generate(model, prompts, { ...opts, useCache: false });
+      expect(cached.tokens).toEqual(full.tokens);
+    } finally {
+      setKVDecoder(null);
+    }
+    model.dispose();
+  });
 
   test('KV-cache greedy decoding gives exactly the tokens of full recomputation', async () => {
     const model = modelFrom(TEST_CFG, randomWeights(TEST_CFG, 5));
