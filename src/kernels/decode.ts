@@ -8,15 +8,17 @@ import type { Uniform } from './runProgram';
  * thread per row or per vec4; SwiftShader runs a workgroup's invocations as coroutines, so
  * barriers cost threads × barriers).
  *
- * The cache is ONE preallocated float32 tensor per decoding run, laid out
- * (L, 2, B, nh, Tmax, hs) — layer, key/value, row, head, position, head dim — written IN PLACE
- * (the program's output binding is the cache tensor itself): no copy of the past per step.
+ * The cache is ONE preallocated float32 tensor per decoding run holding the c_attn output rows
+ * (q | k | v) of every position: (L, B, Tmax, 3C). The c_attn matmul writes its rows straight into
+ * it, IN PLACE (the program's output binding is the cache tensor itself): no copy of the past, no
+ * separate key/value write per step.
  *
- *   kvWrite        qkv rows (B·T, 3C) → cache positions t0 .. t0+T−1 of one layer
- *   cachedAttention  queries of qkv rows against cache positions pads[b] .. (query's own position):
- *                  one thread per (row, head, query), online softmax in registers, output in the
- *                  merged (rows, C) layout (no head split/merge copies)
- *   decodeEmbed    wte[token] + wpe[position] for one token per row, position = t − pads[b]
+ *   decodeMatmul     act(LN?(x)·W + b) [+ residual], optionally written into cache rows
+ *   cachedAttention  queries of cache rows against cache positions pads[b] .. (query's own
+ *                    position): one thread per (row, head, query), online softmax in registers,
+ *                    output in the merged (rows, C) layout (no head split/merge copies)
+ *   decodeEmbed      wte[token] + wpe[position], position = t − pads[b] (clamped at 0)
+ *   decodeLayerNorm  one thread per row
  */
 
 export interface CacheDims {
@@ -25,6 +27,15 @@ export interface CacheDims {
   nh: number;
   hs: number;
   Tmax: number;
+}
+
+/** Where a matmul writes its rows in the cache: row b·T + τ → cache row (layer, b, t0 + τ). */
+export interface CacheRows {
+  cache: tf.Tensor;
+  dims: CacheDims;
+  layer: number;
+  T: number;
+  t0: number;
 }
 
 /** A barrier-free program over `threads` invocations; components per input; optional in-place output. */
@@ -76,77 +87,42 @@ function run(program: DecodeProgram, inputs: tf.TensorInfo[], threads: number, u
 /** An uninitialised float32 tensor for the cache (every position is written before it is read). */
 export function allocCache(d: CacheDims): tf.Tensor {
   const backend = tf.backend() as WebGPUBackend;
-  const info = backend.makeTensorInfo([d.L * 2 * d.B * d.nh * d.Tmax * d.hs], 'float32');
+  const info = backend.makeTensorInfo([d.L * d.B * d.Tmax * 3 * d.nh * d.hs], 'float32');
   return tf.engine().makeTensorFromTensorInfo(info);
 }
 
 /**
- * Writes the keys and values of qkv rows (B·T, 3C) (row b·T + τ is position t0 + τ of row b) into
- * layer `layer` of the cache, in place. One thread per vec4 of the written keys and values.
+ * Causal attention against the cache, left padding masked: the query of row b at position
+ * t0 + τ (τ ∈ [q0, T)) sees cache positions j ∈ [pads[b], t0 + τ] of layer `layer` →
+ * (B·(T − q0), C), merged heads. A query that sees no key (a pad query) outputs zeros, like
+ * causalAttention. One thread per (b, h, query); q, k and v read as vec4 straight from the cache.
  */
-export function kvWrite(qkv: tf.Tensor, cache: tf.Tensor, d: CacheDims, layer: number, T: number, t0: number): void {
-  const C = d.nh * d.hs;
-  const hs4 = d.hs / 4;
-  const threads = d.B * T * 2 * (C / 4);
-  const program = new DecodeProgram(
-    ['QKV'],
-    'dec_kvwrite',
-    `let d4 = index % uniforms.hs4;
-  var rest = index / uniforms.hs4;
-  let h = rest % uniforms.nh;
-  rest = rest / uniforms.nh;
-  let kv = rest % 2;
-  let r = rest / 2; // row of qkv: b * T + tau
-  let b = r / uniforms.T;
-  let pos = uniforms.t0 + r - b * uniforms.T;
-  let src = r * 3 * uniforms.C4 + (1 + kv) * uniforms.C4 + h * uniforms.hs4 + d4;
-  let dst = ((((uniforms.layer * 2 + kv) * uniforms.B + b) * uniforms.nh + h) * uniforms.Tmax + pos) * uniforms.hs4 + d4;
-  result[dst] = QKV[src];`,
-    threads,
-    cache.shape,
-    'hs4 : i32, nh : i32, T : i32, t0 : i32, C4 : i32, layer : i32, B : i32, Tmax : i32,',
-    [4],
-    4,
-  );
-  run(program, [qkv], threads, [i32(hs4), i32(d.nh), i32(T), i32(t0), i32(C / 4), i32(layer), i32(d.B), i32(d.Tmax)], 'float32', cache);
-}
-
-/**
- * Causal attention of queries against the cache, left padding masked:
- *   qkv (B·T, 3C), the query of row b at τ ∈ [q0, T) sits at position t0 + τ and sees cache
- *   positions j ∈ [pads[b], t0 + τ] of layer `layer` → (B·(T − q0), C), merged heads.
- * A query that sees no key (a pad query) outputs zeros, like causalAttention.
- * One thread per (b, h, query); keys and values read as vec4 straight from the cache.
- */
-export function cachedAttention(qkv: tf.Tensor, cache: tf.Tensor, pads: tf.Tensor, d: CacheDims, layer: number, T: number, t0: number, q0: number): tf.Tensor {
+export function cachedAttention(cache: tf.Tensor, pads: tf.Tensor, d: CacheDims, layer: number, T: number, t0: number, q0: number): tf.Tensor {
   const C = d.nh * d.hs;
   const hs4 = d.hs / 4;
   const Tq = T - q0;
   const threads = d.B * d.nh * Tq;
-  const qr = Array.from({ length: hs4 }, (_, c) => `let q${c} = QKV[qo + ${c}] * uniforms.scale;`).join('\n  ');
+  const qr = Array.from({ length: hs4 }, (_, c) => `let q${c} = Cache[qo + ${c}] * uniforms.scale;`).join('\n  ');
   const acc0 = Array.from({ length: hs4 }, (_, c) => `var a${c} = vec4<f32>(0.0);`).join(' ');
   const dot = Array.from({ length: hs4 }, (_, c) => `s4 = fma(q${c}, Cache[ko + ${c}], s4);`).join(' ');
-  const upd = Array.from({ length: hs4 }, (_, c) => `a${c} = fma(vec4<f32>(p), Cache[vo + ${c}], a${c} * alpha);`).join(' ');
+  const upd = Array.from({ length: hs4 }, (_, c) => `a${c} = fma(vec4<f32>(p), Cache[ko + C4 + ${c}], a${c} * alpha);`).join(' ');
   const store = Array.from({ length: hs4 }, (_, c) => `result[oo + ${c}] = a${c} * inv;`).join(' ');
   const program = new DecodeProgram(
-    ['QKV', 'Cache', 'Pads'],
-    `dec_attn_${hs4}`,
+    ['Cache', 'Pads'],
+    `dec_attn_${hs4}_${C}`,
     `let i = index % uniforms.Tq;
   let bh = index / uniforms.Tq;
   let h = bh % uniforms.nh;
   let b = bh / uniforms.nh;
-  let tau = uniforms.q0 + i;
-  let pos = uniforms.t0 + tau;
-  let qo = (b * uniforms.T + tau) * 3 * uniforms.C4 + h * HS4;
+  let pos = uniforms.t0 + uniforms.q0 + i;
+  let rowBase = (uniforms.layer * uniforms.B + b) * uniforms.Tmax; // cache row of position 0
+  let qo = (rowBase + pos) * 3 * C4 + h * HS4;
   ${qr}
   ${acc0}
-  let kBase = (((uniforms.layer * 2) * uniforms.B + b) * uniforms.nh + h) * uniforms.Tmax * HS4;
-  let vBase = (((uniforms.layer * 2 + 1) * uniforms.B + b) * uniforms.nh + h) * uniforms.Tmax * HS4;
   var m = -3.0e38;
   var l = 0.0;
   for (var j = max(Pads[b], 0); j <= pos; j++) {
-    let ko = kBase + j * HS4;
-    let vo = vBase + j * HS4;
+    let ko = (rowBase + j) * 3 * C4 + C4 + h * HS4; // k; v is C4 further
     var s4 = vec4<f32>(0.0);
     ${dot}
     let s = s4.x + s4.y + s4.z + s4.w;
@@ -159,51 +135,191 @@ export function cachedAttention(qkv: tf.Tensor, cache: tf.Tensor, pads: tf.Tenso
   }
   var inv = 0.0;
   if (l > 0.0) { inv = 1.0 / l; }
-  let oo = (b * uniforms.Tq + i) * uniforms.C4 + h * HS4;
+  let oo = (b * uniforms.Tq + i) * C4 + h * HS4;
   ${store}`,
     threads,
     [d.B * Tq, C],
-    'nh : i32, T : i32, Tq : i32, q0 : i32, t0 : i32, C4 : i32, layer : i32, B : i32, Tmax : i32, scale : f32,',
-    [4, 4, 1],
+    'nh : i32, Tq : i32, q0 : i32, t0 : i32, layer : i32, B : i32, Tmax : i32, scale : f32,',
+    [4, 1],
     4,
-    `const HS4 : i32 = ${hs4};`,
+    `const HS4 : i32 = ${hs4};\nconst C4 : i32 = ${C / 4};`,
   );
-  const info = run(program, [qkv, cache, pads], threads, [
-    i32(d.nh),
-    i32(T),
-    i32(Tq),
-    i32(q0),
-    i32(t0),
-    i32(C / 4),
-    i32(layer),
-    i32(d.B),
-    i32(d.Tmax),
-    f32(1 / Math.sqrt(d.hs)),
-  ]);
+  const info = run(program, [cache, pads], threads, [i32(d.nh), i32(Tq), i32(q0), i32(t0), i32(layer), i32(d.B), i32(d.Tmax), f32(1 / Math.sqrt(d.hs))]);
   return tf.engine().makeTensorFromTensorInfo(info);
 }
 
 /**
- * x (B, C) = wte[tokens[b]] + wpe[t − pads[b]] (clamped to the tables). tokens: int32 with the
- * token of row b at tokens[b·stride + offset] (so a sampler's packed output can feed it directly).
+ * x (B·T, C): row b·T + τ = wte[token] + wpe[max(0, t0 + τ − pads[b])] (clamped to the tables).
+ * The token of that row is tokens[(b·T + τ)·stride + offset] (int32), so a sampler's packed
+ * output can feed it directly (stride 1, offset 0: a plain (B, T) tensor).
  */
-export function decodeEmbed(tokens: tf.Tensor, pads: tf.Tensor, wte: tf.Tensor, wpe: tf.Tensor, B: number, t: number, stride = 1, offset = 0): tf.Tensor {
+export function decodeEmbed(tokens: tf.Tensor, pads: tf.Tensor, wte: tf.Tensor, wpe: tf.Tensor, B: number, T: number, t0: number, stride = 1, offset = 0): tf.Tensor {
   const C = wte.shape[1]!;
-  const threads = B * (C / 4);
+  const threads = B * T * (C / 4);
   const program = new DecodeProgram(
     ['Tok', 'Pads', 'Wte', 'Wpe'],
     'dec_embed',
-    `let b = index / uniforms.C4;
-  let c = index - b * uniforms.C4;
-  let tok = clamp(Tok[b * uniforms.stride + uniforms.offset], 0, uniforms.V - 1);
-  let p = clamp(uniforms.t - Pads[b], 0, uniforms.P - 1);
+    `let r = index / uniforms.C4;
+  let c = index - r * uniforms.C4;
+  let b = r / uniforms.T;
+  let tok = clamp(Tok[r * uniforms.stride + uniforms.offset], 0, uniforms.V - 1);
+  let p = clamp(uniforms.t0 + r - b * uniforms.T - Pads[b], 0, uniforms.P - 1);
   result[index] = Wte[tok * uniforms.C4 + c] + Wpe[p * uniforms.C4 + c];`,
     threads,
-    [B, C],
-    'C4 : i32, V : i32, P : i32, t : i32, stride : i32, offset : i32,',
+    [B * T, C],
+    'C4 : i32, V : i32, P : i32, T : i32, t0 : i32, stride : i32, offset : i32,',
     [1, 1, 4, 4],
     4,
   );
-  const info = run(program, [tokens, pads, wte, wpe], threads, [i32(C / 4), i32(wte.shape[0]), i32(wpe.shape[0]), i32(t), i32(stride), i32(offset)]);
+  const info = run(program, [tokens, pads, wte, wpe], threads, [i32(C / 4), i32(wte.shape[0]), i32(wpe.shape[0]), i32(T), i32(t0), i32(stride), i32(offset)]);
   return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+/** LayerNorm of the rows of x (N, C), eps 1e-5, as layerNorm() computes it: one thread per row. */
+export function decodeLayerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  const [N, C] = x.shape as [number, number];
+  const program = new DecodeProgram(
+    ['X', 'G', 'Bt'],
+    'dec_ln',
+    `let base = index * uniforms.C4;
+  var s = vec4<f32>(0.0);
+  for (var k = 0; k < uniforms.C4; k++) { s += X[base + k]; }
+  let mean = (s.x + s.y + s.z + s.w) / f32(uniforms.C);
+  var v = vec4<f32>(0.0);
+  for (var k = 0; k < uniforms.C4; k++) { let d = X[base + k] - vec4<f32>(mean); v += d * d; }
+  let rstd = inverseSqrt((v.x + v.y + v.z + v.w) / f32(uniforms.C) + 1e-5);
+  for (var k = 0; k < uniforms.C4; k++) { result[base + k] = (X[base + k] - vec4<f32>(mean)) * rstd * G[k] + Bt[k]; }`,
+    N,
+    [N, C],
+    'C : i32, C4 : i32,',
+    [4, 4, 4],
+    4,
+  );
+  const info = run(program, [x, gain, bias], N, [i32(C), i32(C / 4)]);
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+export interface DecodeMatmulOptions {
+  /** LayerNorm of the rows of x first (gain, bias over K; eps 1e-5), as layerNorm() computes it */
+  ln?: { gain: tf.Tensor; bias: tf.Tensor };
+  bias?: tf.Tensor;
+  act?: 'none' | 'gelu';
+  /** out = residual + (x·W + bias): the residual stream (M, N) */
+  residual?: tf.Tensor;
+  /** W is (N, K) and used transposed (the tied unembedding) */
+  transB?: boolean;
+  /** register block: rows × (4·cv) columns per thread */
+  block?: { rm: number; cv: number };
+  /** write the rows into the cache (in place) instead of a new (M, N) tensor; returns the cache */
+  into?: CacheRows;
+}
+
+let forcedDecodeBlock: { rm: number; cv: number } | undefined;
+/** Benchmarks: force the register block of decodeMatmul (undefined: automatic). */
+export function setDecodeMatmulBlock(block: { rm: number; cv: number } | undefined): void {
+  forcedDecodeBlock = block;
+}
+
+function chooseDecodeBlock(M: number): { rm: number; cv: number } {
+  // Few, fat threads: measured on SwiftShader (2 cores), ms per decode step of preset tiny for
+  // blocks 4×4 / 8×4 / 4×8 / 8×8 (rows × columns): B = 32: 7.0 / 6.0 / 5.3 / 4.6, B = 128: 30 / 24 / 18 / 17
+  // (2×4: 8.2 / 37; 16×8 and 32×8 slower again).
+  return M >= 8 ? { rm: 8, cv: 2 } : { rm: M >= 4 ? 4 : 1, cv: 2 };
+}
+
+/**
+ * out (M, N) = act(LN?(x) · W + bias) [+ residual], one thread per rm × 4·cv output block, no
+ * barrier: the dense layers of a decode step in one dispatch each (LayerNorm prologue, GELU or
+ * residual epilogue). x (M, K) with K % 4 = 0; W (K, N) or, with transB, (N, K); N % 4 = 0.
+ */
+export function decodeMatmul(x: tf.Tensor, w: tf.Tensor, o: DecodeMatmulOptions = {}): tf.Tensor {
+  const [M, K] = x.shape as [number, number];
+  const N = o.transB ? w.shape[0] : w.shape[1]!;
+  if (K % 4 !== 0 || N % 4 !== 0) throw new Error(`decodeMatmul: K (${K}) and N (${N}) must be multiples of 4`);
+  const { rm, cv } = o.block ?? forcedDecodeBlock ?? chooseDecodeBlock(M);
+  const rowBlocks = Math.ceil(M / rm);
+  const colBlocks = Math.ceil(N / (4 * cv));
+  const threads = rowBlocks * colBlocks;
+  const names = ['X', 'W'];
+  const inputs: tf.Tensor[] = [x, w];
+  const comps = [4, 4];
+  const add = (name: string, t: tf.Tensor) => {
+    names.push(name);
+    inputs.push(t);
+    comps.push(4);
+  };
+  if (o.ln) {
+    add('LnG', o.ln.gain);
+    add('LnB', o.ln.bias);
+  }
+  if (o.bias) add('Bias', o.bias);
+  if (o.residual) add('Res', o.residual);
+  const act = o.act ?? 'none';
+  const L: string[] = [];
+  L.push(`let rb = index / uniforms.colBlocks;`);
+  L.push(`let col0 = (index - rb * uniforms.colBlocks) * ${4 * cv};`);
+  L.push(`let row0 = rb * ${rm};`);
+  for (let i = 0; i < rm; i++) L.push(`let x${i} = min(row0 + ${i}, uniforms.M - 1) * uniforms.K4;`);
+  for (let j = 0; j < cv; j++) L.push(`let c${j} = min(col0 + ${4 * j}, uniforms.N - 4);`);
+  for (let i = 0; i < rm; i++) for (let j = 0; j < cv; j++) L.push(`var acc${i}_${j} = vec4<f32>(0.0);`);
+  if (o.ln) {
+    // two passes, as the LayerNorm kernels: mean, then the mean of squared deviations
+    for (let i = 0; i < rm; i++) {
+      L.push(`var s${i} = vec4<f32>(0.0);`);
+      L.push(`for (var k = 0; k < uniforms.K4; k++) { s${i} += X[x${i} + k]; }`);
+      L.push(`let mean${i} = (s${i}.x + s${i}.y + s${i}.z + s${i}.w) / f32(uniforms.K);`);
+      L.push(`var v${i} = vec4<f32>(0.0);`);
+      L.push(`for (var k = 0; k < uniforms.K4; k++) { let d = X[x${i} + k] - vec4<f32>(mean${i}); v${i} += d * d; }`);
+      L.push(`let rstd${i} = inverseSqrt((v${i}.x + v${i}.y + v${i}.z + v${i}.w) / f32(uniforms.K) + 1e-5);`);
+    }
+  }
+  L.push('for (var k4 = 0; k4 < uniforms.K4; k4++) {');
+  if (o.ln) L.push('  let g = LnG[k4]; let bb = LnB[k4];');
+  for (let i = 0; i < rm; i++) L.push(o.ln ? `  let a${i} = (X[x${i} + k4] - vec4<f32>(mean${i})) * rstd${i} * g + bb;` : `  let a${i} = X[x${i} + k4];`);
+  for (let j = 0; j < cv; j++) {
+    if (o.transB) {
+      // W (N, K): columns c..c+3 are rows of W; gather the 4×4 block and use its columns
+      for (let q = 0; q < 4; q++) L.push(`  let w${j}r${q} = W[(c${j} + ${q}) * uniforms.K4 + k4];`);
+      for (let kk = 0; kk < 4; kk++) L.push(`  let w${j}_${kk} = vec4<f32>(w${j}r0[${kk}], w${j}r1[${kk}], w${j}r2[${kk}], w${j}r3[${kk}]);`);
+    } else {
+      for (let kk = 0; kk < 4; kk++) L.push(`  let w${j}_${kk} = W[(k4 * 4 + ${kk}) * uniforms.N4 + c${j} / 4];`);
+    }
+  }
+  for (let i = 0; i < rm; i++)
+    for (let j = 0; j < cv; j++) for (let kk = 0; kk < 4; kk++) L.push(`  acc${i}_${j} = fma(vec4<f32>(a${i}[${kk}]), w${j}_${kk}, acc${i}_${j});`);
+  L.push('}');
+  for (let i = 0; i < rm; i++) {
+    L.push(`if (row0 + ${i} < uniforms.M) {`);
+    for (let j = 0; j < cv; j++) {
+      L.push(`  if (col0 + ${4 * j} < uniforms.N) {`);
+      L.push(`    let o = ${o.into ? `outRow(row0 + ${i})` : `(row0 + ${i})`} * uniforms.N4 + (col0 + ${4 * j}) / 4;`);
+      L.push(`    var u = acc${i}_${j};`);
+      if (o.bias) L.push(`    u = u + Bias[(col0 + ${4 * j}) / 4];`);
+      if (act === 'gelu') L.push(`    u = 0.5 * u * (1.0 + tanh(${GELU_C} * (u + 0.044715 * u * u * u)));`);
+      if (o.residual) L.push('    u = Res[o] + u;');
+      L.push('    result[o] = u;');
+      L.push('  }');
+    }
+    L.push('}');
+  }
+  const into = o.into;
+  const key = `dec_mm_${rm}x${cv}_t${!!o.transB}_ln${!!o.ln}_b${!!o.bias}_${act}_r${!!o.residual}_c${!!into}`;
+  // cache rows: row b·T + τ of this matmul → (layer·B + b)·Tmax + t0 + τ
+  const prelude = into ? 'fn outRow(r : i32) -> i32 { let b = r / uniforms.T; return (uniforms.layer * uniforms.B + b) * uniforms.Tmax + uniforms.t0 + r - b * uniforms.T; }' : '';
+  const program = new DecodeProgram(
+    names,
+    key,
+    L.join('\n  '),
+    threads,
+    into ? into.cache.shape : [M, N],
+    'M : i32, N : i32, K : i32, K4 : i32, N4 : i32, colBlocks : i32, T : i32, t0 : i32, layer : i32, B : i32, Tmax : i32,',
+    comps,
+    4,
+    prelude,
+  );
+  const rows = into ? [into.T, into.t0, into.layer, into.dims.B, into.dims.Tmax] : [M, 0, 0, 0, 0];
+  const info = run(program, inputs, threads, [i32(M), i32(N), i32(K), i32(K / 4), i32(N / 4), i32(colBlocks), ...rows.map(i32)], 'float32', into?.cache);
+  return into ? into.cache : tf.engine().makeTensorFromTensorInfo(info);
 }

@@ -1,9 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPT } from './gpt';
-import { layerNorm } from './gpt';
-import { linear, matmulNT } from '../kernels/linear';
-import { embed } from '../kernels/embedding';
-import { allocCache, cachedAttention, decodeEmbed, kvWrite, type CacheDims } from '../kernels/decode';
+import { allocCache, cachedAttention, decodeEmbed, decodeLayerNorm, decodeMatmul, type CacheDims, type CacheRows } from '../kernels/decode';
 import { onWebGPU } from '../kernels/runProgram';
 import { fusedKernelsEnabled } from '../kernels/settings';
 
@@ -11,18 +8,21 @@ import { fusedKernelsEnabled } from '../kernels/settings';
  * KV-cache decoding on webgpu: the forward pass of GPT.hidden + unembed, specialised for
  * generation and built from the decode kernels (src/kernels/decode.ts):
  *
- *   - ONE preallocated cache (L, 2, B, nh, Tmax = contextLength, hs), written in place: the
- *     prefill writes positions 0..P−1, each decode step writes its own position t;
+ *   - ONE preallocated cache of the c_attn rows (q | k | v) of every position,
+ *     (L, B, Tmax = contextLength, 3C); c_attn writes its rows straight into it (in place): the
+ *     prefill positions 0..P−1, each decode step its own position t. No copy of the past.
  *   - attention reads the cache directly (one thread per row × head × query), left pads masked
- *     by the row's pad count, output in the merged layout;
+ *     by the row's pad count, output in the merged layout (no head split/merge);
+ *   - every dense layer is one barrier-free dispatch with its bias, GELU or residual add fused
+ *     (8 × 8 register blocks: few, fat threads are fastest on SwiftShader); LayerNorm is one
+ *     thread per row; a decode step is 13 dispatches for 2 layers (the tf.concat path: ~38);
  *   - the prefill computes the last layer's attention, MLP, ln_f and unembedding for the LAST
  *     position only (the only one generation needs; the cache needs every position's keys and
  *     values, which come from ln_1 and c_attn, before that).
  *
- * The math is GPT.hidden's (same parameters, same kernels for LayerNorm, dense layers and the
- * unembedding); tests/gpu/generate.test.ts checks its logits against GPT.logits and its greedy
- * tokens against full recomputation. Everything else (other backends, fused kernels off) uses
- * GPT.hidden with a tf.concat cache (generate.ts).
+ * The math is GPT.hidden's; tests/gpu/generate.test.ts checks the logits against GPT.logits at
+ * every step and the greedy tokens against full recomputation. Other backends, and webgpu with
+ * the fused kernels off, use GPT.hidden with a tf.concat cache (generate.ts).
  */
 
 let forced: boolean | null = null;
@@ -37,6 +37,16 @@ export function kvDecoderActive(model: GPT): boolean {
   const hs = model.cfg.dModel / model.cfg.nHead;
   const available = onWebGPU() && fusedKernelsEnabled() && hs % 4 === 0;
   return available && (forced ?? true);
+}
+
+/**
+ * LayerNorm inside the following matmul (true: recomputed by every column block) or as its own
+ * kernel (false, the default: measured faster, B = 128: 10.6-15.9 vs 16.4-24.4 ms per step).
+ */
+let lnPrologue = false;
+/** Benchmarks: choose where LayerNorm runs (see lnPrologue). */
+export function setDecoderLnPrologue(on: boolean): void {
+  lnPrologue = on;
 }
 
 export class KVDecoder {
@@ -60,31 +70,11 @@ export class KVDecoder {
   }
 
   /**
-   * tokens (B, P) left-padded prompts → logits (B, V) of the last position; fills cache
+   * tokens (B, P) left-padded prompts (int32) → logits (B, V) of the last position; fills cache
    * positions 0..P−1.
    */
   prefill(tokens: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => {
-      const { cfg } = this.model;
-      const [B, P] = tokens.shape;
-      const C = cfg.dModel;
-      const pos = new Int32Array(B * P);
-      this.padCounts.forEach((pad, b) => {
-        for (let j = 0; j < P; j++) pos[b * P + j] = Math.max(0, j - pad);
-      });
-      let x = embed(tokens, this.p('wte.weight') as tf.Tensor2D, this.p('wpe.weight') as tf.Tensor2D, tf.tensor2d(pos, [B, P], 'int32')); // (B·P, C)
-      for (let i = 0; i < cfg.nLayer; i++) {
-        const h = `h.${i}`;
-        const last = i === cfg.nLayer - 1;
-        const qkv = linear(layerNorm(x, this.p(`${h}.ln_1.weight`), this.p(`${h}.ln_1.bias`)), this.w(`${h}.attn.c_attn.weight`), this.b(`${h}.attn.c_attn.bias`));
-        kvWrite(qkv, this.cache, this.dims, i, P, 0);
-        // last layer: only the last position goes on (the cache has every position's keys/values)
-        const y = cachedAttention(qkv, this.cache, this.pads, this.dims, i, P, 0, last ? P - 1 : 0) as tf.Tensor2D;
-        if (last) x = tf.reshape(x, [B, P, C]).slice([0, P - 1, 0], [B, 1, C]).reshape([B, C]) as tf.Tensor2D;
-        x = this.block(x, y, i);
-      }
-      return this.unembed(x);
-    });
+    return this.forward(tokens, tokens.shape[1], 0, 1, 0);
   }
 
   /**
@@ -92,43 +82,40 @@ export class KVDecoder {
    * writes cache position t.
    */
   step(tokens: tf.Tensor, t: number, stride = 1, offset = 0): tf.Tensor2D {
+    return this.forward(tokens, 1, t, stride, offset);
+  }
+
+  /** T tokens per row at positions t0..t0+T−1 → logits (B, V) of the last one. */
+  private forward(tokens: tf.Tensor, T: number, t0: number, stride: number, offset: number): tf.Tensor2D {
     return tf.tidy(() => {
       const { cfg } = this.model;
-      const B = this.dims.B;
-      let x = decodeEmbed(tokens, this.pads, this.p('wte.weight'), this.p('wpe.weight'), B, t, stride, offset) as tf.Tensor2D;
+      const { B } = this.dims;
+      const C = cfg.dModel;
+      let x = decodeEmbed(tokens, this.pads, this.p('wte.weight'), this.p('wpe.weight'), B, T, t0, stride, offset); // (B·T, C)
       for (let i = 0; i < cfg.nLayer; i++) {
         const h = `h.${i}`;
-        const qkv = linear(layerNorm(x, this.p(`${h}.ln_1.weight`), this.p(`${h}.ln_1.bias`)), this.w(`${h}.attn.c_attn.weight`), this.b(`${h}.attn.c_attn.bias`));
-        kvWrite(qkv, this.cache, this.dims, i, 1, t);
-        const y = cachedAttention(qkv, this.cache, this.pads, this.dims, i, 1, t, 0) as tf.Tensor2D;
-        x = this.block(x, y, i);
+        const last = i === cfg.nLayer - 1;
+        this.dense(x, `${h}.attn.c_attn`, `${h}.ln_1`, 'none', undefined, { cache: this.cache, dims: this.dims, layer: i, T, t0 });
+        // last layer: only the last position goes on (the cache has every position's q, k, v)
+        const y = cachedAttention(this.cache, this.pads, this.dims, i, T, t0, last ? T - 1 : 0);
+        if (last && T > 1) x = tf.reshape(x, [B, T, C]).slice([0, T - 1, 0], [B, 1, C]).reshape([B, C]);
+        x = this.dense(y, `${h}.attn.c_proj`, undefined, 'none', x);
+        const u = this.dense(x, `${h}.mlp.c_fc`, `${h}.ln_2`, 'gelu');
+        x = this.dense(u, `${h}.mlp.c_proj`, undefined, 'none', x);
       }
-      return this.unembed(x);
+      const hf = lnPrologue ? x : decodeLayerNorm(x, this.p('ln_f.weight'), this.p('ln_f.bias'));
+      return decodeMatmul(hf, this.p('wte.weight'), { ln: lnPrologue ? this.ln('ln_f') : undefined, transB: true }) as tf.Tensor2D;
     });
   }
 
-  /** The rest of block i after attention: x + c_proj(y), then the MLP with its residual. */
-  private block(x: tf.Tensor2D, y: tf.Tensor2D, i: number): tf.Tensor2D {
-    const h = `h.${i}`;
-    x = tf.add(x, linear(y, this.w(`${h}.attn.c_proj.weight`), this.b(`${h}.attn.c_proj.bias`)));
-    const m = linear(
-      linear(layerNorm(x, this.p(`${h}.ln_2.weight`), this.p(`${h}.ln_2.bias`)), this.w(`${h}.mlp.c_fc.weight`), this.b(`${h}.mlp.c_fc.bias`), 'gelu'),
-      this.w(`${h}.mlp.c_proj.weight`),
-      this.b(`${h}.mlp.c_proj.bias`),
-    );
-    return tf.add(x, m);
+  /** act(LN?(x)·W + b) [+ residual] for the layer `name` (its .weight and .bias). */
+  private dense(x: tf.Tensor, name: string, ln: string | undefined, act: 'none' | 'gelu', residual?: tf.Tensor, into?: CacheRows): tf.Tensor {
+    const input = ln && !lnPrologue ? decodeLayerNorm(x, this.p(`${ln}.weight`), this.p(`${ln}.bias`)) : x;
+    return decodeMatmul(input, this.p(`${name}.weight`), { ln: ln && lnPrologue ? this.ln(ln) : undefined, bias: this.p(`${name}.bias`), act, residual, into });
   }
 
-  private unembed(x: tf.Tensor2D): tf.Tensor2D {
-    return matmulNT(layerNorm(x, this.p('ln_f.weight'), this.p('ln_f.bias')), this.p('wte.weight') as tf.Tensor2D);
-  }
-
-  private w(name: string): tf.Tensor2D {
-    return this.p(name) as tf.Tensor2D;
-  }
-
-  private b(name: string): tf.Tensor1D {
-    return this.p(name) as tf.Tensor1D;
+  private ln(prefix: string): { gain: tf.Tensor; bias: tf.Tensor } {
+    return { gain: this.p(`${prefix}.weight`), bias: this.p(`${prefix}.bias`) };
   }
 
   dispose(): void {
