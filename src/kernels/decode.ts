@@ -323,3 +323,105 @@ export function decodeMatmul(x: tf.Tensor, w: tf.Tensor, o: DecodeMatmulOptions 
   const info = run(program, inputs, threads, [i32(M), i32(N), i32(K), i32(K / 4), i32(N / 4), i32(colBlocks), ...rows.map(i32)], 'float32', into?.cache);
   return into ? into.cache : tf.engine().makeTensorFromTensorInfo(info);
 }
+
+/**
+ * The next token of every row, predicted on the GPU so the next decode step can be issued before
+ * the logits are read back (generate.ts then checks the prediction against sampleToken on the read
+ * logits and replays from a wrong step). Mirrors sampleToken with top-k/top-p off:
+ *   greedy  the first largest logit among the allowed ids;
+ *   τ > 0   r = u·Σw, w_i = exp((l_i − max)/τ), walking the allowed ids by descending logit (ties:
+ *           lower id first) until the running sum passes r; u is the row's uniform number. The
+ *           logit where that happens is found by bisection (a pass over V per halving, usually
+ *           ~10; no sort): a prediction, float32, so it may differ from sampleToken at a boundary.
+ * State (int32, 2B + 1): [token (B) | finished (B) | draws]. Rows that finished emit `pad` and draw
+ * nothing; a row finishes on `eos`. Unfinished rows take uniforms[draws + (unfinished rows before
+ * it)], in row order, as the CPU sampler draws them; draws advances by the unfinished rows (τ > 0).
+ * One thread per row.
+ */
+export function sampleNext(logits: tf.Tensor, uniforms: tf.Tensor, prev: tf.Tensor, o: { temperature: number; banned: number[]; pad: number; eos: number }): tf.Tensor {
+  const [B, V] = logits.shape as [number, number];
+  const greedy = o.temperature <= 0;
+  const allowed = (i: string) => (o.banned.length ? o.banned.map((id) => `${i} != ${id}`).join(' && ') : 'true');
+  const pick = greedy
+    ? `var best = -1;
+    var bestL = 0.0;
+    for (var i = 0; i < V; i++) {
+      let li = L[lo + i];
+      if (${allowed('i')} && (best < 0 || li > bestL)) { best = i; bestL = li; }
+    }
+    tok = best;
+    _ = U[0]; // keep the binding (layout 'auto' drops unused ones)`
+    : `var mx = -3.0e38;
+    var mn = 3.0e38;
+    for (var i = 0; i < V; i++) { if (${allowed('i')}) { let li = L[lo + i]; mx = max(mx, li); mn = min(mn, li); } }
+    var w : array<f32, V>;
+    var total = 0.0;
+    for (var i = 0; i < V; i++) {
+      var wi = 0.0;
+      if (${allowed('i')}) { wi = exp((L[lo + i] - mx) * uniforms.invTemp); }
+      w[i] = wi;
+      total += wi;
+    }
+    let r = min(U[draws + before], 0.99999994) * total;
+    // Walking by descending logit, the running sum passes r at the logit λ = max{θ : G(θ) > r},
+    // G(θ) = Σ_{l_i ≥ θ} w_i. Bisect [a, z) (G(a) > r ≥ G(z)) until one logit is left in it.
+    var a = mn;
+    var z = mx + 1.0;
+    for (var it = 0; it < 40; it++) {
+      let mid = 0.5 * (a + z);
+      var g = 0.0;
+      var nLow = 0;
+      var nHigh = 0;
+      for (var i = 0; i < V; i++) {
+        let li = L[lo + i];
+        let ok = ${allowed('i')};
+        if (ok && li >= mid) { g += w[i]; }
+        if (ok && li >= a && li < mid) { nLow++; }
+        if (ok && li >= mid && li < z) { nHigh++; }
+      }
+      if (mid <= a || mid >= z) { break; }
+      if (g > r) { a = mid; if (nHigh <= 1) { break; } } else { z = mid; if (nLow <= 1) { break; } }
+    }
+    // the largest logit in [a, z) (ties: the lower id, first in sampleToken's order)
+    tok = -1;
+    var best = 0.0;
+    for (var i = 0; i < V; i++) {
+      let li = L[lo + i];
+      if (${allowed('i')} && li >= a && li < z && (tok < 0 || li > best)) { tok = i; best = li; }
+    }
+    if (tok < 0) {
+      for (var i = 0; i < V; i++) { if (${allowed('i')} && (tok < 0 || L[lo + i] > best)) { tok = i; best = L[lo + i]; } }
+    }`;
+  const program = new DecodeProgram(
+    ['L', 'U', 'Prev'],
+    `dec_sample_${greedy}_${V}_${o.banned.join('.')}_${o.pad}_${o.eos}`,
+    `let b = index;
+  let B = uniforms.B;
+  var before = 0;
+  var open = 0;
+  for (var r = 0; r < B; r++) {
+    let u = 1 - Prev[B + r];
+    open += u;
+    if (r < b) { before += u; }
+  }
+  let draws = Prev[2 * B];
+  let lo = b * V;
+  var tok = ${o.pad};
+  var fin = 1;
+  if (Prev[B + b] == 0) {
+    ${pick}
+    fin = select(0, 1, tok == ${o.eos});
+  }
+  result[b] = tok;
+  result[B + b] = fin;
+  if (b == 0) { result[2 * B] = draws + ${greedy ? '0' : 'open'}; }`,
+    B,
+    [2 * B + 1],
+    'B : i32, invTemp : f32,',
+    [1, 1, 1],
+    1,
+    `const V : i32 = ${V};`,
+  );
+  const info = run(program, [logits, uniforms, prev], B, [i32(B), f32(greedy ? 1 : 1 / o.temperature)], 'int32');
+  return tf.engine().makeTensorFromTensorInfo(info);
+}

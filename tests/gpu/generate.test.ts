@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { generate } from '../../src/model/generate';
+import { decoderStats, generate, predictorTesting, setGeneratePipelineDepth } from '../../src/model/generate';
 import { GREEDY } from '../../src/model/sampling';
 import { encode, EOS } from '../../src/model/tokenizer';
 import { KVDecoder, kvDecoderActive, setKVDecoder } from '../../src/model/decoder';
@@ -104,4 +104,75 @@ describe('generation', () => {
     }
     model.dispose();
   });
+
+  const batch = ['reverse: abc\n', 'hi', 'sort: 3 1 2\n', 'upper: xyz\n', 'count: a a b\n', 'x'].map((p) => [1, ...encode(p)]);
+  // flat-ish logits (weights std 0.1): samples spread over many tokens, rows rarely stop early
+  const flat = (seed: number) => {
+    const w = randomWeights(TEST_CFG, seed);
+    for (const [name, v] of w) if (!name.includes('ln_')) v.forEach((x, i) => (v[i] = x / 3));
+    return modelFrom(TEST_CFG, w);
+  };
+  const sampled = { temperature: 1, topK: 0, topP: 1, maxNewTokens: 12, useCache: true };
+
+  test('sampling at temperature 1 with a fixed seed gives the tokens of the tf.concat cache path (before the KV decoder) and of recomputation', async () => {
+    const model = flat(11);
+    for (const seed of [1, 2, 3]) {
+      const now = await generate(model, batch, { ...sampled, seed });
+      setKVDecoder(false);
+      const before = await generate(model, batch, { ...sampled, seed }).finally(() => setKVDecoder(null));
+      const recompute = await generate(model, batch, { ...sampled, seed, useCache: false });
+      expect(now.tokens).toEqual(before.tokens);
+      expect(now.tokens).toEqual(recompute.tokens);
+      expect(now.finished).toEqual(before.finished);
+      expect(now.tokens.flat().length).toBeGreaterThan(batch.length * 6);
+    }
+    model.dispose();
+  });
+
+  test('the pipelined decoder: GPU predictions are checked, wrong ones replayed; same tokens at every pipeline depth', async () => {
+    const model = flat(12);
+    const before = tf.memory().numTensors;
+    const reference = await generate(model, batch, { ...sampled, seed: 5 });
+    expect(decoderStats.replays).toBe(0); // the GPU predicted every step
+    expect(decoderStats.issued).toBe(decoderStats.steps);
+    for (const depth of [1, 2, 5]) {
+      setGeneratePipelineDepth(depth);
+      const g = await generate(model, batch, { ...sampled, seed: 5 }).finally(() => setGeneratePipelineDepth(null));
+      expect(g.tokens).toEqual(reference.tokens);
+    }
+    // predictions made wrong on purpose: every wrong step is replayed from the checked tokens
+    predictorTesting.flipUniforms = true;
+    const replayed = await generate(model, batch, { ...sampled, seed: 5 }).finally(() => (predictorTesting.flipUniforms = false));
+    expect(decoderStats.replays).toBeGreaterThan(3);
+    expect(decoderStats.issued).toBeGreaterThan(decoderStats.steps);
+    expect(replayed.tokens).toEqual(reference.tokens);
+    // greedy and top-p (not predicted) agree with the concat path too
+    for (const o of [{ ...GREEDY }, { temperature: 0.8, topK: 0, topP: 0.9 }, { temperature: 1.3, topK: 5, topP: 1 }]) {
+      const now = await generate(model, batch, { ...sampled, ...o, seed: 8 });
+      setKVDecoder(false);
+      const old = await generate(model, batch, { ...sampled, ...o, seed: 8 }).finally(() => setKVDecoder(null));
+      expect(now.tokens).toEqual(old.tokens);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  test('rows that stop at EOS stop drawing, and the batch stops when every row has stopped', async () => {
+    const model = flat(13);
+    // make EOS likely: raise its embedding row (the tied unembedding then favours it)
+    const wte = model.p('wte.weight');
+    const data = (await wte.data()).slice();
+    for (let c = 0; c < TEST_CFG.dModel; c++) data[EOS * TEST_CFG.dModel + c] *= 4;
+    wte.assign(tf.tensor2d(data, wte.shape as [number, number]));
+    for (const seed of [1, 2]) {
+      const now = await generate(model, batch, { ...sampled, seed, maxNewTokens: 16 });
+      setKVDecoder(false);
+      const old = await generate(model, batch, { ...sampled, seed, maxNewTokens: 16 }).finally(() => setKVDecoder(null));
+      expect(now).toEqual(old);
+      expect(now.finished.some(Boolean)).toBe(true);
+      for (const [b, row] of now.tokens.entries()) expect(row.includes(EOS)).toBe(now.finished[b]);
+    }
+    model.dispose();
+  });
 });
+
