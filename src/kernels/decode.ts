@@ -330,9 +330,10 @@ export function decodeMatmul(x: tf.Tensor, w: tf.Tensor, o: DecodeMatmulOptions 
  * logits and replays from a wrong step). Mirrors sampleToken with top-k/top-p off:
  *   greedy  the first largest logit among the allowed ids;
  *   τ > 0   r = u·Σw, w_i = exp((l_i − max)/τ), walking the allowed ids by descending logit (ties:
- *           lower id first) until the running sum passes r; u is the row's uniform number. The
- *           logit where that happens is found by bisection (a pass over V per halving, usually
- *           ~10; no sort): a prediction, float32, so it may differ from sampleToken at a boundary.
+ *           lower id first) until the running sum passes r; u is the row's uniform number.
+ *           No sort: the first id when r < 1 (its weight), else a 32-bucket histogram of the
+ *           logits finds the bucket where the sum passes r and only that bucket's ids are
+ *           ordered. A prediction in float32: it may differ from sampleToken at a boundary.
  * State (int32, 2B + 1): [token (B) | finished (B) | draws]. Rows that finished emit `pad` and draw
  * nothing; a row finishes on `eos`. Unfinished rows take uniforms[draws + (unfinished rows before
  * it)], in row order, as the CPU sampler draws them; draws advances by the unfinished rows (τ > 0).
@@ -353,7 +354,15 @@ export function sampleNext(logits: tf.Tensor, uniforms: tf.Tensor, prev: tf.Tens
     _ = U[0]; // keep the binding (layout 'auto' drops unused ones)`
     : `var mx = -3.0e38;
     var mn = 3.0e38;
-    for (var i = 0; i < V; i++) { if (${allowed('i')}) { let li = L[lo + i]; mx = max(mx, li); mn = min(mn, li); } }
+    var top = -1; // first in order: the first largest logit (weight exp(0) = 1)
+    for (var i = 0; i < V; i++) {
+      if (${allowed('i')}) {
+        let li = L[lo + i];
+        if (top < 0 || li > mx) { top = i; }
+        mx = max(mx, li);
+        mn = min(mn, li);
+      }
+    }
     var w : array<f32, V>;
     var total = 0.0;
     for (var i = 0; i < V; i++) {
@@ -363,34 +372,44 @@ export function sampleNext(logits: tf.Tensor, uniforms: tf.Tensor, prev: tf.Tens
       total += wi;
     }
     let r = min(U[draws + before], 0.99999994) * total;
-    // Walking by descending logit, the running sum passes r at the logit λ = max{θ : G(θ) > r},
-    // G(θ) = Σ_{l_i ≥ θ} w_i. Bisect [a, z) (G(a) > r ≥ G(z)) until one logit is left in it.
-    var a = mn;
-    var z = mx + 1.0;
-    for (var it = 0; it < 40; it++) {
-      let mid = 0.5 * (a + z);
-      var g = 0.0;
-      var nLow = 0;
-      var nHigh = 0;
+    tok = top;
+    if (r >= 1.0) {
+      // Logit histogram (NB buckets, higher bucket = larger logits, so bucket sums respect the
+      // order), the bucket where the running sum from the top passes r, then the exact order
+      // inside that bucket only.
+      var hist : array<f32, NB>;
+      for (var k = 0; k < NB; k++) { hist[k] = 0.0; }
+      let scale = f32(NB) / max(mx - mn, 1e-30);
       for (var i = 0; i < V; i++) {
-        let li = L[lo + i];
-        let ok = ${allowed('i')};
-        if (ok && li >= mid) { g += w[i]; }
-        if (ok && li >= a && li < mid) { nLow++; }
-        if (ok && li >= mid && li < z) { nHigh++; }
+        if (${allowed('i')}) { hist[min(NB - 1, i32((L[lo + i] - mn) * scale))] += w[i]; }
       }
-      if (mid <= a || mid >= z) { break; }
-      if (g > r) { a = mid; if (nHigh <= 1) { break; } } else { z = mid; if (nLow <= 1) { break; } }
-    }
-    // the largest logit in [a, z) (ties: the lower id, first in sampleToken's order)
-    tok = -1;
-    var best = 0.0;
-    for (var i = 0; i < V; i++) {
-      let li = L[lo + i];
-      if (${allowed('i')} && li >= a && li < z && (tok < 0 || li > best)) { tok = i; best = li; }
-    }
-    if (tok < 0) {
-      for (var i = 0; i < V; i++) { if (${allowed('i')} && (tok < 0 || L[lo + i] > best)) { tok = i; best = L[lo + i]; } }
+      var sel = 0;
+      var cum = 0.0;
+      for (var k = NB - 1; k >= 0; k--) {
+        cum += hist[k];
+        if (cum > r) { sel = k; break; }
+      }
+      let start = cum - hist[sel];
+      var ids : array<i32, V>;
+      var m = 0;
+      for (var i = 0; i < V; i++) {
+        if (${allowed('i')} && min(NB - 1, i32((L[lo + i] - mn) * scale)) == sel) { ids[m] = i; m++; }
+      }
+      tok = -1;
+      var last = -1;
+      for (var x = 0; x < m; x++) {
+        let i = ids[x];
+        let li = L[lo + i];
+        if (last < 0 || li < L[lo + last] || (li == L[lo + last] && i > last)) { last = i; }
+        var sb = start;
+        for (var y = 0; y < m; y++) {
+          let j = ids[y];
+          let lj = L[lo + j];
+          if (lj > li || (lj == li && j < i)) { sb += w[j]; }
+        }
+        if (tok < 0 && sb <= r && r < sb + w[i]) { tok = i; }
+      }
+      if (tok < 0) { tok = select(top, last, last >= 0); }
     }`;
   const program = new DecodeProgram(
     ['L', 'U', 'Prev'],
@@ -420,7 +439,7 @@ export function sampleNext(logits: tf.Tensor, uniforms: tf.Tensor, prev: tf.Tens
     'B : i32, invTemp : f32,',
     [1, 1, 1],
     1,
-    `const V : i32 = ${V};`,
+    `const V : i32 = ${V};\nconst NB : i32 = 32;`,
   );
   const info = run(program, [logits, uniforms, prev], B, [i32(B), f32(greedy ? 1 : 1 / o.temperature)], 'int32');
   return tf.engine().makeTensorFromTensorInfo(info);

@@ -5,6 +5,9 @@ import { decoderStats, generate, predictorTesting, setGeneratePipelineDepth } fr
 import { GREEDY } from '../../src/model/sampling';
 import { encode, EOS } from '../../src/model/tokenizer';
 import { KVDecoder, kvDecoderActive, setKVDecoder } from '../../src/model/decoder';
+import { sampleNext } from '../../src/kernels/decode';
+import { sampleToken } from '../../src/model/sampling';
+import { Rng } from '../../src/util/rng';
 import { TEST_CFG, maxAbsDiff, modelFrom, randomWeights } from './helpers';
 
 beforeAll(async () => {
@@ -173,6 +176,56 @@ describe('generation', () => {
       for (const [b, row] of now.tokens.entries()) expect(row.includes(EOS)).toBe(now.finished[b]);
     }
     model.dispose();
+  });
+
+  test('the GPU prediction (sampleNext) picks what sampleToken picks from the same uniform numbers', async () => {
+    const B = 96;
+    const V = 100;
+    const gen = new Rng(21);
+    let rows = 0;
+    let same = 0;
+    for (const temperature of [0, 0.7, 1, 1.5]) {
+      for (const scale of [0.05, 1, 4]) {
+        const logits = Float32Array.from({ length: B * V }, () => gen.normal() * scale);
+        for (let b = 0; b < B; b += 7) logits[b * V + 50] = logits[b * V + 60]; // a tie
+        // half the rows finished: they emit PAD and draw nothing
+        const fin = Array.from({ length: B }, (_, b) => (b % 3 === 1 ? 1 : 0));
+        const draws = 5;
+        const stream = new Rng(gen.int(1000));
+        const u = Float32Array.from({ length: B + draws }, () => stream.next());
+        const prev = tf.tensor1d([...new Array(B).fill(0), ...fin, draws], 'int32');
+        const lt = tf.tensor2d(logits, [B, V]);
+        const ut = tf.tensor1d(u);
+        const next = sampleNext(lt, ut, prev, { temperature, banned: [0, 1], pad: 0, eos: 2 });
+        const got = await next.data();
+        tf.dispose([prev, lt, ut, next]);
+        // sampleToken with the same stream: skip the first `draws`, then one per unfinished row
+        const rng = new Rng(0);
+        const values = u.subarray(draws);
+        let k = 0;
+        const open = fin.filter((f) => !f).length;
+        for (let b = 0; b < B; b++) {
+          if (fin[b]) {
+            expect(got[b]).toBe(0);
+            expect(got[B + b]).toBe(1);
+            continue;
+          }
+          // a stand-in Rng that returns the float32 uniform the GPU saw
+          const x = values[k];
+          if (temperature > 0) k++;
+          Object.assign(rng, { next: () => x });
+          const want = sampleToken(logits.subarray(b * V, (b + 1) * V), { temperature, topK: 0, topP: 1 }, rng, new Set([0, 1]));
+          rows++;
+          if (got[b] === want) same++;
+          expect(got[B + b]).toBe(got[b] === 2 ? 1 : 0); // EOS finishes the row
+        }
+        expect(got[2 * B]).toBe(draws + (temperature > 0 ? open : 0));
+      }
+    }
+    expect(rows).toBe(12 * 64);
+    // float32 on the GPU vs float64 in sampleToken can only differ at an interval boundary (all 768
+    // agreed on SwiftShader; another GPU's exp may round differently)
+    expect(same).toBeGreaterThanOrEqual(rows - 2);
   });
 });
 
