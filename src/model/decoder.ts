@@ -34,8 +34,10 @@ export function setKVDecoder(on: boolean | null): void {
 
 /** Whether generate() uses KVDecoder for this model right now. */
 export function kvDecoderActive(model: GPT): boolean {
-  const hs = model.cfg.dModel / model.cfg.nHead;
-  const available = onWebGPU() && fusedKernelsEnabled() && hs % 4 === 0;
+  const { dModel, nHead, vocabSize, mlpRatio } = model.cfg;
+  const hs = dModel / nHead;
+  // every row is read as vec4s: head size, widths and the vocabulary in multiples of 4
+  const available = onWebGPU() && fusedKernelsEnabled() && hs % 4 === 0 && vocabSize % 4 === 0 && (mlpRatio * dModel) % 4 === 0;
   return available && (forced ?? true);
 }
 
