@@ -229,34 +229,9 @@ function chooseDecodeBlock(M: number): { rm: number; cv: number } {
   return M >= 8 ? { rm: 8, cv: 2 } : { rm: M >= 4 ? 4 : 1, cv: 2 };
 }
 
-/**
- * out (M, N) = act(LN?(x) · W + bias) [+ residual], one thread per rm × 4·cv output block, no
- * barrier: the dense layers of a decode step in one dispatch each (LayerNorm prologue, GELU or
- * residual epilogue). x (M, K) with K % 4 = 0; W (K, N) or, with transB, (N, K); N % 4 = 0.
- */
-export function decodeMatmul(x: tf.Tensor, w: tf.Tensor, o: DecodeMatmulOptions = {}): tf.Tensor {
-  const [M, K] = x.shape as [number, number];
-  const N = o.transB ? w.shape[0] : w.shape[1]!;
-  if (K % 4 !== 0 || N % 4 !== 0) throw new Error(`decodeMatmul: K (${K}) and N (${N}) must be multiples of 4`);
-  const { rm, cv } = o.block ?? forcedDecodeBlock ?? chooseDecodeBlock(M);
-  const rowBlocks = Math.ceil(M / rm);
-  const colBlocks = Math.ceil(N / (4 * cv));
-  const threads = rowBlocks * colBlocks;
-  const names = ['X', 'W'];
-  const inputs: tf.Tensor[] = [x, w];
-  const comps = [4, 4];
-  const add = (name: string, t: tf.Tensor) => {
-    names.push(name);
-    inputs.push(t);
-    comps.push(4);
-  };
-  if (o.ln) {
-    add('LnG', o.ln.gain);
-    add('LnB', o.ln.bias);
-  }
-  if (o.bias) add('Bias', o.bias);
-  if (o.residual) add('Res', o.residual);
-  const act = o.act ?? 'none';
+const matmulCode = new Map<string, string>();
+
+function matmulBody(o: DecodeMatmulOptions, rm: number, cv: number, act: 'none' | 'gelu'): string {
   const L: string[] = [];
   L.push(`let rb = index / uniforms.colBlocks;`);
   L.push(`let col0 = (index - rb * uniforms.colBlocks) * ${4 * cv};`);
@@ -304,20 +279,55 @@ export function decodeMatmul(x: tf.Tensor, w: tf.Tensor, o: DecodeMatmulOptions 
     }
     L.push('}');
   }
+  return L.join('\n  ');
+}
+
+/**
+ * out (M, N) = act(LN?(x) · W + bias) [+ residual], one thread per rm × 4·cv output block, no
+ * barrier: the dense layers of a decode step in one dispatch each (LayerNorm prologue, GELU or
+ * residual epilogue). x (M, K) with K % 4 = 0; W (K, N) or, with transB, (N, K); N % 4 = 0.
+ */
+export function decodeMatmul(x: tf.Tensor, w: tf.Tensor, o: DecodeMatmulOptions = {}): tf.Tensor {
+  const [M, K] = x.shape as [number, number];
+  const N = o.transB ? w.shape[0] : w.shape[1]!;
+  if (K % 4 !== 0 || N % 4 !== 0) throw new Error(`decodeMatmul: K (${K}) and N (${N}) must be multiples of 4`);
+  const { rm, cv } = o.block ?? forcedDecodeBlock ?? chooseDecodeBlock(M);
+  const rowBlocks = Math.ceil(M / rm);
+  const colBlocks = Math.ceil(N / (4 * cv));
+  const threads = rowBlocks * colBlocks;
+  const names = ['X', 'W'];
+  const inputs: tf.Tensor[] = [x, w];
+  const comps = [4, 4];
+  const add = (name: string, t: tf.Tensor) => {
+    names.push(name);
+    inputs.push(t);
+    comps.push(4);
+  };
+  if (o.ln) {
+    add('LnG', o.ln.gain);
+    add('LnB', o.ln.bias);
+  }
+  if (o.bias) add('Bias', o.bias);
+  if (o.residual) add('Res', o.residual);
+  const act = o.act ?? 'none';
   const into = o.into;
   const key = `dec_mm_${rm}x${cv}_t${!!o.transB}_ln${!!o.ln}_b${!!o.bias}_${act}_r${!!o.residual}_c${!!into}`;
-  // cache rows: row b·T + τ of this matmul → (layer·B + b)·Tmax + t0 + τ
-  const prelude = into ? 'fn outRow(r : i32) -> i32 { let b = r / uniforms.T; return (uniforms.layer * uniforms.B + b) * uniforms.Tmax + uniforms.t0 + r - b * uniforms.T; }' : '';
+  let code = matmulCode.get(key); // generated once per variant (a decode step runs ~10 of these)
+  if (!code) {
+    code = matmulBody(o, rm, cv, act);
+    matmulCode.set(key, code);
+  }
   const program = new DecodeProgram(
     names,
     key,
-    L.join('\n  '),
+    code,
     threads,
     into ? into.cache.shape : [M, N],
     'M : i32, N : i32, K : i32, K4 : i32, N4 : i32, colBlocks : i32, T : i32, t0 : i32, layer : i32, B : i32, Tmax : i32,',
     comps,
     4,
-    prelude,
+    // cache rows: row b·T + τ of this matmul → (layer·B + b)·Tmax + t0 + τ
+    into ? 'fn outRow(r : i32) -> i32 { let b = r / uniforms.T; return (uniforms.layer * uniforms.B + b) * uniforms.Tmax + uniforms.t0 + r - b * uniforms.T; }' : '',
   );
   const rows = into ? [into.T, into.t0, into.layer, into.dims.B, into.dims.Tmax] : [M, 0, 0, 0, 0];
   const info = run(program, inputs, threads, [i32(M), i32(N), i32(K), i32(K / 4), i32(N / 4), i32(colBlocks), ...rows.map(i32)], 'float32', into?.cache);
