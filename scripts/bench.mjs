@@ -12,7 +12,10 @@
 //                         2 layers, 4 heads, MLP ×4, batch 16; medians after warm-up; peer_over_ours, cpu_over_ours
 //   attention_fwd_bwd     fused causal attention vs the reference (B 8, heads 4, T 128 and 256, head size 32)
 //   ppo_ptx_loss_fwd_bwd  fused PPO-ptx loss vs the reference (B 16, T 64, vocab 256, ptx batch the same)
-//   generate              64 tokens for 16 prompts, KV cache vs recomputation
+//   generate              64 tokens for 16 prompts, KV cache vs recomputation; then the app's shapes
+//                         (preset tiny, B = 32 and 128 prompts of 10-17 tokens, 16 new tokens, τ = 1):
+//                         ms per decode step of the KV decoder vs the tf.concat cache it replaced
+//                         (alternating runs, medians; --decode-reps N, default 5)
 //   train_step            preset tiny, batch 16: ms, tokens/s, mfu against the best matmul of this run
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,11 +30,14 @@ for (const s of only) if (!ALL.includes(s)) fail(`unknown section "${s}" (${ALL.
 const reps = Number(args.reps ?? 10);
 const peerReps = Number(args['peer-reps'] ?? reps);
 const out = args.out ?? 'bench.json';
-const port = 4179;
+const decodeReps = Number(args['decode-reps'] ?? 5);
+const port = Number(process.env.BENCH_PORT ?? 4179);
 
 const server = await createServer({
   configFile: false,
   root: process.cwd(),
+  // BENCH_CACHE_DIR: keep Vite's dependency cache elsewhere (e.g. a worktree sharing node_modules)
+  ...(process.env.BENCH_CACHE_DIR ? { cacheDir: process.env.BENCH_CACHE_DIR } : {}),
   logLevel: 'warn',
   // no HMR, no watching: editing sources during a run must not reload the pages
   server: { port, strictPort: true, hmr: false, watch: { ignored: ['**/*'] } },
@@ -95,6 +101,10 @@ try {
   if (only.includes('generate')) {
     log('generate…');
     report.results.generate = await ours.evaluate(() => window.__bench.generate(16, 64));
+    for (const B of [32, 128]) {
+      log(`generate: decode steps, B = ${B} (${decodeReps} alternating runs)…`);
+      report.results[`generate_decode_b${B}`] = await ours.evaluate(([B, reps]) => window.__bench.decode(B, reps), [B, decodeReps]);
+    }
   }
   if (only.includes('train_step')) {
     log('train_step (preset tiny)…');
@@ -143,6 +153,16 @@ function printTable({ adapter, results: r }) {
     if (x.t256) rows.push([`${name} T=256`, `${fmt(x.t256.custom_ms)} vs ${fmt(x.t256.reference_ms)} ms`, `speedup ${fmt(x.t256.speedup, 2)}, bytes ${x.t256.custom_bytes} vs ${x.t256.reference_bytes}`]);
   }
   if (r.generate) rows.push(['generate 16×64', `${fmt(r.generate.kv_cache_ms)} vs ${fmt(r.generate.recompute_ms)} ms`, `speedup ${fmt(r.generate.speedup, 2)}`]);
+  for (const B of [32, 128]) {
+    const d = r[`generate_decode_b${B}`];
+    if (!d) continue;
+    const [now, before] = [d.kv_decoder, d.concat_cache];
+    rows.push([
+      `generate decode B=${B}`,
+      `${fmt(now.ms_per_decode_step)} vs ${fmt(before.ms_per_decode_step)} ms/step`,
+      `speedup ${fmt(before.ms_per_decode_step / now.ms_per_decode_step, 2)}; prefill ${fmt(now.prefill_ms)} vs ${fmt(before.prefill_ms)} ms; same tokens ${d.same_tokens}`,
+    ]);
+  }
   if (r.train_step) {
     const t = r.train_step;
     rows.push([`train_step ${t.preset}`, `${fmt(t.ms)} ms/step`, `${fmt(t.tokens_per_s)} tok/s, mfu ${fmt(t.mfu, 3)}, matmul peak ${fmt(t.matmul_peak_gflops, 2)} GFLOP/s`]);

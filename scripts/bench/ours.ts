@@ -15,6 +15,8 @@ import { ppoPtxLossFused, ppoPtxLossReference, type PpoPtxLossInputs } from '../
 import { generate } from '../../src/model/generate';
 import { Rng } from '../../src/util/rng';
 import { benchAttention } from './attention';
+import { decodeEntry } from './generate';
+import { setKVDecoder } from '../../src/model/decoder';
 
 export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -301,5 +303,13 @@ window.__bench = {
   }) as never,
   ppo: ppoEntry as never,
   generate: generateEntry as never,
+  /** ms per decode step at the app's shapes: the KV decoder vs the tf.concat cache it replaced, alternating */
+  decode: (async (B: number, reps: number) => {
+    await init();
+    return decodeEntry(B, reps, 16, [
+      { name: 'kv_decoder', setup: () => setKVDecoder(null) },
+      { name: 'concat_cache', setup: () => setKVDecoder(false) },
+    ]);
+  }) as never,
 };
 document.title = 'bench ready';

@@ -1,0 +1,456 @@
+import * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { getMainHeaderString } from '@tensorflow/tfjs-backend-webgpu/dist/webgpu_program';
+import type { Uniform } from './runProgram';
+
+/**
+ * Kernels of the KV-cache decoding path (src/model/decoder.ts), forward only, barrier-free (one
+ * thread per row or per vec4; SwiftShader runs a workgroup's invocations as coroutines, so
+ * barriers cost threads × barriers).
+ *
+ * The cache is ONE preallocated float32 tensor per decoding run holding the c_attn output rows
+ * (q | k | v) of every position: (L, B, Tmax, 3C). The c_attn matmul writes its rows straight into
+ * it, IN PLACE (the program's output binding is the cache tensor itself): no copy of the past, no
+ * separate key/value write per step.
+ *
+ *   decodeMatmul     act(LN?(x)·W + b) [+ residual], optionally written into cache rows
+ *   cachedAttention  queries of cache rows against cache positions pads[b] .. (query's own
+ *                    position): one thread per (row, head, query), online softmax in registers,
+ *                    output in the merged (rows, C) layout (no head split/merge copies)
+ *   decodeEmbed      wte[token] + wpe[position], position = t − pads[b] (clamped at 0)
+ *   decodeLayerNorm  one thread per row
+ */
+
+export interface CacheDims {
+  L: number;
+  B: number;
+  nh: number;
+  hs: number;
+  Tmax: number;
+}
+
+/** Where a matmul writes its rows in the cache: row b·T + τ → cache row (layer, b, t0 + τ). */
+export interface CacheRows {
+  cache: tf.Tensor;
+  dims: CacheDims;
+  layer: number;
+  T: number;
+  t0: number;
+}
+
+/** A barrier-free program over `threads` invocations; components per input; optional in-place output. */
+class DecodeProgram implements WebGPUProgram {
+  outputShape: number[];
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [64, 1, 1];
+  uniforms: string;
+  variableComponents: number[];
+  outputComponent: number;
+
+  constructor(
+    readonly variableNames: string[],
+    readonly shaderKey: string,
+    private readonly body: string,
+    threads: number,
+    outputShape: number[],
+    uniforms: string,
+    components: number[],
+    outputComponent: number,
+    private readonly prelude = '',
+  ) {
+    this.outputShape = outputShape;
+    this.uniforms = 'threads : i32, ' + uniforms;
+    this.variableComponents = components;
+    this.outputComponent = outputComponent;
+    const groups = Math.ceil(threads / 64);
+    this.dispatch = groups > 65535 ? [65535, Math.ceil(groups / 65535), 1] : [groups, 1, 1];
+  }
+
+  getUserCode(): string {
+    return `${this.prelude}
+${getMainHeaderString('index')} {
+  if (index >= uniforms.threads) { return; }
+  ${this.body}
+}`;
+  }
+}
+
+const i32 = (v: number): Uniform => ({ type: 'int32', data: [v] });
+const f32 = (v: number): Uniform => ({ type: 'float32', data: [v] });
+
+function run(program: DecodeProgram, inputs: tf.TensorInfo[], threads: number, uniforms: Uniform[], dtype: tf.DataType = 'float32', output?: tf.TensorInfo): tf.TensorInfo {
+  const backend = tf.backend() as WebGPUBackend;
+  return backend.runWebGPUProgram(program, inputs, dtype, [i32(threads), ...uniforms], output);
+}
+
+/** An uninitialised float32 tensor for the cache (every position is written before it is read). */
+export function allocCache(d: CacheDims): tf.Tensor {
+  const backend = tf.backend() as WebGPUBackend;
+  const info = backend.makeTensorInfo([d.L * d.B * d.Tmax * 3 * d.nh * d.hs], 'float32');
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+/**
+ * Causal attention against the cache, left padding masked: the query of row b at position
+ * t0 + τ (τ ∈ [q0, T)) sees cache positions j ∈ [pads[b], t0 + τ] of layer `layer` →
+ * (B·(T − q0), C), merged heads. A query that sees no key (a pad query) outputs zeros, like
+ * causalAttention. One thread per (b, h, query); q, k and v read as vec4 straight from the cache.
+ */
+export function cachedAttention(cache: tf.Tensor, pads: tf.Tensor, d: CacheDims, layer: number, T: number, t0: number, q0: number): tf.Tensor {
+  const C = d.nh * d.hs;
+  const hs4 = d.hs / 4;
+  const Tq = T - q0;
+  const threads = d.B * d.nh * Tq;
+  const qr = Array.from({ length: hs4 }, (_, c) => `let q${c} = Cache[qo + ${c}] * uniforms.scale;`).join('\n  ');
+  const acc0 = Array.from({ length: hs4 }, (_, c) => `var a${c} = vec4<f32>(0.0);`).join(' ');
+  const dot = Array.from({ length: hs4 }, (_, c) => `s4 = fma(q${c}, Cache[ko + ${c}], s4);`).join(' ');
+  const upd = Array.from({ length: hs4 }, (_, c) => `a${c} = fma(vec4<f32>(p), Cache[ko + C4 + ${c}], a${c} * alpha);`).join(' ');
+  const store = Array.from({ length: hs4 }, (_, c) => `result[oo + ${c}] = a${c} * inv;`).join(' ');
+  const program = new DecodeProgram(
+    ['Cache', 'Pads'],
+    `dec_attn_${hs4}_${C}`,
+    `let i = index % uniforms.Tq;
+  let bh = index / uniforms.Tq;
+  let h = bh % uniforms.nh;
+  let b = bh / uniforms.nh;
+  let pos = uniforms.t0 + uniforms.q0 + i;
+  let rowBase = (uniforms.layer * uniforms.B + b) * uniforms.Tmax; // cache row of position 0
+  let qo = (rowBase + pos) * 3 * C4 + h * HS4;
+  ${qr}
+  ${acc0}
+  var m = -3.0e38;
+  var l = 0.0;
+  for (var j = max(Pads[b], 0); j <= pos; j++) {
+    let ko = (rowBase + j) * 3 * C4 + C4 + h * HS4; // k; v is C4 further
+    var s4 = vec4<f32>(0.0);
+    ${dot}
+    let s = s4.x + s4.y + s4.z + s4.w;
+    let mNew = max(m, s);
+    let alpha = exp(m - mNew);
+    let p = exp(s - mNew);
+    l = l * alpha + p;
+    ${upd}
+    m = mNew;
+  }
+  var inv = 0.0;
+  if (l > 0.0) { inv = 1.0 / l; }
+  let oo = (b * uniforms.Tq + i) * C4 + h * HS4;
+  ${store}`,
+    threads,
+    [d.B * Tq, C],
+    'nh : i32, Tq : i32, q0 : i32, t0 : i32, layer : i32, B : i32, Tmax : i32, scale : f32,',
+    [4, 1],
+    4,
+    `const HS4 : i32 = ${hs4};\nconst C4 : i32 = ${C / 4};`,
+  );
+  const info = run(program, [cache, pads], threads, [i32(d.nh), i32(Tq), i32(q0), i32(t0), i32(layer), i32(d.B), i32(d.Tmax), f32(1 / Math.sqrt(d.hs))]);
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+/**
+ * x (B·T, C): row b·T + τ = wte[token] + wpe[max(0, t0 + τ − pads[b])] (clamped to the tables).
+ * The token of that row is tokens[(b·T + τ)·stride + offset] (int32), so a sampler's packed
+ * output can feed it directly (stride 1, offset 0: a plain (B, T) tensor).
+ */
+export function decodeEmbed(tokens: tf.Tensor, pads: tf.Tensor, wte: tf.Tensor, wpe: tf.Tensor, B: number, T: number, t0: number, stride = 1, offset = 0): tf.Tensor {
+  const C = wte.shape[1]!;
+  const threads = B * T * (C / 4);
+  const program = new DecodeProgram(
+    ['Tok', 'Pads', 'Wte', 'Wpe'],
+    'dec_embed',
+    `let r = index / uniforms.C4;
+  let c = index - r * uniforms.C4;
+  let b = r / uniforms.T;
+  let tok = clamp(Tok[r * uniforms.stride + uniforms.offset], 0, uniforms.V - 1);
+  let p = clamp(uniforms.t0 + r - b * uniforms.T - Pads[b], 0, uniforms.P - 1);
+  result[index] = Wte[tok * uniforms.C4 + c] + Wpe[p * uniforms.C4 + c];`,
+    threads,
+    [B * T, C],
+    'C4 : i32, V : i32, P : i32, T : i32, t0 : i32, stride : i32, offset : i32,',
+    [1, 1, 4, 4],
+    4,
+  );
+  const info = run(program, [tokens, pads, wte, wpe], threads, [i32(C / 4), i32(wte.shape[0]), i32(wpe.shape[0]), i32(T), i32(t0), i32(stride), i32(offset)]);
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+/** LayerNorm of the rows of x (N, C), eps 1e-5, as layerNorm() computes it: one thread per row. */
+export function decodeLayerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  const [N, C] = x.shape as [number, number];
+  const program = new DecodeProgram(
+    ['X', 'G', 'Bt'],
+    'dec_ln',
+    `let base = index * uniforms.C4;
+  var s = vec4<f32>(0.0);
+  for (var k = 0; k < uniforms.C4; k++) { s += X[base + k]; }
+  let mean = (s.x + s.y + s.z + s.w) / f32(uniforms.C);
+  var v = vec4<f32>(0.0);
+  for (var k = 0; k < uniforms.C4; k++) { let d = X[base + k] - vec4<f32>(mean); v += d * d; }
+  let rstd = inverseSqrt((v.x + v.y + v.z + v.w) / f32(uniforms.C) + 1e-5);
+  for (var k = 0; k < uniforms.C4; k++) { result[base + k] = (X[base + k] - vec4<f32>(mean)) * rstd * G[k] + Bt[k]; }`,
+    N,
+    [N, C],
+    'C : i32, C4 : i32,',
+    [4, 4, 4],
+    4,
+  );
+  const info = run(program, [x, gain, bias], N, [i32(C), i32(C / 4)]);
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+export interface DecodeMatmulOptions {
+  /** LayerNorm of the rows of x first (gain, bias over K; eps 1e-5), as layerNorm() computes it */
+  ln?: { gain: tf.Tensor; bias: tf.Tensor };
+  bias?: tf.Tensor;
+  act?: 'none' | 'gelu';
+  /** out = residual + (x·W + bias): the residual stream (M, N) */
+  residual?: tf.Tensor;
+  /** W is (N, K) and used transposed (the tied unembedding) */
+  transB?: boolean;
+  /** register block: rows × (4·cv) columns per thread */
+  block?: { rm: number; cv: number };
+  /** write the rows into the cache (in place) instead of a new (M, N) tensor; returns the cache */
+  into?: CacheRows;
+}
+
+let forcedDecodeBlock: { rm: number; cv: number } | undefined;
+/** Benchmarks: force the register block of decodeMatmul (undefined: automatic). */
+export function setDecodeMatmulBlock(block: { rm: number; cv: number } | undefined): void {
+  forcedDecodeBlock = block;
+}
+
+function chooseDecodeBlock(M: number): { rm: number; cv: number } {
+  // Few, fat threads: measured on SwiftShader (2 cores), ms per decode step of preset tiny for
+  // blocks 4×4 / 8×4 / 4×8 / 8×8 (rows × columns): B = 32: 7.0 / 6.0 / 5.3 / 4.6, B = 128: 30 / 24 / 18 / 17
+  // (2×4: 8.2 / 37; 16×8 and 32×8 slower again).
+  return M >= 8 ? { rm: 8, cv: 2 } : { rm: M >= 4 ? 4 : 1, cv: 2 };
+}
+
+const matmulCode = new Map<string, string>();
+
+function matmulBody(o: DecodeMatmulOptions, rm: number, cv: number, act: 'none' | 'gelu'): string {
+  const L: string[] = [];
+  L.push(`let rb = index / uniforms.colBlocks;`);
+  L.push(`let col0 = (index - rb * uniforms.colBlocks) * ${4 * cv};`);
+  L.push(`let row0 = rb * ${rm};`);
+  for (let i = 0; i < rm; i++) L.push(`let x${i} = min(row0 + ${i}, uniforms.M - 1) * uniforms.K4;`);
+  for (let j = 0; j < cv; j++) L.push(`let c${j} = min(col0 + ${4 * j}, uniforms.N - 4);`);
+  for (let i = 0; i < rm; i++) for (let j = 0; j < cv; j++) L.push(`var acc${i}_${j} = vec4<f32>(0.0);`);
+  if (o.ln) {
+    // two passes, as the LayerNorm kernels: mean, then the mean of squared deviations
+    for (let i = 0; i < rm; i++) {
+      L.push(`var s${i} = vec4<f32>(0.0);`);
+      L.push(`for (var k = 0; k < uniforms.K4; k++) { s${i} += X[x${i} + k]; }`);
+      L.push(`let mean${i} = (s${i}.x + s${i}.y + s${i}.z + s${i}.w) / f32(uniforms.K);`);
+      L.push(`var v${i} = vec4<f32>(0.0);`);
+      L.push(`for (var k = 0; k < uniforms.K4; k++) { let d = X[x${i} + k] - vec4<f32>(mean${i}); v${i} += d * d; }`);
+      L.push(`let rstd${i} = inverseSqrt((v${i}.x + v${i}.y + v${i}.z + v${i}.w) / f32(uniforms.K) + 1e-5);`);
+    }
+  }
+  L.push('for (var k4 = 0; k4 < uniforms.K4; k4++) {');
+  if (o.ln) L.push('  let g = LnG[k4]; let bb = LnB[k4];');
+  for (let i = 0; i < rm; i++) L.push(o.ln ? `  let a${i} = (X[x${i} + k4] - vec4<f32>(mean${i})) * rstd${i} * g + bb;` : `  let a${i} = X[x${i} + k4];`);
+  for (let j = 0; j < cv; j++) {
+    if (o.transB) {
+      // W (N, K): columns c..c+3 are rows of W; gather the 4×4 block and use its columns
+      for (let q = 0; q < 4; q++) L.push(`  let w${j}r${q} = W[(c${j} + ${q}) * uniforms.K4 + k4];`);
+      for (let kk = 0; kk < 4; kk++) L.push(`  let w${j}_${kk} = vec4<f32>(w${j}r0[${kk}], w${j}r1[${kk}], w${j}r2[${kk}], w${j}r3[${kk}]);`);
+    } else {
+      for (let kk = 0; kk < 4; kk++) L.push(`  let w${j}_${kk} = W[(k4 * 4 + ${kk}) * uniforms.N4 + c${j} / 4];`);
+    }
+  }
+  for (let i = 0; i < rm; i++)
+    for (let j = 0; j < cv; j++) for (let kk = 0; kk < 4; kk++) L.push(`  acc${i}_${j} = fma(vec4<f32>(a${i}[${kk}]), w${j}_${kk}, acc${i}_${j});`);
+  L.push('}');
+  for (let i = 0; i < rm; i++) {
+    L.push(`if (row0 + ${i} < uniforms.M) {`);
+    for (let j = 0; j < cv; j++) {
+      L.push(`  if (col0 + ${4 * j} < uniforms.N) {`);
+      L.push(`    let o = ${o.into ? `outRow(row0 + ${i})` : `(row0 + ${i})`} * uniforms.N4 + (col0 + ${4 * j}) / 4;`);
+      L.push(`    var u = acc${i}_${j};`);
+      if (o.bias) L.push(`    u = u + Bias[(col0 + ${4 * j}) / 4];`);
+      if (act === 'gelu') L.push(`    u = 0.5 * u * (1.0 + tanh(${GELU_C} * (u + 0.044715 * u * u * u)));`);
+      if (o.residual) L.push('    u = Res[o] + u;');
+      L.push('    result[o] = u;');
+      L.push('  }');
+    }
+    L.push('}');
+  }
+  return L.join('\n  ');
+}
+
+/**
+ * out (M, N) = act(LN?(x) · W + bias) [+ residual], one thread per rm × 4·cv output block, no
+ * barrier: the dense layers of a decode step in one dispatch each (LayerNorm prologue, GELU or
+ * residual epilogue). x (M, K) with K % 4 = 0; W (K, N) or, with transB, (N, K); N % 4 = 0.
+ */
+export function decodeMatmul(x: tf.Tensor, w: tf.Tensor, o: DecodeMatmulOptions = {}): tf.Tensor {
+  const [M, K] = x.shape as [number, number];
+  const N = o.transB ? w.shape[0] : w.shape[1]!;
+  if (K % 4 !== 0 || N % 4 !== 0) throw new Error(`decodeMatmul: K (${K}) and N (${N}) must be multiples of 4`);
+  const { rm, cv } = o.block ?? forcedDecodeBlock ?? chooseDecodeBlock(M);
+  const rowBlocks = Math.ceil(M / rm);
+  const colBlocks = Math.ceil(N / (4 * cv));
+  const threads = rowBlocks * colBlocks;
+  const names = ['X', 'W'];
+  const inputs: tf.Tensor[] = [x, w];
+  const comps = [4, 4];
+  const add = (name: string, t: tf.Tensor) => {
+    names.push(name);
+    inputs.push(t);
+    comps.push(4);
+  };
+  if (o.ln) {
+    add('LnG', o.ln.gain);
+    add('LnB', o.ln.bias);
+  }
+  if (o.bias) add('Bias', o.bias);
+  if (o.residual) add('Res', o.residual);
+  const act = o.act ?? 'none';
+  const into = o.into;
+  const key = `dec_mm_${rm}x${cv}_t${!!o.transB}_ln${!!o.ln}_b${!!o.bias}_${act}_r${!!o.residual}_c${!!into}`;
+  let code = matmulCode.get(key); // generated once per variant (a decode step runs ~10 of these)
+  if (!code) {
+    code = matmulBody(o, rm, cv, act);
+    matmulCode.set(key, code);
+  }
+  const program = new DecodeProgram(
+    names,
+    key,
+    code,
+    threads,
+    into ? into.cache.shape : [M, N],
+    'M : i32, N : i32, K : i32, K4 : i32, N4 : i32, colBlocks : i32, T : i32, t0 : i32, layer : i32, B : i32, Tmax : i32,',
+    comps,
+    4,
+    // cache rows: row b·T + τ of this matmul → (layer·B + b)·Tmax + t0 + τ
+    into ? 'fn outRow(r : i32) -> i32 { let b = r / uniforms.T; return (uniforms.layer * uniforms.B + b) * uniforms.Tmax + uniforms.t0 + r - b * uniforms.T; }' : '',
+  );
+  const rows = into ? [into.T, into.t0, into.layer, into.dims.B, into.dims.Tmax] : [M, 0, 0, 0, 0];
+  const info = run(program, inputs, threads, [i32(M), i32(N), i32(K), i32(K / 4), i32(N / 4), i32(colBlocks), ...rows.map(i32)], 'float32', into?.cache);
+  return into ? into.cache : tf.engine().makeTensorFromTensorInfo(info);
+}
+
+/**
+ * The next token of every row, predicted on the GPU so the next decode step can be issued before
+ * the logits are read back (generate.ts then checks the prediction against sampleToken on the read
+ * logits and replays from a wrong step). Mirrors sampleToken with top-k/top-p off:
+ *   greedy  the first largest logit among the allowed ids;
+ *   τ > 0   r = u·Σw, w_i = exp((l_i − max)/τ), walking the allowed ids by descending logit (ties:
+ *           lower id first) until the running sum passes r; u is the row's uniform number.
+ *           No sort: the first id when r < 1 (its weight), else a 32-bucket histogram of the
+ *           logits finds the bucket where the sum passes r and only that bucket's ids are
+ *           ordered. A prediction in float32: it may differ from sampleToken at a boundary.
+ * State (int32, 2B + 1): [token (B) | finished (B) | draws]. Rows that finished emit `pad` and draw
+ * nothing; a row finishes on `eos`. Unfinished rows take uniforms[draws + (unfinished rows before
+ * it)], in row order, as the CPU sampler draws them; draws advances by the unfinished rows (τ > 0).
+ * One thread per row.
+ */
+export function sampleNext(logits: tf.Tensor, uniforms: tf.Tensor, prev: tf.Tensor, o: { temperature: number; banned: number[]; pad: number; eos: number }): tf.Tensor {
+  const [B, V] = logits.shape as [number, number];
+  const greedy = o.temperature <= 0;
+  const allowed = (i: string) => (o.banned.length ? o.banned.map((id) => `${i} != ${id}`).join(' && ') : 'true');
+  const pick = greedy
+    ? `var best = -1;
+    var bestL = 0.0;
+    for (var i = 0; i < V; i++) {
+      let li = L[lo + i];
+      if (${allowed('i')} && (best < 0 || li > bestL)) { best = i; bestL = li; }
+    }
+    tok = best;
+    _ = U[0]; // keep the binding (layout 'auto' drops unused ones)`
+    : `var mx = -3.0e38;
+    var mn = 3.0e38;
+    var top = -1; // first in order: the first largest logit (weight exp(0) = 1)
+    for (var i = 0; i < V; i++) {
+      if (${allowed('i')}) {
+        let li = L[lo + i];
+        if (top < 0 || li > mx) { top = i; }
+        mx = max(mx, li);
+        mn = min(mn, li);
+      }
+    }
+    var w : array<f32, V>;
+    var total = 0.0;
+    for (var i = 0; i < V; i++) {
+      var wi = 0.0;
+      if (${allowed('i')}) { wi = exp((L[lo + i] - mx) * uniforms.invTemp); }
+      w[i] = wi;
+      total += wi;
+    }
+    let r = min(U[draws + before], 0.99999994) * total;
+    tok = top;
+    if (r >= 1.0) {
+      // Logit histogram (NB buckets, higher bucket = larger logits, so bucket sums respect the
+      // order), the bucket where the running sum from the top passes r, then the exact order
+      // inside that bucket only.
+      var hist : array<f32, NB>;
+      for (var k = 0; k < NB; k++) { hist[k] = 0.0; }
+      let scale = f32(NB) / max(mx - mn, 1e-30);
+      for (var i = 0; i < V; i++) {
+        if (${allowed('i')}) { hist[min(NB - 1, i32((L[lo + i] - mn) * scale))] += w[i]; }
+      }
+      var sel = 0;
+      var cum = 0.0;
+      for (var k = NB - 1; k >= 0; k--) {
+        cum += hist[k];
+        if (cum > r) { sel = k; break; }
+      }
+      let start = cum - hist[sel];
+      var ids : array<i32, V>;
+      var m = 0;
+      for (var i = 0; i < V; i++) {
+        if (${allowed('i')} && min(NB - 1, i32((L[lo + i] - mn) * scale)) == sel) { ids[m] = i; m++; }
+      }
+      tok = -1;
+      var last = -1;
+      for (var x = 0; x < m; x++) {
+        let i = ids[x];
+        let li = L[lo + i];
+        if (last < 0 || li < L[lo + last] || (li == L[lo + last] && i > last)) { last = i; }
+        var sb = start;
+        for (var y = 0; y < m; y++) {
+          let j = ids[y];
+          let lj = L[lo + j];
+          if (lj > li || (lj == li && j < i)) { sb += w[j]; }
+        }
+        if (tok < 0 && sb <= r && r < sb + w[i]) { tok = i; }
+      }
+      if (tok < 0) { tok = select(top, last, last >= 0); }
+    }`;
+  const program = new DecodeProgram(
+    ['L', 'U', 'Prev'],
+    `dec_sample_${greedy}_${V}_${o.banned.join('.')}_${o.pad}_${o.eos}`,
+    `let b = index;
+  let B = uniforms.B;
+  var before = 0;
+  var open = 0;
+  for (var r = 0; r < B; r++) {
+    let u = 1 - Prev[B + r];
+    open += u;
+    if (r < b) { before += u; }
+  }
+  let draws = Prev[2 * B];
+  let lo = b * V;
+  var tok = ${o.pad};
+  var fin = 1;
+  if (Prev[B + b] == 0) {
+    ${pick}
+    fin = select(0, 1, tok == ${o.eos});
+  }
+  result[b] = tok;
+  result[B + b] = fin;
+  if (b == 0) { result[2 * B] = draws + ${greedy ? '0' : 'open'}; }`,
+    B,
+    [2 * B + 1],
+    'B : i32, invTemp : f32,',
+    [1, 1, 1],
+    1,
+    `const V : i32 = ${V};\nconst NB : i32 = 32;`,
+  );
+  const info = run(program, [logits, uniforms, prev], B, [i32(B), f32(greedy ? 1 : 1 / o.temperature)], 'int32');
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
