@@ -108,7 +108,7 @@ describe('share links', () => {
   const decoded = (url: string) => decodeLink(new URL(url).hash, linkSchema());
 
   test('a link with a small dataset shows its counts, saves it only on Start (no duplicates), and the share link carries it', async () => {
-    const link = pack({ v: 1, preset: 'micro', seed: 7, dataset: DATASET });
+    const link = pack({ v: 1, preset: 'micro', seed: 7, config: { 'rm.k': 4 }, dataset: DATASET });
     const app = await openApp('?backend=wasm' + link);
     const { page } = app;
     try {

@@ -90,6 +90,7 @@ export const TINY: Record<string, string> = {
   'sft.steps': '8',
   'sft.demonstrations': '16',
   'rm.steps': '4',
+  'rm.k': '4', // the tests' user rankings hold 4 responses
   'rm.trainPrompts': '16',
   'rm.heldoutPrompts': '8',
   'ppo.iterations': '2',
