@@ -50,7 +50,16 @@ try {
   if (!engine) fail(`the ${backend} backend did not start: ${await page.evaluate(() => window.__rlhf.run.errors.map((e) => e.message).join('; '))}`);
   console.log(`backend ${engine.backend}${engine.adapter ? ` · ${engine.adapter.vendor} ${engine.adapter.architecture}${engine.adapter.isFallback ? ' (software fallback)' : ''}` : ''}`);
 
-  const config = await page.evaluate(({ task, preset, seed }) => ({ ...structuredClone(window.__rlhf.DEFAULT_PIPELINE), task, preset, seed }), { task, preset, seed });
+  // --preset applies the UI's settings preset of that name (model size + step counts for it,
+  // src/state/presets.ts), so `--preset small` runs what the app's "Small" button runs.
+  const { config, presetValues } = await page.evaluate(
+    ({ task, preset, seed }) => ({
+      config: { ...structuredClone(window.__rlhf.DEFAULT_PIPELINE), task, seed },
+      presetValues: window.__rlhf.SETTINGS_PRESETS.find((p) => p.values.preset === preset)?.values ?? { preset },
+    }),
+    { task, preset, seed },
+  );
+  for (const [key, value] of Object.entries(presetValues)) applySet(config, `${key}=${value}`);
   for (const assignment of [].concat(args.set ?? [])) applySet(config, assignment);
   await page.evaluate((config) => window.__rlhf.startPipeline(config), config);
 

@@ -1,5 +1,5 @@
 import type { GPTConfig } from '../model/config';
-import { paramSpecs } from '../model/params';
+import { paramSpecs, type Weights } from '../model/params';
 import { BOS, EOS, PAD, SPECIAL_NAMES, VOCAB_SIZE, vocabulary } from '../model/tokenizer';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors';
 import { gpt2Config, parseGpt2Config } from './gpt2Layout';
@@ -17,7 +17,7 @@ import { gpt2Config, parseGpt2Config } from './gpt2Layout';
  * GPT2ForSequenceClassification has no bias: add it to the output, or ignore it — it only shifts
  * scores). The importer reads these files back bit-exactly.
  */
-export type Weights = Map<string, Float32Array>;
+export type { Weights };
 export type ModelHead = 'lm' | 'score';
 
 export interface ModelFiles {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { getMainHeaderString } from '@tensorflow/tfjs-backend-webgpu/dist/webgpu_program';
-import type { Uniform } from './runProgram';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { f32, i32, runFlatInfo } from './flatProgram';
+import { decodeMatmulBody } from './decodeMatmulCode';
 
 /**
  * Kernels of the KV-cache decoding path (src/model/decoder.ts), forward only, barrier-free (one
@@ -38,52 +38,6 @@ export interface CacheRows {
   t0: number;
 }
 
-/** A barrier-free program over `threads` invocations; components per input; optional in-place output. */
-class DecodeProgram implements WebGPUProgram {
-  outputShape: number[];
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [64, 1, 1];
-  uniforms: string;
-  variableComponents: number[];
-  outputComponent: number;
-
-  constructor(
-    readonly variableNames: string[],
-    readonly shaderKey: string,
-    private readonly body: string,
-    threads: number,
-    outputShape: number[],
-    uniforms: string,
-    components: number[],
-    outputComponent: number,
-    private readonly prelude = '',
-  ) {
-    this.outputShape = outputShape;
-    this.uniforms = 'threads : i32, ' + uniforms;
-    this.variableComponents = components;
-    this.outputComponent = outputComponent;
-    const groups = Math.ceil(threads / 64);
-    this.dispatch = groups > 65535 ? [65535, Math.ceil(groups / 65535), 1] : [groups, 1, 1];
-  }
-
-  getUserCode(): string {
-    return `${this.prelude}
-${getMainHeaderString('index')} {
-  if (index >= uniforms.threads) { return; }
-  ${this.body}
-}`;
-  }
-}
-
-const i32 = (v: number): Uniform => ({ type: 'int32', data: [v] });
-const f32 = (v: number): Uniform => ({ type: 'float32', data: [v] });
-
-function run(program: DecodeProgram, inputs: tf.TensorInfo[], threads: number, uniforms: Uniform[], dtype: tf.DataType = 'float32', output?: tf.TensorInfo): tf.TensorInfo {
-  const backend = tf.backend() as WebGPUBackend;
-  return backend.runWebGPUProgram(program, inputs, dtype, [i32(threads), ...uniforms], output);
-}
-
 /** An uninitialised float32 tensor for the cache (every position is written before it is read). */
 export function allocCache(d: CacheDims): tf.Tensor {
   const backend = tf.backend() as WebGPUBackend;
@@ -107,10 +61,11 @@ export function cachedAttention(cache: tf.Tensor, pads: tf.Tensor, d: CacheDims,
   const dot = Array.from({ length: hs4 }, (_, c) => `s4 = fma(q${c}, Cache[ko + ${c}], s4);`).join(' ');
   const upd = Array.from({ length: hs4 }, (_, c) => `a${c} = fma(vec4<f32>(p), Cache[ko + C4 + ${c}], a${c} * alpha);`).join(' ');
   const store = Array.from({ length: hs4 }, (_, c) => `result[oo + ${c}] = a${c} * inv;`).join(' ');
-  const program = new DecodeProgram(
-    ['Cache', 'Pads'],
-    `dec_attn_${hs4}_${C}`,
-    `let i = index % uniforms.Tq;
+  const info = runFlatInfo({
+    inputs: [cache, pads],
+    names: ['Cache', 'Pads'],
+    key: `dec_attn_${hs4}_${C}`,
+    body: `let i = index % uniforms.Tq;
   let bh = index / uniforms.Tq;
   let h = bh % uniforms.nh;
   let b = bh / uniforms.nh;
@@ -138,13 +93,14 @@ export function cachedAttention(cache: tf.Tensor, pads: tf.Tensor, d: CacheDims,
   let oo = (b * uniforms.Tq + i) * C4 + h * HS4;
   ${store}`,
     threads,
-    [d.B * Tq, C],
-    'nh : i32, Tq : i32, q0 : i32, t0 : i32, layer : i32, B : i32, Tmax : i32, scale : f32,',
-    [4, 1],
-    4,
-    `const HS4 : i32 = ${hs4};\nconst C4 : i32 = ${C / 4};`,
-  );
-  const info = run(program, [cache, pads], threads, [i32(d.nh), i32(Tq), i32(q0), i32(t0), i32(layer), i32(d.B), i32(d.Tmax), f32(1 / Math.sqrt(d.hs))]);
+    outputShape: [d.B * Tq, C],
+    uniforms: {
+      decl: 'nh : i32, Tq : i32, q0 : i32, t0 : i32, layer : i32, B : i32, Tmax : i32, scale : f32,',
+      values: [i32(d.nh), i32(Tq), i32(q0), i32(t0), i32(layer), i32(d.B), i32(d.Tmax), f32(1 / Math.sqrt(d.hs))],
+    },
+    components: { inputs: [4, 1], output: 4 },
+    prelude: `const HS4 : i32 = ${hs4};\nconst C4 : i32 = ${C / 4};`,
+  });
   return tf.engine().makeTensorFromTensorInfo(info);
 }
 
@@ -156,32 +112,35 @@ export function cachedAttention(cache: tf.Tensor, pads: tf.Tensor, d: CacheDims,
 export function decodeEmbed(tokens: tf.Tensor, pads: tf.Tensor, wte: tf.Tensor, wpe: tf.Tensor, B: number, T: number, t0: number, stride = 1, offset = 0): tf.Tensor {
   const C = wte.shape[1]!;
   const threads = B * T * (C / 4);
-  const program = new DecodeProgram(
-    ['Tok', 'Pads', 'Wte', 'Wpe'],
-    'dec_embed',
-    `let r = index / uniforms.C4;
+  const info = runFlatInfo({
+    inputs: [tokens, pads, wte, wpe],
+    names: ['Tok', 'Pads', 'Wte', 'Wpe'],
+    key: 'dec_embed',
+    body: `let r = index / uniforms.C4;
   let c = index - r * uniforms.C4;
   let b = r / uniforms.T;
   let tok = clamp(Tok[r * uniforms.stride + uniforms.offset], 0, uniforms.V - 1);
   let p = clamp(uniforms.t0 + r - b * uniforms.T - Pads[b], 0, uniforms.P - 1);
   result[index] = Wte[tok * uniforms.C4 + c] + Wpe[p * uniforms.C4 + c];`,
     threads,
-    [B * T, C],
-    'C4 : i32, V : i32, P : i32, T : i32, t0 : i32, stride : i32, offset : i32,',
-    [1, 1, 4, 4],
-    4,
-  );
-  const info = run(program, [tokens, pads, wte, wpe], threads, [i32(C / 4), i32(wte.shape[0]), i32(wpe.shape[0]), i32(T), i32(t0), i32(stride), i32(offset)]);
+    outputShape: [B * T, C],
+    uniforms: {
+      decl: 'C4 : i32, V : i32, P : i32, T : i32, t0 : i32, stride : i32, offset : i32,',
+      values: [i32(C / 4), i32(wte.shape[0]), i32(wpe.shape[0]), i32(T), i32(t0), i32(stride), i32(offset)],
+    },
+    components: { inputs: [1, 1, 4, 4], output: 4 },
+  });
   return tf.engine().makeTensorFromTensorInfo(info);
 }
 
 /** LayerNorm of the rows of x (N, C), eps 1e-5, as layerNorm() computes it: one thread per row. */
 export function decodeLayerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor): tf.Tensor {
   const [N, C] = x.shape as [number, number];
-  const program = new DecodeProgram(
-    ['X', 'G', 'Bt'],
-    'dec_ln',
-    `let base = index * uniforms.C4;
+  const info = runFlatInfo({
+    inputs: [x, gain, bias],
+    names: ['X', 'G', 'Bt'],
+    key: 'dec_ln',
+    body: `let base = index * uniforms.C4;
   var s = vec4<f32>(0.0);
   for (var k = 0; k < uniforms.C4; k++) { s += X[base + k]; }
   let mean = (s.x + s.y + s.z + s.w) / f32(uniforms.C);
@@ -189,17 +148,13 @@ export function decodeLayerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor):
   for (var k = 0; k < uniforms.C4; k++) { let d = X[base + k] - vec4<f32>(mean); v += d * d; }
   let rstd = inverseSqrt((v.x + v.y + v.z + v.w) / f32(uniforms.C) + 1e-5);
   for (var k = 0; k < uniforms.C4; k++) { result[base + k] = (X[base + k] - vec4<f32>(mean)) * rstd * G[k] + Bt[k]; }`,
-    N,
-    [N, C],
-    'C : i32, C4 : i32,',
-    [4, 4, 4],
-    4,
-  );
-  const info = run(program, [x, gain, bias], N, [i32(C), i32(C / 4)]);
+    threads: N,
+    outputShape: [N, C],
+    uniforms: { decl: 'C : i32, C4 : i32,', values: [i32(C), i32(C / 4)] },
+    components: { inputs: [4, 4, 4], output: 4 },
+  });
   return tf.engine().makeTensorFromTensorInfo(info);
 }
-
-const GELU_C = Math.sqrt(2 / Math.PI);
 
 export interface DecodeMatmulOptions {
   /** LayerNorm of the rows of x first (gain, bias over K; eps 1e-5), as layerNorm() computes it */
@@ -230,57 +185,6 @@ function chooseDecodeBlock(M: number): { rm: number; cv: number } {
 }
 
 const matmulCode = new Map<string, string>();
-
-function matmulBody(o: DecodeMatmulOptions, rm: number, cv: number, act: 'none' | 'gelu'): string {
-  const L: string[] = [];
-  L.push(`let rb = index / uniforms.colBlocks;`);
-  L.push(`let col0 = (index - rb * uniforms.colBlocks) * ${4 * cv};`);
-  L.push(`let row0 = rb * ${rm};`);
-  for (let i = 0; i < rm; i++) L.push(`let x${i} = min(row0 + ${i}, uniforms.M - 1) * uniforms.K4;`);
-  for (let j = 0; j < cv; j++) L.push(`let c${j} = min(col0 + ${4 * j}, uniforms.N - 4);`);
-  for (let i = 0; i < rm; i++) for (let j = 0; j < cv; j++) L.push(`var acc${i}_${j} = vec4<f32>(0.0);`);
-  if (o.ln) {
-    // two passes, as the LayerNorm kernels: mean, then the mean of squared deviations
-    for (let i = 0; i < rm; i++) {
-      L.push(`var s${i} = vec4<f32>(0.0);`);
-      L.push(`for (var k = 0; k < uniforms.K4; k++) { s${i} += X[x${i} + k]; }`);
-      L.push(`let mean${i} = (s${i}.x + s${i}.y + s${i}.z + s${i}.w) / f32(uniforms.K);`);
-      L.push(`var v${i} = vec4<f32>(0.0);`);
-      L.push(`for (var k = 0; k < uniforms.K4; k++) { let d = X[x${i} + k] - vec4<f32>(mean${i}); v${i} += d * d; }`);
-      L.push(`let rstd${i} = inverseSqrt((v${i}.x + v${i}.y + v${i}.z + v${i}.w) / f32(uniforms.K) + 1e-5);`);
-    }
-  }
-  L.push('for (var k4 = 0; k4 < uniforms.K4; k4++) {');
-  if (o.ln) L.push('  let g = LnG[k4]; let bb = LnB[k4];');
-  for (let i = 0; i < rm; i++) L.push(o.ln ? `  let a${i} = (X[x${i} + k4] - vec4<f32>(mean${i})) * rstd${i} * g + bb;` : `  let a${i} = X[x${i} + k4];`);
-  for (let j = 0; j < cv; j++) {
-    if (o.transB) {
-      // W (N, K): columns c..c+3 are rows of W; gather the 4×4 block and use its columns
-      for (let q = 0; q < 4; q++) L.push(`  let w${j}r${q} = W[(c${j} + ${q}) * uniforms.K4 + k4];`);
-      for (let kk = 0; kk < 4; kk++) L.push(`  let w${j}_${kk} = vec4<f32>(w${j}r0[${kk}], w${j}r1[${kk}], w${j}r2[${kk}], w${j}r3[${kk}]);`);
-    } else {
-      for (let kk = 0; kk < 4; kk++) L.push(`  let w${j}_${kk} = W[(k4 * 4 + ${kk}) * uniforms.N4 + c${j} / 4];`);
-    }
-  }
-  for (let i = 0; i < rm; i++)
-    for (let j = 0; j < cv; j++) for (let kk = 0; kk < 4; kk++) L.push(`  acc${i}_${j} = fma(vec4<f32>(a${i}[${kk}]), w${j}_${kk}, acc${i}_${j});`);
-  L.push('}');
-  for (let i = 0; i < rm; i++) {
-    L.push(`if (row0 + ${i} < uniforms.M) {`);
-    for (let j = 0; j < cv; j++) {
-      L.push(`  if (col0 + ${4 * j} < uniforms.N) {`);
-      L.push(`    let o = ${o.into ? `outRow(row0 + ${i})` : `(row0 + ${i})`} * uniforms.N4 + (col0 + ${4 * j}) / 4;`);
-      L.push(`    var u = acc${i}_${j};`);
-      if (o.bias) L.push(`    u = u + Bias[(col0 + ${4 * j}) / 4];`);
-      if (act === 'gelu') L.push(`    u = 0.5 * u * (1.0 + tanh(${GELU_C} * (u + 0.044715 * u * u * u)));`);
-      if (o.residual) L.push('    u = Res[o] + u;');
-      L.push('    result[o] = u;');
-      L.push('  }');
-    }
-    L.push('}');
-  }
-  return L.join('\n  ');
-}
 
 /**
  * out (M, N) = act(LN?(x) · W + bias) [+ residual], one thread per rm × 4·cv output block, no
@@ -314,23 +218,26 @@ export function decodeMatmul(x: tf.Tensor, w: tf.Tensor, o: DecodeMatmulOptions 
   const key = `dec_mm_${rm}x${cv}_t${!!o.transB}_ln${!!o.ln}_b${!!o.bias}_${act}_r${!!o.residual}_c${!!into}`;
   let code = matmulCode.get(key); // generated once per variant (a decode step runs ~10 of these)
   if (!code) {
-    code = matmulBody(o, rm, cv, act);
+    code = decodeMatmulBody({ ln: !!o.ln, bias: !!o.bias, residual: !!o.residual, transB: !!o.transB, into: !!into }, rm, cv, act);
     matmulCode.set(key, code);
   }
-  const program = new DecodeProgram(
+  const rows = into ? [into.T, into.t0, into.layer, into.dims.B, into.dims.Tmax] : [M, 0, 0, 0, 0];
+  const info = runFlatInfo({
+    inputs,
     names,
     key,
-    code,
+    body: code,
     threads,
-    into ? into.cache.shape : [M, N],
-    'M : i32, N : i32, K : i32, K4 : i32, N4 : i32, colBlocks : i32, T : i32, t0 : i32, layer : i32, B : i32, Tmax : i32,',
-    comps,
-    4,
+    outputShape: into ? into.cache.shape : [M, N],
+    uniforms: {
+      decl: 'M : i32, N : i32, K : i32, K4 : i32, N4 : i32, colBlocks : i32, T : i32, t0 : i32, layer : i32, B : i32, Tmax : i32,',
+      values: [i32(M), i32(N), i32(K), i32(K / 4), i32(N / 4), i32(colBlocks), ...rows.map(i32)],
+    },
+    components: { inputs: comps, output: 4 },
     // cache rows: row b·T + τ of this matmul → (layer·B + b)·Tmax + t0 + τ
-    into ? 'fn outRow(r : i32) -> i32 { let b = r / uniforms.T; return (uniforms.layer * uniforms.B + b) * uniforms.Tmax + uniforms.t0 + r - b * uniforms.T; }' : '',
-  );
-  const rows = into ? [into.T, into.t0, into.layer, into.dims.B, into.dims.Tmax] : [M, 0, 0, 0, 0];
-  const info = run(program, inputs, threads, [i32(M), i32(N), i32(K), i32(K / 4), i32(N / 4), i32(colBlocks), ...rows.map(i32)], 'float32', into?.cache);
+    prelude: into ? 'fn outRow(r : i32) -> i32 { let b = r / uniforms.T; return (uniforms.layer * uniforms.B + b) * uniforms.Tmax + uniforms.t0 + r - b * uniforms.T; }' : '',
+    output: into?.cache,
+  });
   return into ? into.cache : tf.engine().makeTensorFromTensorInfo(info);
 }
 
@@ -421,10 +328,11 @@ export function sampleNext(logits: tf.Tensor, uniforms: tf.Tensor, prev: tf.Tens
       }
       if (tok < 0) { tok = select(top, last, last >= 0); }
     }`;
-  const program = new DecodeProgram(
-    ['L', 'U', 'Prev'],
-    `dec_sample_${greedy}_${V}_${o.banned.join('.')}_${o.pad}_${o.eos}`,
-    `let b = index;
+  const info = runFlatInfo({
+    inputs: [logits, uniforms, prev],
+    names: ['L', 'U', 'Prev'],
+    key: `dec_sample_${greedy}_${V}_${o.banned.join('.')}_${o.pad}_${o.eos}`,
+    body: `let b = index;
   let B = uniforms.B;
   var before = 0;
   var open = 0;
@@ -444,13 +352,12 @@ export function sampleNext(logits: tf.Tensor, uniforms: tf.Tensor, prev: tf.Tens
   result[b] = tok;
   result[B + b] = fin;
   if (b == 0) { result[2 * B] = draws + ${greedy ? '0' : 'open'}; }`,
-    B,
-    [2 * B + 1],
-    'B : i32, invTemp : f32,',
-    [1, 1, 1],
-    1,
-    `const V : i32 = ${V};\nconst NB : i32 = 32;`,
-  );
-  const info = run(program, [logits, uniforms, prev], B, [i32(B), f32(greedy ? 1 : 1 / o.temperature)], 'int32');
+    threads: B,
+    outputShape: [2 * B + 1],
+    uniforms: { decl: 'B : i32, invTemp : f32,', values: [i32(B), f32(greedy ? 1 : 1 / o.temperature)] },
+    components: { inputs: [1, 1, 1], output: 1 },
+    prelude: `const V : i32 = ${V};\nconst NB : i32 = 32;`,
+    dtype: 'int32',
+  });
   return tf.engine().makeTensorFromTensorInfo(info);
 }

@@ -27,11 +27,11 @@ class FlatProgram implements WebGPUProgram {
     outputShape: number[],
     uniforms: string,
     private readonly prelude: string,
-    vec4: boolean | undefined,
+    components: { inputs: number[]; output: number } | undefined,
   ) {
-    if (vec4) {
-      this.variableComponents = variableNames.map(() => 4);
-      this.outputComponent = 4;
+    if (components) {
+      this.variableComponents = components.inputs;
+      this.outputComponent = components.output;
     }
     this.outputShape = outputShape;
     this.uniforms = 'threads : i32, ' + uniforms;
@@ -61,6 +61,10 @@ export interface FlatKernel {
   dtype?: tf.DataType;
   /** inputs and output bound as array<vec4<f32>> (every size a multiple of 4) */
   vec4?: boolean;
+  /** per-binding components (1 or 4), for programs that mix scalar and vec4 bindings */
+  components?: { inputs: number[]; output: number };
+  /** write into this existing tensor instead of a new one (in place; see decode.ts's KV cache) */
+  output?: tf.TensorInfo;
 }
 
 export function runFlat(k: FlatKernel): tf.Tensor {
@@ -69,10 +73,11 @@ export function runFlat(k: FlatKernel): tf.Tensor {
 
 /** runFlat for kernel functions (registerKernel), which return TensorInfos. */
 export function runFlatInfo(k: FlatKernel): tf.TensorInfo {
-  const program = new FlatProgram(k.names, k.key, k.body, k.threads, k.outputShape, k.uniforms?.decl ?? '', k.prelude ?? '', k.vec4);
+  const components = k.components ?? (k.vec4 ? { inputs: k.names.map(() => 4), output: 4 } : undefined);
+  const program = new FlatProgram(k.names, k.key, k.body, k.threads, k.outputShape, k.uniforms?.decl ?? '', k.prelude ?? '', components);
   const backend = tf.backend() as WebGPUBackend;
   const uniforms: Uniform[] = [{ type: 'int32', data: [k.threads] }, ...(k.uniforms?.values ?? [])];
-  return backend.runWebGPUProgram(program, k.inputs, k.dtype ?? 'float32', uniforms);
+  return backend.runWebGPUProgram(program, k.inputs, k.dtype ?? 'float32', uniforms, k.output);
 }
 
 export const i32 = (v: number): Uniform => ({ type: 'int32', data: [v] });

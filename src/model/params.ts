@@ -44,7 +44,7 @@ export function paramSpecs(cfg: GPTConfig): ParamSpec[] {
  * GPT-2 initialisation, computed in JavaScript from the seed so every backend starts from the
  * same bits: N(0, 0.02); residual projections N(0, 0.02/√(2·nLayer)); biases 0; LayerNorm gains 1.
  */
-export function initialWeights(cfg: GPTConfig, seed: number): Map<string, Float32Array> {
+export function initialWeights(cfg: GPTConfig, seed: number): Weights {
   const rng = new Rng(seed);
   const out = new Map<string, Float32Array>();
   const residualStd = 0.02 / Math.sqrt(2 * cfg.nLayer);
@@ -63,6 +63,12 @@ export function initialWeights(cfg: GPTConfig, seed: number): Map<string, Float3
 
 export type Params = Map<string, tf.Variable>;
 
+/**
+ * Weights as plain arrays by GPT-2 parameter name (never tfjs variable names, which differ from
+ * one page load to the next): what checkpoints, snapshots and model files hold.
+ */
+export type Weights = Map<string, Float32Array>;
+
 let modelCounter = 0;
 
 /**
@@ -70,7 +76,7 @@ let modelCounter = 0;
  * Map keys are the GPT-2 names; tfjs variable names get a unique prefix (`m3/h.0.ln_1.weight`)
  * because tfjs variable names are global and several models (policy, reference, RM) coexist.
  */
-export function makeVariables(specs: ParamSpec[], weights: Map<string, Float32Array>, trainable = true): Params {
+export function makeVariables(specs: ParamSpec[], weights: Weights, trainable = true): Params {
   const params: Params = new Map();
   const scope = `m${modelCounter++}`;
   for (const spec of specs) {
@@ -82,7 +88,7 @@ export function makeVariables(specs: ParamSpec[], weights: Map<string, Float32Ar
 }
 
 /** Reads every parameter back (async; for checkpoints and exports, never in the training loop). */
-export async function readWeights(params: Params): Promise<Map<string, Float32Array>> {
+export async function readWeights(params: Params): Promise<Weights> {
   const out = new Map<string, Float32Array>();
   for (const [name, v] of params) out.set(name, (await v.data()) as Float32Array);
   return out;

@@ -89,6 +89,9 @@ interface CheckpointExtra {
   imported?: string;
 }
 
+/** Rows per generation call when sampling the responses to rank. */
+export const SAMPLE_ROWS = 128;
+
 const STAGE_ORDER: StageName[] = ['pretrain', 'sft', 'rm', 'ppo'];
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const first10 = (xs: number[]) => mean(xs.slice(0, 10));
@@ -348,15 +351,16 @@ export async function runPipeline(
  * from the task's candidate generator (answers of varied quality); 'candidates': all from the
  * generator. Duplicate samples are replaced by candidates (no labeler can order equal texts).
  */
-export async function responseSets(sft: GPT, task: ReturnType<typeof getTask>, prompts: string[], K: number, source: RewardConfig['responses'], layout: SequenceLayout, rng: Rng) {
+export async function responseSets(sft: GPT, task: ReturnType<typeof getTask>, prompts: string[], K: number, source: RewardConfig['responses'], layout: SequenceLayout, rng: Rng, rows = SAMPLE_ROWS) {
   const fromModel = source === 'samples' ? K : source === 'mixed' ? Math.ceil(K / 2) : 0;
   const samples: string[][] = prompts.map(() => []);
-  for (let k = 0; k < fromModel; k++) {
-    for (let i = 0; i < prompts.length; i += 32) {
-      const part = prompts.slice(i, i + 32);
-      const g = await generate(sft, part.map((p) => [BOS, ...encode(p)]), { temperature: 1, topK: 0, topP: 1, maxNewTokens: layout.R, seed: rng.int(2 ** 31), useCache: true });
-      g.tokens.forEach((t, j) => samples[i + j].push(decode(t)));
-    }
+  // One generation row per (prompt, sample), in batches of `rows`: a decode step costs ~1/3 as
+  // much per row at 128 rows as at 32 (BENCHMARKS.md, "generation").
+  const owners = prompts.flatMap((_, i) => Array<number>(fromModel).fill(i));
+  for (let r = 0; r < owners.length; r += rows) {
+    const part = owners.slice(r, r + rows);
+    const g = await generate(sft, part.map((i) => [BOS, ...encode(prompts[i])]), { temperature: 1, topK: 0, topP: 1, maxNewTokens: layout.R, seed: rng.int(2 ** 31), useCache: true });
+    g.tokens.forEach((t, j) => samples[part[j]].push(decode(t)));
   }
   return prompts.map((prompt, i) => {
     const responses = [...new Set(samples[i])];

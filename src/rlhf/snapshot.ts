@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { GPT } from '../model/gpt';
 import type { GPTConfig } from '../model/config';
-import { paramSpecs, readWeights, type Params } from '../model/params';
+import { paramSpecs, readWeights, type Params, type Weights } from '../model/params';
 import type { AdamW } from '../model/optim';
 
 /**
  * Weights and optimizer state as plain maps (name → Float32Array), for checkpoints in IndexedDB.
  * Model weights use the GPT-2 parameter names; optimizer state uses `m/<name>`, `v/<name>` and the
- * scalars `steps`, `skipped` — never tfjs variable names, which differ from one page load to the next.
+ * scalars `steps`, `skipped`.
  */
-export type Weights = Map<string, Float32Array>;
+export type { Weights };
 
 export function modelWeights(model: GPT): Promise<Weights> {
   return readWeights(model.params);

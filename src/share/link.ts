@@ -9,6 +9,7 @@
  *
  *   payload = base64url( deflateRaw_level9( UTF-8( JSON ) ) )     (RFC 4648 §5 alphabet, no "=")
  *   JSON    = { "v": 1,
+ *               "d"?: integer,      (defaults generation the link was written against; absent: 1)
  *               "task"?: string, "preset"?: string, "seed"?: integer,
  *               "config"?: { "<dotted.key>": number | string | boolean, ... },   (sorted keys)
  *               "dataset"?: { "demonstrations"?: [{prompt, completion}, ...],
@@ -16,7 +17,9 @@
  *                             "mode"?: "mix" | "replace" } }      (how a run uses the rows)
  *
  * Only values that differ from the defaults are written, so a default setup is `#r1.` plus a
- * dozen characters. The version appears twice on purpose: the `r1.` tag lets a decoder reject a
+ * dozen characters. Defaults change between versions of the app; "d" names the generation of
+ * defaults the link's omitted values mean, and the decoder restores that generation's values
+ * (linkSchema.ts, DefaultsChange). The version appears twice on purpose: the `r1.` tag lets a decoder reject a
  * newer format before touching the payload, and `v` guards the JSON itself.
  *
  * Decoding is total: {@link decodeLink} never throws. A link that cannot be read at all gives
@@ -74,7 +77,7 @@ export const MAX_LINK_CHARS = 8000;
 const DEFAULT_DECODE_MAX_CHARS = 65536;
 const DEFAULT_MAX_INFLATED = 1 << 20;
 const MAX_WARNINGS = 20;
-const TOP_KEYS = new Set(['v', 'task', 'preset', 'seed', 'config', 'dataset']);
+const TOP_KEYS = new Set(['v', 'd', 'task', 'preset', 'seed', 'config', 'dataset']);
 
 // ---------------------------------------------------------------------------------------------
 // base64url
@@ -155,6 +158,7 @@ export function encodeLink(setup: RunSetup, defaults: RunSetup, options: EncodeL
   const limit = options.maxChars ?? MAX_LINK_CHARS;
   try {
     const payload: Record<string, unknown> = { v: LINK_VERSION };
+    if (defaults.generation !== undefined && defaults.generation !== 1) payload.d = defaults.generation;
     if (setup.task !== defaults.task) payload.task = setup.task;
     if (setup.preset !== defaults.preset) payload.preset = setup.preset;
     if (setup.seed !== defaults.seed) payload.seed = setup.seed;
@@ -318,15 +322,32 @@ function decodeInner(hash: string, schema: LinkSchema, options: DecodeLinkOption
     if (!TOP_KEYS.has(key)) warn(`Ignored unknown setting ${quote(key)}.`);
   }
 
-  const setup: RunSetup = { ...defaults, config: { ...defaults.config } };
+  // The defaults the link's omitted values refer to: those of its generation.
+  const current = schema.generation ?? 1;
+  let generation = 1;
+  if (Object.hasOwn(payload, 'd')) {
+    const d = payload.d;
+    if (typeof d === 'number' && Number.isInteger(d) && d > current) {
+      return failure(
+        schema,
+        `This link was made by a newer version of the app (its defaults are generation ${d}; this app knows ${current}). ` +
+          'Open it with the latest version of the app.',
+      );
+    }
+    if (typeof d === 'number' && Number.isInteger(d) && d >= 1) generation = d;
+    else warn(`Ignored the defaults generation ${quote(d)} (expected a whole number from 1 to ${current}); read the link against generation 1.`);
+  }
+  const base = defaultSetup(schema, generation);
+  const setup: RunSetup = { ...base, config: { ...base.config } };
+  if (schema.generation !== undefined) setup.generation = current;
   const pick = <T extends ParamValue>(label: string, spec: ParamSpec, value: unknown, fallback: T): T => {
     if (checkParam(spec, value)) return value as T;
     warn(`${label} must be ${describeSpec(spec)}; got ${quote(value)}. Using the default (${quote(fallback)}).`);
     return fallback;
   };
-  if (Object.hasOwn(payload, 'task')) setup.task = pick('task', schema.task, payload.task, defaults.task);
-  if (Object.hasOwn(payload, 'preset')) setup.preset = pick('preset', schema.preset, payload.preset, defaults.preset);
-  if (Object.hasOwn(payload, 'seed')) setup.seed = pick('seed', schema.seed, payload.seed, defaults.seed);
+  if (Object.hasOwn(payload, 'task')) setup.task = pick('task', schema.task, payload.task, base.task);
+  if (Object.hasOwn(payload, 'preset')) setup.preset = pick('preset', schema.preset, payload.preset, base.preset);
+  if (Object.hasOwn(payload, 'seed')) setup.seed = pick('seed', schema.seed, payload.seed, base.seed);
 
   if (Object.hasOwn(payload, 'config')) {
     const cfg = payload.config;
@@ -338,7 +359,7 @@ function decodeInner(hash: string, schema: LinkSchema, options: DecodeLinkOption
           warn(`Ignored unknown setting ${quote(key)}.`);
           continue;
         }
-        setup.config[key] = pick(quote(key), schema.config[key], cfg[key], defaults.config[key]);
+        setup.config[key] = pick(quote(key), schema.config[key], cfg[key], base.config[key]);
       }
     }
   }

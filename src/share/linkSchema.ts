@@ -25,12 +25,29 @@ export interface ParamSpec {
 /** Flat schema of config overrides, keyed by dotted name (e.g. "ppo.klCoef"). */
 export type ParamSchema = Record<string, ParamSpec>;
 
+/**
+ * Defaults change between versions of the app, and a link holds only what differs from the
+ * defaults. So defaults are numbered by generation, a link says which generation it was written
+ * against ("d"; links without it are generation 1), and each change lists the values the keys had
+ * BEFORE it: an old link then decodes to exactly the setup its sender had.
+ */
+export interface DefaultsChange {
+  /** the generation that introduced the change */
+  generation: number;
+  /** dotted config key → its default in the generations before */
+  previous: Record<string, ParamValue>;
+}
+
 /** What the decoder needs to know: the top-level fields plus the config schema. */
 export interface LinkSchema {
   task: ParamSpec;
   preset: ParamSpec;
   seed: ParamSpec;
   config: ParamSchema;
+  /** the current defaults generation (default 1) */
+  generation?: number;
+  /** how the defaults got here, any order */
+  history?: DefaultsChange[];
 }
 
 export interface LinkDataset {
@@ -50,6 +67,8 @@ export interface RunSetup {
   /** Flat record of dotted keys. Decoded setups hold every schema key (defaults filled in). */
   config: Record<string, ParamValue>;
   dataset?: LinkDataset;
+  /** the defaults generation that values left out of a link refer to (see {@link DefaultsChange}) */
+  generation?: number;
 }
 
 const DEFAULT_STRING_MAX = 200;
@@ -102,16 +121,23 @@ export function checkParam(spec: ParamSpec, v: unknown): v is ParamValue {
   }
 }
 
-/** The setup made of schema defaults only. */
-export function defaultSetup(schema: LinkSchema): RunSetup {
+/**
+ * The setup made of schema defaults only: today's, or those of an earlier `generation` (each later
+ * change undone, newest first, so the oldest value of a key changed twice wins).
+ */
+export function defaultSetup(schema: LinkSchema, generation = schema.generation ?? 1): RunSetup {
   const config: Record<string, ParamValue> = {};
   for (const key of Object.keys(schema.config)) config[key] = schema.config[key].default as ParamValue;
-  return {
+  const undo = (schema.history ?? []).filter((c) => c.generation > generation).sort((a, b) => b.generation - a.generation);
+  for (const change of undo) for (const [key, v] of Object.entries(change.previous)) if (Object.hasOwn(config, key)) config[key] = v;
+  const setup: RunSetup = {
     task: schema.task.default as string,
     preset: schema.preset.default as string,
     seed: schema.seed.default as number,
     config,
   };
+  if (schema.generation !== undefined) setup.generation = generation;
+  return setup;
 }
 
 /** A value JSON carries as it is: a string, a boolean or a finite number. */

@@ -1,4 +1,4 @@
-import { DEFAULT_PIPELINE, PIPELINE_SETTINGS, type PipelineConfig } from '../rlhf/config';
+import { DEFAULT_PIPELINE, DEFAULTS_GENERATION, DEFAULTS_HISTORY, PIPELINE_SETTINGS, type PipelineConfig } from '../rlhf/config';
 import type { LinkSchema, ParamSchema, ParamSpec, ParamValue, RunSetup } from '../share/linkSchema';
 
 /**
@@ -39,7 +39,7 @@ function specFor(key: string): ParamSpec {
 export function linkSchema(): LinkSchema {
   const config: ParamSchema = {};
   for (const key of SETTING_KEYS) if (!TOP.has(key)) config[key] = specFor(key);
-  return { task: specFor('task'), preset: specFor('preset'), seed: specFor('seed'), config };
+  return { task: specFor('task'), preset: specFor('preset'), seed: specFor('seed'), config, generation: DEFAULTS_GENERATION, history: DEFAULTS_HISTORY };
 }
 
 export function configToSetup(cfg: PipelineConfig): RunSetup {

@@ -1,6 +1,6 @@
 import { openDb } from '../store/db';
 import { getRun } from '../store/runs';
-import { latestGoodCheckpoint } from '../store/checkpoints';
+import { latestGoodCheckpoint } from '../store/latestGoodCheckpoint';
 import { PRESETS, type PresetName } from '../model/config';
 import { exportBundle } from '../io/exportBundle';
 

@@ -1,6 +1,6 @@
 import type { PipelineConfig } from '../rlhf/config';
 import { createRun, updateRun, type RunRecord, type Stage } from '../store/runs';
-import { latestGoodCheckpointInfo } from '../store/checkpoints';
+import { latestGoodCheckpointInfo } from '../store/latestGoodCheckpoint';
 import type { WorkerEvent } from '../worker/protocol';
 import type { UserData } from '../rlhf/pipeline';
 import { onPipelineStart, onWorkerEvent, resumePipeline, startPipeline } from './run.svelte';

@@ -34,8 +34,9 @@ import {
   type Stage,
   type WriteHooks,
 } from './db';
+import type { Weights } from '../model/params';
 
-export type Weights = Map<string, Float32Array>;
+export type { Weights };
 
 /** What the trainer hands to {@link saveCheckpoint}. */
 export interface CheckpointData {
@@ -368,58 +369,6 @@ export async function listCheckpoints(db: Db, runId: string): Promise<Checkpoint
 export async function getCheckpointInfo(db: Db, id: string): Promise<CheckpointInfo | undefined> {
   const row = await db.get('checkpoints', id);
   return row && infoOf(row);
-}
-
-export interface SkippedCheckpoint {
-  id: string;
-  stage: Stage;
-  step: number;
-  blob: string;
-  reason: CorruptReason;
-  message: string;
-}
-
-export interface LatestGood<T> {
-  /** The newest checkpoint that verifies, or null if none does (or the run has none). */
-  checkpoint: T | null;
-  /** Newer checkpoints that were skipped as corrupt, newest first. */
-  skipped: SkippedCheckpoint[];
-}
-
-function skippedOf(info: CheckpointInfo, e: CorruptCheckpointError): SkippedCheckpoint {
-  return { id: info.id, stage: info.stage, step: info.step, blob: e.blob, reason: e.reason, message: e.message };
-}
-
-/** Walks back from the newest checkpoint of a run to the newest one that verifies, and loads it. */
-export async function latestGoodCheckpoint(db: Db, runId: string): Promise<LatestGood<Checkpoint>> {
-  const skipped: SkippedCheckpoint[] = [];
-  for (const info of await listCheckpoints(db, runId)) {
-    try {
-      const ckpt = await loadCheckpoint(db, info.id);
-      if (ckpt) return { checkpoint: ckpt, skipped };
-    } catch (e) {
-      if (!(e instanceof CorruptCheckpointError)) throw e;
-      skipped.push(skippedOf(info, e));
-    }
-  }
-  return { checkpoint: null, skipped };
-}
-
-/** Like {@link latestGoodCheckpoint} but returns only the metadata (verifies blob by blob). */
-export async function latestGoodCheckpointInfo(db: Db, runId: string): Promise<LatestGood<CheckpointInfo>> {
-  const skipped: SkippedCheckpoint[] = [];
-  for (const info of await listCheckpoints(db, runId)) {
-    let bad: CorruptCheckpointError | null;
-    try {
-      bad = await verifyCheckpoint(db, info.id);
-    } catch (e) {
-      if ((await db.getKey('checkpoints', info.id)) === undefined) continue; // deleted meanwhile
-      throw e;
-    }
-    if (!bad) return { checkpoint: info, skipped };
-    skipped.push(skippedOf(info, bad));
-  }
-  return { checkpoint: null, skipped };
 }
 
 /** Deletes one checkpoint and its blobs; returns whether it existed. */

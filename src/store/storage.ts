@@ -5,13 +5,13 @@
 
 import {
   describeCheckpoint,
-  latestGoodCheckpointInfo,
   saveCheckpoint,
   type CheckpointData,
   type CheckpointInfo,
   type SaveOptions,
 } from './checkpoints';
 import type { Db } from './db';
+import { latestGoodCheckpointInfo } from './latestGoodCheckpoint';
 import { pruneCheckpoints, type PrunePolicy } from './prune';
 
 export interface StorageStatus {

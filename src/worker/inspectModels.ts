@@ -12,7 +12,7 @@ import { sequenceLogProbs } from '../rlhf/math';
 import { attentionMaps } from '../rlhf/inspect';
 import { openDb } from '../store/db';
 import { getRun } from '../store/runs';
-import { latestGoodCheckpoint } from '../store/checkpoints';
+import { latestGoodCheckpoint } from '../store/latestGoodCheckpoint';
 import type { InspectCommand, InspectEvent, ModelName, StageName, TokenScores } from './protocol';
 
 /**

@@ -4,7 +4,7 @@ import { runPipeline, StoppedError, type PipelineCheckpoint, type UserData } fro
 import { memorySnapshot } from '../train/lmLoop';
 import { openDb, type Db } from '../store/db';
 import { getRun, updateRun } from '../store/runs';
-import { latestGoodCheckpoint } from '../store/checkpoints';
+import { latestGoodCheckpoint } from '../store/latestGoodCheckpoint';
 import { pruneCheckpoints } from '../store/prune';
 import { saveCheckpointSafely } from '../store/storage';
 import type { StageName, WorkerEvent } from './protocol';

@@ -4,8 +4,6 @@ import {
   CorruptCheckpointError,
   deleteCheckpoint,
   getCheckpointInfo,
-  latestGoodCheckpoint,
-  latestGoodCheckpointInfo,
   listCheckpoints,
   loadCheckpoint,
   quotaExceededError,
@@ -14,6 +12,7 @@ import {
   type CheckpointData,
   type Weights,
 } from '../../src/store/checkpoints';
+import { latestGoodCheckpoint, latestGoodCheckpointInfo } from '../../src/store/latestGoodCheckpoint';
 import { checkpointsToKeep, pruneCheckpoints } from '../../src/store/prune';
 import {
   MAX_RUN_NAME,
