@@ -5,7 +5,7 @@ import { onWebGPU } from './runProgram';
 import { fusedKernelsEnabled } from './settings';
 
 /**
- * Causal self-attention for training (Tq = Tk = T, no padding) as barrier-free kernels: ONE
+ * Causal self-attention for training (Tq = Tk = T) as barrier-free kernels: ONE
  * THREAD PER ROW, keys and values read straight from global memory (vec4), online softmax in
  * registers. For CPU implementations of WebGPU (SwiftShader), where the tiled flash kernels of
  * attention.ts pay for every barrier with every thread of the workgroup; on GPUs those stay.
@@ -16,6 +16,10 @@ import { fusedKernelsEnabled } from './settings';
  *             dK, dV  per key (one pass, packed, then two vec4 copies):
  *                                dv_j = Σ_{i ≥ j} p_ij dO_i,  dk_j = s Σ_{i ≥ j} p_ij (dO_i·v_j − D_i) q_i
  * with s = 1/√hs and p_ij = exp(q_i·k_j·s − lse_i). Nothing of size T² is stored.
+ *
+ * Optional keyValid (B, T), 1 real / 0 pad, as causalAttention: pad keys are skipped, and a query
+ * that sees no real key (a left pad) outputs zeros and passes no gradient. The SFT, reward-model
+ * and PPO batches are left-padded, so they need it.
  */
 
 /** CPU implementations of WebGPU: SwiftShader, llvmpipe/lavapipe, WARP. */
@@ -48,14 +52,30 @@ export function rowAttentionActive(hs: number): boolean {
 
 interface Dims {
   BH: number;
+  nh: number;
   T: number;
   hs: number;
 }
 
-const dimsOf = (q: tf.Tensor): Dims => ({ BH: q.shape[0] * q.shape[1]!, T: q.shape[2]!, hs: q.shape[3]! });
+const dimsOf = (q: tf.Tensor): Dims => ({ BH: q.shape[0] * q.shape[1]!, nh: q.shape[1]!, T: q.shape[2]!, hs: q.shape[3]! });
 
-const common = (d: Dims) => ({ decl: 'T : i32, scale : f32,', values: [i32(d.T), f32(1 / Math.sqrt(d.hs))] });
+const common = (d: Dims) => ({ decl: 'T : i32, scale : f32, TN : i32,', values: [i32(d.T), f32(1 / Math.sqrt(d.hs)), i32(d.T * d.nh)] });
 const prelude = (d: Dims) => `const HS4 : i32 = ${d.hs / 4};`;
+
+/**
+ * The mask's part of a kernel: its binding (scalar, after the vec4 inputs), the row's offset in
+ * it (`kvb`, from this thread's flat row `index` = (b·nh + h)·T + i) and the skip of a pad key `j`.
+ */
+function masking(kv: tf.Tensor | undefined, vec4Inputs: tf.Tensor[], names: string[]) {
+  return {
+    inputs: kv ? [...vec4Inputs, kv] : vec4Inputs,
+    names: kv ? [...names, 'KV'] : names,
+    components: { inputs: [...vec4Inputs.map(() => 4), ...(kv ? [1] : [])], output: 4 },
+    key: kv ? '_m' : '',
+    rowStart: kv ? 'let kvb = (index / uniforms.TN) * uniforms.T;' : '',
+    skip: kv ? 'if (KV[kvb + j] == 0.0) { continue; }' : '',
+  };
+}
 
 /**
  * Unrolls every `for (var c = 0; c < HS4; c++) { … }` of a body and turns the private arrays
@@ -70,19 +90,21 @@ function unroll(body: string, hs4: number): string {
   return out;
 }
 
-function forward(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor {
+function forward(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, kv?: tf.Tensor): tf.Tensor {
   const d = dimsOf(q);
+  const m = masking(kv, [q, k, v], ['Q', 'K', 'V']);
   return runFlat({
-    key: `rowattn_fwd_${d.hs}`,
+    key: `rowattn_fwd_${d.hs}${m.key}`,
     unroll: d.hs / 4,
-    inputs: [q, k, v],
-    names: ['Q', 'K', 'V'],
+    inputs: m.inputs,
+    names: m.names,
+    components: m.components,
     threads: d.BH * d.T,
     outputShape: q.shape,
-    vec4: true,
     prelude: prelude(d),
     uniforms: common(d),
     body: `let i = index % uniforms.T;
+  ${m.rowStart}
   let base = (index - i) * HS4; // first row of this (b, h), in vec4s
   let qo = index * HS4;
   var qr : array<vec4<f32>, HS4>;
@@ -91,6 +113,7 @@ function forward(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor {
   var m = -3.0e38;
   var l = 0.0;
   for (var j = 0; j <= i; j++) {
+    ${m.skip}
     let ko = base + j * HS4;
     var s4 = vec4<f32>(0.0);
     for (var c = 0; c < HS4; c++) { s4 = fma(qr[c], K[ko + c], s4); }
@@ -102,25 +125,28 @@ function forward(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor {
     for (var c = 0; c < HS4; c++) { acc[c] = fma(vec4<f32>(p), V[ko + c], acc[c] * alpha); }
     m = mNew;
   }
-  let inv = 1.0 / l;
+  var inv = 0.0;
+  if (l > 0.0) { inv = 1.0 / l; } // no real key: zeros
   for (var c = 0; c < HS4; c++) { result[qo + c] = acc[c] * inv; }`,
   });
 }
 
 /** Per query row: [lse, D = dO·O, 0, 0] (recomputing the lse). */
-function rowStats(q: tf.Tensor, k: tf.Tensor, o: tf.Tensor, dO: tf.Tensor): tf.Tensor {
+function rowStats(q: tf.Tensor, k: tf.Tensor, o: tf.Tensor, dO: tf.Tensor, kv?: tf.Tensor): tf.Tensor {
   const d = dimsOf(q);
+  const mk = masking(kv, [q, k, o, dO], ['Q', 'K', 'O', 'dO']);
   return runFlat({
-    key: `rowattn_stats_${d.hs}`,
+    key: `rowattn_stats_${d.hs}${mk.key}`,
     unroll: d.hs / 4,
-    inputs: [q, k, o, dO],
-    names: ['Q', 'K', 'O', 'dO'],
+    inputs: mk.inputs,
+    names: mk.names,
+    components: mk.components,
     threads: d.BH * d.T,
     outputShape: [d.BH * d.T, 4],
-    vec4: true,
     prelude: prelude(d),
     uniforms: common(d),
     body: `let i = index % uniforms.T;
+  ${mk.rowStart}
   let base = (index - i) * HS4;
   let qo = index * HS4;
   var qr : array<vec4<f32>, HS4>;
@@ -129,6 +155,7 @@ function rowStats(q: tf.Tensor, k: tf.Tensor, o: tf.Tensor, dO: tf.Tensor): tf.T
   var m = -3.0e38;
   var l = 0.0;
   for (var j = 0; j <= i; j++) {
+    ${mk.skip}
     let ko = base + j * HS4;
     var s4 = vec4<f32>(0.0);
     for (var c = 0; c < HS4; c++) { s4 = fma(qr[c], K[ko + c], s4); }
@@ -137,7 +164,8 @@ function rowStats(q: tf.Tensor, k: tf.Tensor, o: tf.Tensor, dO: tf.Tensor): tf.T
     l = l * exp(m - mNew) + exp(s - mNew);
     m = mNew;
   }
-  result[index] = vec4<f32>(m + log(l), dd.x + dd.y + dd.z + dd.w, 0.0, 0.0);`,
+  // a query with no real key has no lse; the gradient kernels never read it (they skip its keys)
+  result[index] = vec4<f32>(select(0.0, m + log(l), l > 0.0), dd.x + dd.y + dd.z + dd.w, 0.0, 0.0);`,
   });
 }
 
@@ -145,7 +173,7 @@ function rowStats(q: tf.Tensor, k: tf.Tensor, o: tf.Tensor, dO: tf.Tensor): tf.T
  * dQ (which = 'q') or packed [dK | dV] ('kv': one pass over the queries gives both, the scores
  * and probabilities computed once). Stats: (rows, 4) [lse, D, 0, 0].
  */
-function grad(which: 'q' | 'kv', q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, dO: tf.Tensor, stats: tf.Tensor): tf.Tensor {
+function grad(which: 'q' | 'kv', q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, dO: tf.Tensor, stats: tf.Tensor, kv?: tf.Tensor): tf.Tensor {
   const d = dimsOf(q);
   // The loop runs over keys j ≤ i (dQ) or queries i ≥ j (dK, dV); "own" is this thread's row.
   const loop = which === 'q' ? 'for (var j = 0; j <= own; j++) { let i = own;' : 'for (var i = own; i < uniforms.T; i++) { let j = own;';
@@ -154,24 +182,27 @@ function grad(which: 'q' | 'kv', q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, dO: t
     kv: `for (var c = 0; c < HS4; c++) { acc[c] = fma(vec4<f32>(ds), Q[qo + c], acc[c]); }
     for (var c = 0; c < HS4; c++) { accv[c] = fma(vec4<f32>(p), dO[qo + c], accv[c]); }`,
   }[which];
-  const kv = which === 'kv';
+  const both = which === 'kv';
   const rows = d.BH * d.T;
+  const m = masking(kv, [q, k, v, dO, stats], ['Q', 'K', 'V', 'dO', 'Stats']);
   return runFlat({
-    key: `rowattn_d${which}_${d.hs}`,
+    key: `rowattn_d${which}_${d.hs}${m.key}`,
     unroll: d.hs / 4,
-    inputs: [q, k, v, dO, stats],
-    names: ['Q', 'K', 'V', 'dO', 'Stats'],
+    inputs: m.inputs,
+    names: m.names,
+    components: m.components,
     threads: rows,
-    outputShape: kv ? [2 * rows * d.hs] : q.shape,
-    vec4: true,
+    outputShape: both ? [2 * rows * d.hs] : q.shape,
     prelude: prelude(d),
     uniforms: common(d),
     body: `let own = index % uniforms.T;
+  ${m.rowStart}
   let base = (index - own) * HS4;
   let sbase = index - own; // first row of this (b, h) in Stats rows
   var acc : array<vec4<f32>, HS4>;
-  ${kv ? 'var accv : array<vec4<f32>, HS4>;' : ''}
+  ${both ? 'var accv : array<vec4<f32>, HS4>;' : ''}
   ${loop}
+    ${m.skip}
     let qo = base + i * HS4;
     let ko = base + j * HS4;
     var s4 = vec4<f32>(0.0);
@@ -186,7 +217,7 @@ function grad(which: 'q' | 'kv', q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, dO: t
     ${accumulate}
   }
   for (var c = 0; c < HS4; c++) { result[index * HS4 + c] = acc[c]; }
-  ${kv ? `let vo = uniforms.threads * HS4; // dV after all of dK
+  ${both ? `let vo = uniforms.threads * HS4; // dV after all of dK
   for (var c = 0; c < HS4; c++) { result[vo + index * HS4 + c] = accv[c]; }` : ''}`,
   });
 }
@@ -206,24 +237,39 @@ function unpack(packed: tf.Tensor, offset: number, shape: number[]): tf.Tensor {
   });
 }
 
-/** q, k, v (B, nh, T, hs) → (B, nh, T, hs), causal, differentiable. */
-export function rowAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D): tf.Tensor4D {
-  const f = customOp((qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor, save: tf.GradSaveFunc) => {
-    const o = forward(qi, ki, vi);
-    save([qi, ki, vi, o]);
-    return {
-      value: o,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [qs, ks, vs, os] = saved;
-        const stats = rowStats(qs, ks, os, dy);
-        const dq = grad('q', qs, ks, vs, dy, stats);
-        const dkv = grad('kv', qs, ks, vs, dy, stats);
-        const half = dkv.size / 2;
-        const out = [dq, unpack(dkv, 0, qs.shape), unpack(dkv, half, qs.shape)];
-        tf.dispose([stats, dkv]);
-        return out;
-      },
-    };
-  });
-  return f(q, k, v) as tf.Tensor4D;
+function gradients(dy: tf.Tensor, [qs, ks, vs, os]: tf.Tensor[], kv?: tf.Tensor): tf.Tensor[] {
+  const stats = rowStats(qs, ks, os, dy, kv);
+  const dq = grad('q', qs, ks, vs, dy, stats, kv);
+  const dkv = grad('kv', qs, ks, vs, dy, stats, kv);
+  const half = dkv.size / 2;
+  const out = [dq, unpack(dkv, 0, qs.shape), unpack(dkv, half, qs.shape)];
+  tf.dispose([stats, dkv]);
+  return out;
+}
+
+const unmasked = customOp((qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor, save: tf.GradSaveFunc) => {
+  const o = forward(qi, ki, vi);
+  save([qi, ki, vi, o]);
+  return { value: o, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => gradients(dy, saved) };
+});
+
+const masked = customOp((qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor, kvi: tf.Tensor, save: tf.GradSaveFunc) => {
+  const o = forward(qi, ki, vi, kvi);
+  save([qi, ki, vi, o, kvi]);
+  return {
+    value: o,
+    // the mask is data: zero gradient
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [...gradients(dy, saved.slice(0, 4), saved[4]), tf.zerosLike(saved[4])],
+  };
+});
+
+/**
+ * q, k, v (B, nh, T, hs) → (B, nh, T, hs), causal, differentiable; keyValid (B, T) 1 real / 0 pad
+ * masks keys (a query with no real key gives zeros).
+ */
+export function rowAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, keyValid?: tf.Tensor2D): tf.Tensor4D {
+  if (!keyValid) return unmasked(q, k, v) as tf.Tensor4D;
+  const [B, T] = [q.shape[0], q.shape[2]];
+  if (keyValid.shape[0] !== B || keyValid.shape[1] !== T) throw new Error(`rowAttention: keyValid must be (${B}, ${T}); got ${keyValid.shape}`);
+  return tf.tidy(() => masked(q, k, v, keyValid.dtype === 'float32' ? keyValid : tf.cast(keyValid, 'float32')) as tf.Tensor4D);
 }

@@ -144,9 +144,10 @@ export class GPT {
       cache.v[i] = tf.keep(v);
     }
     // Fused flash-style kernel on webgpu, composed tfjs ops elsewhere (src/kernels/attention.ts).
-    // Training shape on a CPU adapter: one-thread-per-row kernels (src/kernels/rowAttention.ts).
-    const rows = !cache && !keyValid && rowAttentionActive(q.shape[3]);
-    const y = rows ? rowAttention(q, k, v) : causalAttention(q, k, v, keyValid); // (B, nh, T, hs)
+    // Training shape (no cache, left padding or none) on a CPU adapter: one-thread-per-row kernels
+    // (src/kernels/rowAttention.ts).
+    const rows = !cache && rowAttentionActive(q.shape[3]);
+    const y = rows ? rowAttention(q, k, v, keyValid) : causalAttention(q, k, v, keyValid); // (B, nh, T, hs)
     const merged = mergeHeads(y); // (B·T, C)
     return linear(merged, this.p(`h.${i}.attn.c_proj.weight`), this.p(`h.${i}.attn.c_proj.bias`));
   }

@@ -98,7 +98,7 @@ export const DEFAULT_PIPELINE: PipelineConfig = {
   agreement: 0.73,
   pretrain: { steps: 300, batchSize: 16, seqLen: 64, lr: 3e-3, warmup: 30, corpusDocs: 4000 },
   sft: { steps: 350, batchSize: 16, lr: 1e-3, warmup: 20, demonstrations: 1024, slips: 0.5 },
-  rm: { steps: 400, promptsPerBatch: 8, k: 6, lr: 1.3e-3, trainPrompts: 1000, heldoutPrompts: 128, responses: 'samples' },
+  rm: { steps: 500, promptsPerBatch: 8, k: 6, lr: 1.3e-3, trainPrompts: 1000, heldoutPrompts: 256, responses: 'samples' },
   ppo: {
     // 20 iterations × 64 rollouts: on the tiny preset the labelers' score peaks around iterations
     // 10–25 and then falls while the RM score keeps rising (over-optimisation of a small RM).
@@ -143,7 +143,7 @@ export const DEFAULT_PIPELINE: PipelineConfig = {
 export const DEFAULTS_GENERATION = 2;
 export const DEFAULTS_HISTORY: { generation: number; previous: Record<string, number | string | boolean> }[] = [
   // 2026-11-29: the tiny run had to fit 15 minutes on a slower 2-core machine (README: Results).
-  { generation: 2, previous: { 'pretrain.steps': 600, 'sft.steps': 500, 'rm.steps': 500, 'rm.lr': 0.001, 'eval.testPrompts': 128 } },
+  { generation: 2, previous: { 'pretrain.steps': 600, 'sft.steps': 500, 'rm.lr': 0.001, 'rm.heldoutPrompts': 128, 'eval.testPrompts': 128 } },
 ];
 
 /** What a setting means, its range, and (for enums) its values: shared by the settings UI, the link and the runner. */
