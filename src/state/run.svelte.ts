@@ -27,7 +27,8 @@ export const run = $state({
   etaSeconds: 0,
   numTensors: 0,
   numBytes: 0,
-  samples: [] as { step: number; samples: { prompt: string; completion: string }[] }[],
+  /** newest first; `id` keys the list (a stage/step pair can repeat: two stages, a resumed run) */
+  samples: [] as { id: number; stage: string; step: number; samples: { prompt: string; completion: string }[] }[],
   errors: [] as { message: string; fatal: boolean }[],
   /** pipeline runs: stage transitions in order, per-stage metric series, the final report */
   stages: [] as { stage: StageName | 'eval'; state: 'running' | 'done'; message?: string; at: number }[],
@@ -65,6 +66,8 @@ export function onPipelineStart(fn: StartListener): () => void {
 const lastOf = (xs: number[] | undefined): number | undefined => (xs && xs.length ? xs[xs.length - 1] : undefined);
 
 let client: TrainerClient | null = null;
+/** Ids for run.samples groups (keys of the samples list). */
+let sampleGroups = 0;
 
 function onEvent(e: WorkerEvent): void {
   switch (e.type) {
@@ -100,7 +103,7 @@ function onEvent(e: WorkerEvent): void {
       }
       break;
     case 'samples':
-      run.samples.unshift({ step: e.step, samples: e.samples });
+      run.samples.unshift({ id: ++sampleGroups, stage: e.stage, step: e.step, samples: e.samples });
       break;
     case 'stage':
       run.stages.push({ stage: e.stage, state: e.state, message: e.message, at: Date.now() });

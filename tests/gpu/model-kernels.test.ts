@@ -233,7 +233,7 @@ describe('row attention (one thread per row)', () => {
         fusedOn() ? rowAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, keyValid) : attentionComposed(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, keyValid);
       await parity(attn, [q, k, v]);
       setFusedKernels(true);
-      const y = await rowAttention(q, k, v, keyValid).data();
+      const y = await rowAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, keyValid).data();
       expect(y.every(Number.isFinite)).toBe(true);
       tf.dispose([q, k, v, keyValid]);
     });
