@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { deflateSync } from 'fflate';
 import { base64urlEncode, decodeLink } from '../../src/share/link';
 import { linkSchema } from '../../src/state/configKeys';
+import { DEFAULTS_GENERATION } from '../../src/rlhf/config';
 import { openApp, startPreview } from './harness';
 import { axeViolations, readHandle } from './ui-helpers';
 
@@ -14,7 +15,9 @@ afterAll(() => {
   server?.kill();
 });
 
-const pack = (payload: unknown) => '#r1.' + base64urlEncode(deflateSync(new TextEncoder().encode(JSON.stringify(payload)), { level: 9 }));
+const packRaw = (payload: unknown) => '#r1.' + base64urlEncode(deflateSync(new TextEncoder().encode(JSON.stringify(payload)), { level: 9 }));
+/** A link as this app writes it: against the current defaults generation. */
+const pack = (payload: object) => packRaw({ d: DEFAULTS_GENERATION, ...payload });
 
 describe('share links', () => {
   test('a valid link shows its setup and waits for Start; the copy button confirms', async () => {
@@ -36,6 +39,11 @@ describe('share links', () => {
       await page.evaluate((h) => (location.hash = h), pack({ v: 1, seed: 9 }));
       await page.waitForFunction(() => (document.querySelector('[data-testid="setting-seed"]') as HTMLInputElement).value === '9');
       expect(await readHandle(page, (h) => (h.pipelineConfig.ppo as { beta: number }).beta)).toBe(0.02);
+      // A link written before the defaults changed (no "d": generation 1) opens its sender's setup:
+      // generation 1 pretrained 600 steps.
+      await page.evaluate((h) => (location.hash = h), packRaw({ v: 1, seed: 11 }));
+      await page.waitForFunction(() => (document.querySelector('[data-testid="setting-seed"]') as HTMLInputElement).value === '11');
+      expect(await readHandle(page, (h) => (h.pipelineConfig.pretrain as { steps: number }).steps)).toBe(600);
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();
