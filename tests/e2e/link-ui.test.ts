@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { deflateSync } from 'fflate';
 import { base64urlEncode, decodeLink } from '../../src/share/link';
 import { linkSchema } from '../../src/state/configKeys';
-import { DEFAULTS_GENERATION } from '../../src/rlhf/config';
+import { DEFAULT_PIPELINE, DEFAULTS_GENERATION } from '../../src/rlhf/config';
 import { openApp, startPreview } from './harness';
 import { axeViolations, readHandle } from './ui-helpers';
 
@@ -38,12 +38,13 @@ describe('share links', () => {
       // A link pasted into the same tab's address bar is read too (no reload).
       await page.evaluate((h) => (location.hash = h), pack({ v: 1, seed: 9 }));
       await page.waitForFunction(() => (document.querySelector('[data-testid="setting-seed"]') as HTMLInputElement).value === '9');
-      expect(await readHandle(page, (h) => (h.pipelineConfig.ppo as { beta: number }).beta)).toBe(0.02);
+      expect(await readHandle(page, (h) => (h.pipelineConfig.ppo as { beta: number }).beta)).toBe(DEFAULT_PIPELINE.ppo.beta);
       // A link written before the defaults changed (no "d": generation 1) opens its sender's setup:
-      // generation 1 pretrained 600 steps.
+      // generation 1 pretrained 600 steps with β 0.02.
       await page.evaluate((h) => (location.hash = h), packRaw({ v: 1, seed: 11 }));
       await page.waitForFunction(() => (document.querySelector('[data-testid="setting-seed"]') as HTMLInputElement).value === '11');
       expect(await readHandle(page, (h) => (h.pipelineConfig.pretrain as { steps: number }).steps)).toBe(600);
+      expect(await readHandle(page, (h) => (h.pipelineConfig.ppo as { beta: number }).beta)).toBe(0.02);
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();
@@ -97,7 +98,7 @@ describe('share links', () => {
       const text = await page.getByTestId('link-warnings').textContent();
       expect(text).toContain('"ppo.beta" must be a number from 0 to 2; got 50');
       expect(text).toContain('Ignored unknown setting "nope.x"');
-      expect(await readHandle(page, (h) => (h.pipelineConfig.ppo as { beta: number }).beta)).toBe(0.02);
+      expect(await readHandle(page, (h) => (h.pipelineConfig.ppo as { beta: number }).beta)).toBe(DEFAULT_PIPELINE.ppo.beta);
       expect(await readHandle(page, (h) => (h.pipelineConfig.sft as { steps: number }).steps)).toBe(20);
       expect(app.consoleErrors).toEqual([]);
     } finally {

@@ -36,12 +36,12 @@ describe('the pipeline through the UI', () => {
       expect(await page.locator('#setting-ppo-beta-help').textContent()).toMatch(/Refused: must be between 0 and 2/);
       expect(await page.getByTestId('run-pipeline').isDisabled()).toBe(true);
       expect(await page.getByTestId('run-reason').textContent()).toMatch(/ppo\.beta must be between 0 and 2/);
-      await page.getByTestId('setting-ppo.beta').fill('0.05');
+      await page.getByTestId('setting-ppo.beta').fill('0.1');
       await page.waitForFunction(() => !(document.querySelector('[data-testid="run-pipeline"]') as HTMLButtonElement).disabled, null, { timeout: 60_000 });
 
       // The hash holds the (non-default) setup.
       expect(new URL(page.url()).hash).toMatch(/^#r1\.[A-Za-z0-9_-]+$/);
-      expect(await readHandle(page, (h) => (h.pipelineConfig.ppo as { beta: number }).beta)).toBe(0.05);
+      expect(await readHandle(page, (h) => (h.pipelineConfig.ppo as { beta: number }).beta)).toBe(0.1);
 
       await watchLongTasks(page);
       await page.getByTestId('run-pipeline').click();
