@@ -7,6 +7,7 @@ import { datasets } from './state/datasets.svelte';
 import { inspection } from './state/inspection.svelte';
 import { samplesView } from './state/samples.svelte';
 import { labeling } from './state/labeling.svelte';
+import { storage } from './state/storage.svelte';
 import { DEFAULT_PIPELINE } from './rlhf/config';
 import { SETTINGS_PRESETS } from './state/presets';
 import './ui/theme.css';
@@ -14,4 +15,4 @@ import './ui/theme.css';
 mount(App, { target: document.getElementById('app')! });
 
 // A handle for the headless runner, the end-to-end tests and curious users in the console.
-(globalThis as unknown as { __rlhf: unknown }).__rlhf = { run, startPipeline, stopTraining, DEFAULT_PIPELINE, SETTINGS_PRESETS, pipelineConfig, savedRuns, datasets, inspection, samplesView, labeling };
+(globalThis as unknown as { __rlhf: unknown }).__rlhf = { run, startPipeline, stopTraining, DEFAULT_PIPELINE, SETTINGS_PRESETS, pipelineConfig, savedRuns, datasets, inspection, samplesView, labeling, storage };

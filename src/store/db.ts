@@ -35,6 +35,7 @@
 
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { migrateV1ToV2 } from './migrationV1ToV2';
+import { isQuotaError } from './quotaError';
 import type { RunRow, Stage } from './runRow';
 
 export const DB_NAME = 'rlhf';
@@ -240,6 +241,7 @@ export function openDb(name = DB_NAME, options: OpenOptions = {}): Promise<Db> {
     let settled = false;
     let db: Db | undefined;
     let migrationError: unknown;
+    let fromVersion = -1; // the schema on disk, when an upgrade ran (0: a new database)
     const fail = (e: DbError): void => {
       if (settled) return;
       settled = true;
@@ -251,6 +253,7 @@ export function openDb(name = DB_NAME, options: OpenOptions = {}): Promise<Db> {
       if (typeof indexedDB === 'undefined' || indexedDB === null) throw new Error('IndexedDB is not defined');
       opening = openDB<RlhfSchema>(name, SCHEMA_VERSION, {
         upgrade(upgrading, oldVersion, newVersion, tx) {
+          fromVersion = oldVersion;
           tx.done.catch(() => undefined); // an aborted upgrade is reported through the open request
           migrate(upgrading, oldVersion, newVersion ?? SCHEMA_VERSION, tx).catch((e: unknown) => {
             migrationError = e;
@@ -299,18 +302,30 @@ export function openDb(name = DB_NAME, options: OpenOptions = {}): Promise<Db> {
         settled = true;
         resolve(opened);
       },
-      (e: unknown) => fail(openError(e, migrationError)),
+      (e: unknown) => fail(openError(e, migrationError, fromVersion)),
     );
   });
 }
 
-function openError(e: unknown, migrationError: unknown): DbError {
+function openError(e: unknown, migrationError: unknown, fromVersion: number): DbError {
   if (migrationError !== undefined) {
+    const full = isQuotaError(migrationError);
     const why = migrationError instanceof Error ? migrationError.message : String(migrationError);
+    if (fromVersion === 0) {
+      // Nothing was saved before: there is no old data to speak of.
+      return new DbError(
+        'unavailable',
+        full
+          ? 'The disk is full: this app could not set up its storage, so nothing can be saved. Free up disk space and reload the page.'
+          : `Saving is unavailable: this app could not set up its storage (${why}).`,
+        { cause: migrationError },
+      );
+    }
     return new DbError(
       'migration',
-      `Saved runs could not be upgraded to the new storage format (${why}). Nothing was changed; ` +
-        `the old data is still there.`,
+      (full ? 'The disk is full: saved runs could not be upgraded to the new storage format. ' : `Saved runs could not be upgraded to the new storage format (${why}). `) +
+        `Nothing was changed; the old data is still there.` +
+        (full ? ' Free up disk space and reload the page.' : ''),
       { cause: migrationError },
     );
   }

@@ -85,6 +85,8 @@ describe('the user as labeler, and datasets', () => {
     try {
       await page.getByTestId('view-label').click();
       await page.getByTestId('rank-item').first().waitFor();
+      // The database is set up (a fresh profile's first open writes) before the disk "fills".
+      await page.waitForFunction('window.__rlhf.storage.status !== null', null, { timeout: 60_000 });
       // Simulate a full disk: every IndexedDB write fails with QuotaExceededError from now on.
       await page.evaluate(() => {
         const fail = () => {

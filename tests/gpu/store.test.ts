@@ -260,6 +260,22 @@ describe('schema', () => {
     expect(((await again.get('meta', 'schema'))!.value as SchemaInfo).migrations).toHaveLength(1);
   });
 
+  it('a full disk on the very first open says so, without speaking of old data', async () => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function () {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    };
+    try {
+      const e = await expectRejects(openDb(freshName()));
+      expect(e).toBeInstanceOf(DbError);
+      expect((e as DbError).kind).toBe('unavailable');
+      expect((e as DbError).message).toMatch(/^The disk is full: this app could not set up its storage/);
+      expect((e as DbError).message).not.toMatch(/old data/);
+    } finally {
+      IDBObjectStore.prototype.put = put;
+    }
+  });
+
   it('a failed migration leaves the version-1 data untouched', async () => {
     const name = freshName();
     await writeV1(name, [
