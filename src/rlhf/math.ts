@@ -24,8 +24,10 @@ export const WHITEN_EPS = 1e-8;
  * log-probabilities of the sampled tokens.
  *
  *   k1 = logp - ref                               (unbiased, can be negative per token)
- *   k3 = exp(ref - logp) - 1 - (ref - logp)       (unbiased, always >= 0)
+ *   k3 = exp(ref - logp) - 1 - (ref - logp)       (unbiased, always >= 0, but heavy-tailed:
+ *                                                  exponential in ref - logp for a rare token)
  *
+ * The pipeline's default is k1, the paper's penalty (src/rlhf/config.ts says why).
  * logp, refLogp: [B,T]  ->  [B,T] (not masked; multiply by the mask yourself).
  */
 export function klPenalty(logp: tf.Tensor, refLogp: tf.Tensor, estimator: KlEstimator): tf.Tensor {

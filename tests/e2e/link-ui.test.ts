@@ -40,11 +40,11 @@ describe('share links', () => {
       await page.waitForFunction(() => (document.querySelector('[data-testid="setting-seed"]') as HTMLInputElement).value === '9');
       expect(await readHandle(page, (h) => (h.pipelineConfig.ppo as { beta: number }).beta)).toBe(DEFAULT_PIPELINE.ppo.beta);
       // A link written before the defaults changed (no "d": generation 1) opens its sender's setup:
-      // generation 1 pretrained 600 steps with β 0.02.
+      // generation 1 pretrained 600 steps and penalised KL with k3.
       await page.evaluate((h) => (location.hash = h), packRaw({ v: 1, seed: 11 }));
       await page.waitForFunction(() => (document.querySelector('[data-testid="setting-seed"]') as HTMLInputElement).value === '11');
       expect(await readHandle(page, (h) => (h.pipelineConfig.pretrain as { steps: number }).steps)).toBe(600);
-      expect(await readHandle(page, (h) => (h.pipelineConfig.ppo as { beta: number }).beta)).toBe(0.02);
+      expect(await readHandle(page, (h) => (h.pipelineConfig.ppo as { klEstimator: string }).klEstimator)).toBe('k3');
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();

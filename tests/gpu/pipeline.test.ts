@@ -45,7 +45,7 @@ describe('the pipeline on a micro config', () => {
     expect(rm.train_accuracy).toBeGreaterThan(0.55);
     expect(rm.heldout_accuracy).toBeGreaterThan(0.5);
     expect(ppo.reward_last).toBeGreaterThan(ppo.reward_first);
-    expect(ppo.kl_last).toBeGreaterThanOrEqual(0); // k3 is never negative
+    expect(ppo.kl_last).toBeGreaterThanOrEqual(0); // k1 (the default): a mean over 16 rollouts, below 0 only for a policy that never moved
     expect(Number.isFinite(ppo.kl_last)).toBe(true);
     expect(ppo.skipped_updates).toBe(0);
     expect(report.eval.labeler_score.sft).toBeGreaterThan(report.eval.labeler_score.base);

@@ -28,7 +28,7 @@ describe('settings by dotted key', () => {
   });
   test('get / set a nested leaf', () => {
     const cfg = structuredClone(DEFAULT_PIPELINE);
-    expect(getSetting(cfg, 'ppo.beta')).toBe(0.05);
+    expect(getSetting(cfg, 'ppo.beta')).toBe(0.02);
     setSetting(cfg, 'ppo.beta', 0.5);
     expect(cfg.ppo.beta).toBe(0.5);
     expect(changedSettings(cfg)).toEqual(['ppo.beta']);
