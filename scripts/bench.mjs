@@ -17,6 +17,8 @@
 //                         ms per decode step of the KV decoder vs the tf.concat cache it replaced
 //                         (alternating runs, medians; --decode-reps N, default 5)
 //   train_step            preset tiny, batch 16: ms, tokens/s, mfu against the best matmul of this run
+//   rm_step               the reward model's step at the app's shapes (48 rows × 33, padded) and its
+//                         forward alone, beside an LM step of the same shape and a pretraining step
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +26,7 @@ import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
 
 const args = parseArgs(process.argv.slice(2));
-const ALL = ['peer', 'attention', 'ppo', 'generate', 'train_step'];
+const ALL = ['peer', 'attention', 'ppo', 'generate', 'train_step', 'rm_step'];
 const only = args.only ? String(args.only).split(',') : ALL;
 for (const s of only) if (!ALL.includes(s)) fail(`unknown section "${s}" (${ALL.join(', ')})`);
 const reps = Number(args.reps ?? 10);
@@ -110,6 +112,10 @@ try {
     log('train_step (preset tiny)…');
     report.results.train_step = await ours.evaluate(() => window.__bench.trainStepEntry('tiny', 16));
   }
+  if (only.includes('rm_step')) {
+    log('rm_step (preset tiny)…');
+    report.results.rm_step = await ours.evaluate(() => window.__bench.rmStep());
+  }
   writeFileSync(out, JSON.stringify(report, null, 2));
   printTable(report);
   console.log(`\nwritten to ${out}`);
@@ -162,6 +168,11 @@ function printTable({ adapter, results: r }) {
       `${fmt(now.ms_per_decode_step)} vs ${fmt(before.ms_per_decode_step)} ms/step`,
       `speedup ${fmt(before.ms_per_decode_step / now.ms_per_decode_step, 2)}; prefill ${fmt(now.prefill_ms)} vs ${fmt(before.prefill_ms)} ms; same tokens ${d.same_tokens}`,
     ]);
+  }
+  if (r.rm_step) {
+    const t = r.rm_step;
+    rows.push([`rm_step ${t.rows}×${t.columns}`, `${fmt(t.step_ms['positions+mask'])} ms/step`, `${t.dispatches_per_step} dispatches, forward ${fmt(t.forward_ms)} ms; LM step same shape ${fmt(t.lm_same_shape_ms)} ms (${t.lm_same_shape_dispatches} dispatches), pretraining 16×64 ${fmt(t.lm_pretrain_ms)} ms`]);
+    for (const [k, v] of Object.entries(t.step_ms)) rows.push([`  rm_step given ${k}`, `${fmt(v)} ms/step`, '']);
   }
   if (r.train_step) {
     const t = r.train_step;

@@ -17,6 +17,7 @@ import { Rng } from '../../src/util/rng';
 import { benchAttention } from './attention';
 import { decodeEntry } from './generate';
 import { setKVDecoder } from '../../src/model/decoder';
+import { rmStepTimes } from './rmStep';
 
 export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -302,6 +303,15 @@ window.__bench = {
     return benchAttention(shape);
   }) as never,
   ppo: ppoEntry as never,
+  /** the RM step at the app's shapes beside LM steps of the same shape and of pretraining's */
+  rmStep: (async () => {
+    await init();
+    const tiny = { ...PRESETS.tiny, dropout: 0 };
+    const rm = await rmStepTimes(() => counters.dispatches);
+    const same = await trainStep({ backend: 'webgpu', fused: true, cfg: tiny, B: rm.rows, T: rm.columns });
+    const pretrain = await trainStep({ backend: 'webgpu', fused: true, cfg: tiny, B: 16, T: 64 });
+    return { ...rm, lm_same_shape_ms: same.ms, lm_same_shape_dispatches: same.dispatches_per_step, lm_pretrain_ms: pretrain.ms };
+  }) as never,
   generate: generateEntry as never,
   /** ms per decode step at the app's shapes: the KV decoder vs the tf.concat cache it replaced, alternating */
   decode: (async (B: number, reps: number) => {

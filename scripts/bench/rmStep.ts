@@ -1,0 +1,107 @@
+/**
+ * The reward model's training step at the app's shapes (preset tiny, instructions task: 8 prompts
+ * × K 6 = 48 rows of P + R = 33 columns, left-padded prompts and right-padded responses), and its
+ * forward pass alone. scripts/bench/ours.ts puts it beside an LM step of the same shape, so the
+ * cost of what only the RM does (the key mask, lastHidden, the ranking loss) shows.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { GPT } from '../../src/model/gpt';
+import { AdamW } from '../../src/model/optim';
+import { PRESETS } from '../../src/model/config';
+import { rankingLoss } from '../../src/rlhf/math';
+import { ScalarModel } from '../../src/rlhf/scalarModel';
+import { buildSequences, lastHidden, layoutFor, type SequenceBatch } from '../../src/rlhf/sequences';
+import { Rng } from '../../src/util/rng';
+
+const text = (rng: Rng, min: number, max: number) =>
+  Array.from({ length: min + rng.int(max - min + 1) }, () => String.fromCharCode(97 + rng.int(26))).join('');
+
+/** Random ranked sets with the task's length spread: prompts 5–16 chars, responses 1–12. */
+function rankedBatch(P: number, K: number, seed: number): SequenceBatch {
+  const rng = new Rng(seed);
+  const layout = layoutFor(16, 16);
+  const prompts: string[] = [];
+  const responses: string[] = [];
+  for (let p = 0; p < P; p++) {
+    const prompt = text(rng, 5, 16);
+    for (let k = 0; k < K; k++) {
+      prompts.push(prompt);
+      responses.push(text(rng, 1, 12));
+    }
+  }
+  return buildSequences(layout, prompts, responses);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** What the RM's forward is given: the app passes both positions and the key mask. */
+type Inputs = 'positions+mask' | 'mask only' | 'positions only' | 'neither';
+
+/** The RM's scores with some inputs left out (ablations: the answer is wrong, the time is not). */
+function scores(rm: ScalarModel, b: SequenceBatch, inputs: Inputs, seed: number): tf.Tensor1D {
+  const L = b.layout.P + b.layout.R;
+  const tokens = tf.tensor2d(b.tokens, [b.N, L], 'int32');
+  const positions = inputs === 'positions+mask' || inputs === 'positions only' ? tf.tensor2d(b.positions, [b.N, L], 'int32') : undefined;
+  const keyValid = inputs === 'positions+mask' || inputs === 'mask only' ? tf.tensor2d(b.keyValid, [b.N, L]) : undefined;
+  const h = rm.backbone.hidden(tokens, { positions, keyValid, training: true, dropoutSeed: seed }).reshape([b.N, L, rm.backbone.cfg.dModel]) as tf.Tensor3D;
+  const w = rm.backbone.p('score.weight');
+  return tf.add(tf.matMul(lastHidden(h, b), w), rm.backbone.p('score.bias')).reshape([b.N]) as tf.Tensor1D;
+}
+
+export interface RmStepTimes {
+  rows: number;
+  columns: number;
+  /** ms per training step (forward, backward, AdamW) by what the forward is given */
+  step_ms: Record<Inputs, number>;
+  /** ms per forward (eval mode, the app's inputs) */
+  forward_ms: number;
+  /** GPU dispatches per training step with the app's inputs */
+  dispatches_per_step: number;
+}
+
+export async function rmStepTimes(dispatches: () => number, warmup = 2, reps = 8): Promise<RmStepTimes> {
+  const P = 8;
+  const K = 6;
+  const rm = new ScalarModel(GPT.create({ ...PRESETS.tiny, dropout: 0 }, 1));
+  const opt = new AdamW(rm.backbone.params);
+  const vars = [...rm.backbone.params.values()];
+  const variants: Inputs[] = ['positions+mask', 'mask only', 'positions only', 'neither'];
+  const step = Object.fromEntries(variants.map((v) => [v, [] as number[]])) as Record<Inputs, number[]>;
+  const forward: number[] = [];
+  let shape = [0, 0];
+  let dispatched = 0;
+  try {
+    for (let i = 0; i < warmup + reps; i++) {
+      const batch = rankedBatch(P, K, 100 + i);
+      shape = [batch.N, batch.layout.P + batch.layout.R];
+      for (const v of variants) {
+        const t0 = performance.now();
+        const d0 = dispatches();
+        const loss = tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(() => rankingLoss(scores(rm, batch, v, i).reshape([P, K])), vars);
+          opt.apply(grads, 1e-4);
+          return value;
+        });
+        await loss.data();
+        loss.dispose();
+        if (i >= warmup) step[v].push(performance.now() - t0);
+        if (i >= warmup && v === 'positions+mask') dispatched += dispatches() - d0;
+      }
+      const t0 = performance.now();
+      const s = tf.tidy(() => rm.scores(batch));
+      await s.data();
+      s.dispose();
+      if (i >= warmup) forward.push(performance.now() - t0);
+    }
+  } finally {
+    opt.dispose();
+    rm.dispose();
+  }
+  return {
+    rows: shape[0],
+    columns: shape[1],
+    step_ms: Object.fromEntries(variants.map((v) => [v, median(step[v])])) as Record<Inputs, number>,
+    forward_ms: median(forward),
+    dispatches_per_step: dispatched / reps,
+  };
+}
