@@ -35,7 +35,7 @@ function rankedBatch(P: number, K: number, seed: number): SequenceBatch {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** What the RM's forward is given: the app passes both positions and the key mask. */
-type Inputs = 'positions+mask' | 'mask only' | 'positions only' | 'neither';
+type Inputs = 'positions+mask' | 'mask only' | 'positions only' | 'neither' | 'neither, last column sliced (no one-hot pick)';
 
 /** The RM's scores with some inputs left out (ablations: the answer is wrong, the time is not). */
 function scores(rm: ScalarModel, b: SequenceBatch, inputs: Inputs, seed: number): tf.Tensor1D {
@@ -45,7 +45,8 @@ function scores(rm: ScalarModel, b: SequenceBatch, inputs: Inputs, seed: number)
   const keyValid = inputs === 'positions+mask' || inputs === 'mask only' ? tf.tensor2d(b.keyValid, [b.N, L]) : undefined;
   const h = rm.backbone.hidden(tokens, { positions, keyValid, training: true, dropoutSeed: seed }).reshape([b.N, L, rm.backbone.cfg.dModel]) as tf.Tensor3D;
   const w = rm.backbone.p('score.weight');
-  return tf.add(tf.matMul(lastHidden(h, b), w), rm.backbone.p('score.bias')).reshape([b.N]) as tf.Tensor1D;
+  const picked = inputs.startsWith('neither,') ? (h.slice([0, L - 1, 0], [b.N, 1, h.shape[2]]).reshape([b.N, h.shape[2]]) as tf.Tensor2D) : lastHidden(h, b);
+  return tf.add(tf.matMul(picked, w), rm.backbone.p('score.bias')).reshape([b.N]) as tf.Tensor1D;
 }
 
 export interface RmStepTimes {
@@ -65,7 +66,7 @@ export async function rmStepTimes(dispatches: () => number, warmup = 2, reps = 8
   const rm = new ScalarModel(GPT.create({ ...PRESETS.tiny, dropout: 0 }, 1));
   const opt = new AdamW(rm.backbone.params);
   const vars = [...rm.backbone.params.values()];
-  const variants: Inputs[] = ['positions+mask', 'mask only', 'positions only', 'neither'];
+  const variants: Inputs[] = ['positions+mask', 'mask only', 'positions only', 'neither', 'neither, last column sliced (no one-hot pick)'];
   const step = Object.fromEntries(variants.map((v) => [v, [] as number[]])) as Record<Inputs, number[]>;
   const forward: number[] = [];
   let shape = [0, 0];

@@ -118,9 +118,20 @@ export function responseLogits(model: GPT, b: SequenceBatch, training = false, d
   return model.unembed(h).reshape([b.N, b.layout.R, model.cfg.vocabSize]);
 }
 
-/** The hidden state at each row's last real token: (N, C). */
+/**
+ * The hidden state at each row's last real token: (N, C). On webgpu a gather of the rows
+ * n·L + lastIndex[n] of the flattened (N·L, C) states (its gradient a scatter of N rows); the
+ * one-hot product it replaced summed over the whole (N, L, C) block and cost ~100 ms of a 770 ms
+ * RM step on SwiftShader (BENCHMARKS.md). Elsewhere the one-hot product: the wasm backend has no
+ * gradient for gather. Both give the same numbers (a pick; ×1 and +0 are exact).
+ */
 export function lastHidden(hidden: tf.Tensor3D, b: SequenceBatch): tf.Tensor2D {
   const L = b.layout.P + b.layout.R;
+  const C = hidden.shape[2];
+  if (tf.getBackend() === 'webgpu') {
+    const rows = tf.tensor1d(Int32Array.from(b.lastIndex, (j, n) => n * L + j), 'int32');
+    return tf.gather(hidden.reshape([b.N * L, C]), rows) as tf.Tensor2D;
+  }
   const pick = oneHotF(tf.tensor1d(b.lastIndex, 'int32'), L).reshape([b.N, L, 1]);
   return tf.sum(tf.mul(hidden, pick), 1) as tf.Tensor2D;
 }
