@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { causalAttention } from '../../src/kernels/attention';
 import { attentionReference, causalBias } from '../../src/model/attention';
 import { setFusedKernels } from '../../src/kernels/settings';
+import { median } from './median';
 
 /**
  * Fused causal attention vs the model's reference (attentionReference with a cached causal bias,
@@ -28,10 +29,6 @@ export interface AttentionBenchResult {
 
 type Attn = (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D) => tf.Tensor4D;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** One forward + backward with a fixed upstream gradient; resolves when the GPU is done. */
 async function fwdBwd(attn: Attn, q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, dO: tf.Tensor4D): Promise<void> {

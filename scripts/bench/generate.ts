@@ -11,11 +11,8 @@ import { PRESETS } from '../../src/model/config';
 import { generate } from '../../src/model/generate';
 import { Rng } from '../../src/util/rng';
 import { BOS } from '../../src/model/tokenizer';
+import { median } from './median';
 
-export const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** B prompts of 10-17 tokens: BOS + 9..16 random printable ids (deterministic). */
 export function realPrompts(B: number, vocab: number, seed = 9): number[][] {

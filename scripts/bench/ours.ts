@@ -18,11 +18,8 @@ import { benchAttention } from './attention';
 import { decodeEntry } from './generate';
 import { setKVDecoder } from '../../src/model/decoder';
 import { rmStepTimes } from './rmStep';
+import { median } from './median';
 
-export const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** Counts compute dispatches and queue submits (patched once on the prototypes). */
 const counters = { dispatches: 0, submits: 0 };

@@ -5,6 +5,7 @@
  * loop with a log every step (the log reads the loss back, the end of a step), no validation set.
  */
 import { TeachableLLM, selectBackend, waitForModel } from '@genai-fi/nanogpt';
+import { median } from './median';
 
 interface PeerResult {
   backend: string;
@@ -13,11 +14,6 @@ interface PeerResult {
   warmup: number;
   losses: number[];
   params: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 async function trainPeer(opts: { backend?: string; warmup?: number; reps?: number; batch?: number } = {}): Promise<PeerResult> {

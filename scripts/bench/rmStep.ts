@@ -12,6 +12,7 @@ import { rankingLoss } from '../../src/rlhf/math';
 import { ScalarModel } from '../../src/rlhf/scalarModel';
 import { buildSequences, lastHidden, layoutFor, type SequenceBatch } from '../../src/rlhf/sequences';
 import { Rng } from '../../src/util/rng';
+import { median } from './median';
 
 const text = (rng: Rng, min: number, max: number) =>
   Array.from({ length: min + rng.int(max - min + 1) }, () => String.fromCharCode(97 + rng.int(26))).join('');
@@ -31,8 +32,6 @@ function rankedBatch(P: number, K: number, seed: number): SequenceBatch {
   }
   return buildSequences(layout, prompts, responses);
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** What the RM's forward is given: the app passes both positions and the key mask. */
 type Inputs = 'positions+mask' | 'mask only' | 'positions only' | 'neither' | 'neither, last column sliced (no one-hot pick)';

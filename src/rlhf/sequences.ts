@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { oneHotF, type GPT } from '../model/gpt';
+import { onWebGPU } from '../kernels/runProgram';
 import { BOS, EOS, PAD, encode } from '../model/tokenizer';
 
 /**
@@ -128,7 +129,7 @@ export function responseLogits(model: GPT, b: SequenceBatch, training = false, d
 export function lastHidden(hidden: tf.Tensor3D, b: SequenceBatch): tf.Tensor2D {
   const L = b.layout.P + b.layout.R;
   const C = hidden.shape[2];
-  if (tf.getBackend() === 'webgpu') {
+  if (onWebGPU()) {
     const rows = tf.tensor1d(Int32Array.from(b.lastIndex, (j, n) => n * L + j), 'int32');
     return tf.gather(hidden.reshape([b.N * L, C]), rows) as tf.Tensor2D;
   }
