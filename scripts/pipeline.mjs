@@ -61,6 +61,8 @@ try {
   );
   for (const [key, value] of Object.entries(presetValues)) applySet(config, `${key}=${value}`);
   for (const assignment of [].concat(args.set ?? [])) applySet(config, assignment);
+  const problems = await page.evaluate((config) => window.__rlhf.setupProblems(config), config);
+  if (problems.length) fail(`this setup cannot run:\n  ${problems.join('\n  ')}`);
   await page.evaluate((config) => window.__rlhf.startPipeline(config), config);
 
   const t0 = Date.now();
@@ -102,14 +104,17 @@ function printSummary(r) {
     ['pretrain', `${r.stages.pretrain.steps} steps`, `loss ${f(r.stages.pretrain.loss_first)} → ${f(r.stages.pretrain.loss_last)}`, `${f(r.stages.pretrain.seconds, 0)} s`],
     ['sft', `${r.stages.sft.steps} steps`, `loss ${f(r.stages.sft.loss_first)} → ${f(r.stages.sft.loss_last)}`, `${f(r.stages.sft.seconds, 0)} s`],
     ['rm', `${r.stages.rm.steps} steps`, `accuracy train ${f(r.stages.rm.train_accuracy)} held-out ${f(r.stages.rm.heldout_accuracy)} (rubric ${f(r.stages.rm.rubric_heldout_accuracy)})`, `${f(r.stages.rm.seconds, 0)} s`],
+    ['', `${f(r.stages.rm.passes, 2)} passes`, `held-out prompts vs training labelers ${f(r.stages.rm.heldout_accuracy_train_labelers)}; SFT samples ${f(100 * r.stages.rm.sampled_share, 1)}% of ranked`, ''],
     ['ppo', `${r.stages.ppo.iterations} iterations`, `reward ${f(r.stages.ppo.reward_first)} → ${f(r.stages.ppo.reward_last)}, KL ${f(r.stages.ppo.kl_last)}`, `${f(r.stages.ppo.seconds, 0)} s`],
   ];
   console.log(`\n${r.task} · ${r.preset} · seed ${r.seed} · ${r.backend}${r.adapter ? ` (${r.adapter.vendor} ${r.adapter.architecture})` : ''}`);
   for (const row of rows) console.log(`  ${row[0].padEnd(9)}${row[1].padEnd(16)}${row[2].padEnd(52)}${row[3]}`);
   const e = r.eval;
-  console.log(`  eval     ${e.prompts} test prompts, labeler agreement ${f(e.labeler_agreement)}`);
+  const a = e.labeler_agreement;
+  const agreement = a && typeof a === 'object' ? `train–train ${f(a.train_train)} held-out–held-out ${f(a.heldout_heldout)} train–held-out ${f(a.train_heldout)}` : f(a);
+  console.log(`  eval     ${e.prompts} ${e.split === 'val' ? 'DEV (validation)' : 'test'} prompts, labeler agreement ${agreement}`);
   console.log(`           labeler score  base ${f(e.labeler_score.base)}  sft ${f(e.labeler_score.sft)}  ppo ${f(e.labeler_score.ppo)}`);
-  console.log(`           win rate PPO vs SFT ${f(e.winrate_ppo_vs_sft)}`);
+  console.log(`           win rate PPO vs SFT ${f(e.winrate_ppo_vs_sft)}${e.winrate_ci95 ? ` (95% interval ${f(e.winrate_ci95[0])}–${f(e.winrate_ci95[1])})` : ''}`);
   console.log(`           held-out pretraining loss  sft ${f(e.pretrain_loss.sft)}  ppo ${f(e.pretrain_loss.ppo)}  (alignment tax ${f(e.pretrain_loss.ppo - e.pretrain_loss.sft)})`);
   console.log(`  total ${f(r.seconds, 0)} s`);
   // The targets the project holds the default task to (README: Results). KL bound: with β = 0.02 a

@@ -10,9 +10,10 @@ import { labeling } from './state/labeling.svelte';
 import { storage } from './state/storage.svelte';
 import { DEFAULT_PIPELINE } from './rlhf/config';
 import { SETTINGS_PRESETS } from './state/presets';
+import { setupProblems } from './rlhf/promptNeeds';
 import './ui/theme.css';
 
 mount(App, { target: document.getElementById('app')! });
 
 // A handle for the headless runner, the end-to-end tests and curious users in the console.
-(globalThis as unknown as { __rlhf: unknown }).__rlhf = { run, startPipeline, stopTraining, DEFAULT_PIPELINE, SETTINGS_PRESETS, pipelineConfig, savedRuns, datasets, inspection, samplesView, labeling, storage };
+(globalThis as unknown as { __rlhf: unknown }).__rlhf = { run, startPipeline, stopTraining, DEFAULT_PIPELINE, SETTINGS_PRESETS, setupProblems, pipelineConfig, savedRuns, datasets, inspection, samplesView, labeling, storage };

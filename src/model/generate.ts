@@ -177,8 +177,8 @@ async function generateDecoder(model: GPT, prompts: number[][], P: number, maxNe
   return { tokens: out, finished };
 }
 
-/** PAD and BOS are never generated. */
-const BANNED = new Set([PAD, BOS]);
+/** PAD and BOS are never generated (src/rlhf/sequences.ts `policyLogits` gives them probability 0 too). */
+export const BANNED = new Set([PAD, BOS]);
 
 function keyValid(pads: number[], Tk: number): tf.Tensor2D {
   const data = new Float32Array(pads.length * Tk);

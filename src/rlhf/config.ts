@@ -77,6 +77,11 @@ export interface PpoConfig {
 export interface EvalConfig {
   testPrompts: number;
   pretrainWindows: number;
+  /**
+   * Which prompts the final evaluation judges: 'test' (reported results) or 'val' (a dev set of
+   * validation prompts, the same size: tune on it, so the test split never chooses a setting).
+   */
+  split: 'test' | 'val';
 }
 
 export interface PipelineConfig {
@@ -133,7 +138,7 @@ export const DEFAULT_PIPELINE: PipelineConfig = {
     probeEvery: 5,
     reward: 'model',
   },
-  eval: { testPrompts: 256, pretrainWindows: 64 },
+  eval: { testPrompts: 256, pretrainWindows: 64, split: 'test' },
 };
 
 /**
@@ -210,6 +215,7 @@ export const PIPELINE_SETTINGS: Record<string, SettingSpec> = {
   'ppo.reward': { values: ['model', 'rubric'], help: 'What PPO maximises: the reward model (RLHF), or the labelers\' noise-free rubric (an oracle: what PPO could reach with a perfect reward model).' },
   'eval.testPrompts': { min: 8, max: 10_000, integer: true, help: 'Test prompts in the final evaluation.' },
   'eval.pretrainWindows': { min: 16, max: 10_000, integer: true, help: 'Held-out pretraining windows for the alignment tax.' },
+  'eval.split': { values: ['test', 'val'], help: 'Prompts the final evaluation judges: the test split (results you report) or a dev set of validation prompts (results you tune on, so the test split never picks a setting).' },
 };
 
 /** The problem with one setting's value, in words ('' when valid). */

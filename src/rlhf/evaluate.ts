@@ -4,13 +4,14 @@ import { generate } from '../model/generate';
 import { BOS, decode, encode } from '../model/tokenizer';
 import type { TokenBatch } from '../train/batches';
 import type { Task } from '../tasks/types';
-import { measureAgreement, winRate, type LabelerPool } from '../tasks/labeler';
+import { interval95, preferences, type LabelerPool } from '../tasks/labeler';
 import { Rng } from '../util/rng';
 import type { SequenceLayout } from './sequences';
 
 /**
  * The evaluation of the paper, with simulated held-out labelers:
- * - labeler score: held-out labelers' mean (noise-free) judgement of each model's answers to TEST prompts;
+ * - labeler score: held-out labelers' mean (noise-free) judgement of each model's answers to the
+ *   evaluation prompts (the test split; a dev set of validation prompts when tuning);
  * - win rate: how often held-out labelers prefer the PPO answer to the SFT answer (ties ½);
  * - pretraining loss on held-out pretraining text: the "alignment tax" is ppo − sft.
  * Answers are SAMPLED at the rollout temperature (the policy as PPO trains and uses it; greedy
@@ -18,9 +19,10 @@ import type { SequenceLayout } from './sequences';
  */
 export interface EvalResult {
   prompts: number;
-  labelerAgreement: number;
   labelerScore: { base: number; sft: number; ppo: number };
   winratePpoVsSft: number;
+  /** 95% interval of the win rate over the prompts */
+  winrateInterval: [number, number];
   pretrainLoss: { base: number; sft: number; ppo: number };
   samples: { prompt: string; base: string; sft: string; ppo: string }[];
 }
@@ -54,7 +56,7 @@ export async function heldoutLoss(model: GPT, windows: TokenBatch[]): Promise<nu
 
 export async function evaluate(
   models: { base: GPT; sft: GPT; ppo: GPT },
-  ctx: { task: Task; layout: SequenceLayout; prompts: string[]; pool: LabelerPool; heldoutWindows: TokenBatch[]; agreementSets: { prompt: string; responses: string[] }[]; seed: number; temperature: number },
+  ctx: { task: Task; layout: SequenceLayout; prompts: string[]; pool: LabelerPool; heldoutWindows: TokenBatch[]; seed: number; temperature: number },
 ): Promise<EvalResult> {
   const { task, prompts, pool } = ctx;
   const R = ctx.layout.R;
@@ -66,11 +68,12 @@ export async function evaluate(
     return s / (prompts.length * pool.heldOut.length);
   };
   const rng = new Rng(ctx.seed);
+  const prefs = preferences(task, pool.heldOut, prompts, ppo, sft, rng.fork('winrate'));
   return {
     prompts: prompts.length,
-    labelerAgreement: measureAgreement(task, pool.all(), ctx.agreementSets, rng.fork('agreement')),
     labelerScore: { base: judge(base), sft: judge(sft), ppo: judge(ppo) },
-    winratePpoVsSft: winRate(task, pool.heldOut, prompts, ppo, sft, rng.fork('winrate')),
+    winratePpoVsSft: prefs.reduce((a, b) => a + b, 0) / prefs.length,
+    winrateInterval: interval95(prefs),
     pretrainLoss: {
       base: await heldoutLoss(models.base, ctx.heldoutWindows),
       sft: await heldoutLoss(models.sft, ctx.heldoutWindows),

@@ -3,17 +3,19 @@ import { PRESETS, validateConfig } from '../model/config';
 import { generate } from '../model/generate';
 import { BOS, decode, encode } from '../model/tokenizer';
 import { getTask } from '../tasks';
-import { createLabelerPool } from '../tasks/labeler';
+import { createLabelerPool, poolAgreement, type LabelerAgreement } from '../tasks/labeler';
+import { sampleWindows } from '../train/batches';
 import { Rng } from '../util/rng';
-import { packCorpus, sampleWindows } from '../train/batches';
 import { LM_CHECKPOINT_EVERY } from '../train/autosave';
 import { runLMLoop, type LMLoopAutosave, type LMLoopCursor, type LMLoopResume, type StageHooks } from '../train/lmLoop';
 import type { StageName } from '../worker/protocol';
 import type { AdapterSummary, BackendName } from '../engine/backend';
-import { validatePipelineConfig, type PipelineConfig, type RewardConfig } from './config';
+import type { PipelineConfig, RewardConfig } from './config';
+import { setupProblems } from './promptNeeds';
+import { pipelineData } from './pipelineData';
 import { layoutFor, type SequenceLayout } from './sequences';
 import { sftBatch } from './sft';
-import { rankSets, rubricAccuracy, trainRewardModel, type RankedSet } from './rewardModel';
+import { rankingAccuracy, rankSets, rubricAccuracy, trainRewardModel, type RankedSet } from './rewardModel';
 import { ScalarModel } from './scalarModel';
 import { runPpo, type PpoIterationLog, type PpoState } from './ppo';
 import { modelFromWeights, modelWeights, optimizerState, restoreOptimizer, type Weights } from './snapshot';
@@ -37,14 +39,35 @@ export interface PipelineReport {
     pretrain: { steps: number; loss_first: number; loss_last: number; seconds: number };
     sft: { steps: number; loss_first: number; loss_last: number; seconds: number };
     /** rubric_heldout_accuracy: the noise-free rubric's accuracy on the same held-out rankings — what a perfect RM would reach */
-    rm: { steps: number; train_accuracy: number; heldout_accuracy: number; rubric_heldout_accuracy?: number; seconds: number; loss_first: number; loss_last: number };
-    ppo: { iterations: number; reward_first: number; reward_last: number; kl_last: number; seconds: number; skipped_updates: number; log: PpoIterationLog[] };
+    rm: {
+      steps: number;
+      /** passes over the training ranking sets (steps × prompts per batch / sets) */
+      passes?: number;
+      /** share of the ranked responses sampled from SFT (the rest: the task's candidates, where SFT gave fewer than K distinct answers) */
+      sampled_share?: number;
+      train_accuracy: number;
+      /** against the held-out labelers */
+      heldout_accuracy: number;
+      /** on the same held-out prompts, against the training labelers */
+      heldout_accuracy_train_labelers?: number;
+      rubric_heldout_accuracy?: number;
+      labeler_agreement?: LabelerAgreement;
+      seconds: number;
+      loss_first: number;
+      loss_last: number;
+    };
+    ppo: { iterations: number; reward_first: number; reward_last: number; kl_last: number; seconds: number; skipped_updates: number; ema_updates?: number; log: PpoIterationLog[] };
   };
   eval: {
     prompts: number;
-    labeler_agreement: number;
+    /** measured on ranking sets the noise was not calibrated on (before 2026-12: one number, the mean over all pairs of labelers on the calibration sets) */
+    labeler_agreement: LabelerAgreement | null;
     labeler_score: { base: number; sft: number; ppo: number };
     winrate_ppo_vs_sft: number;
+    /** 95% interval over the evaluation prompts */
+    winrate_ci95?: [number, number];
+    /** which prompts were judged: 'test', or 'val' (a dev set, for tuning) */
+    split?: 'test' | 'val';
     pretrain_loss: { base: number; sft: number; ppo: number };
     samples: EvalResult['samples'];
   };
@@ -89,6 +112,9 @@ interface CheckpointExtra {
   imported?: string;
 }
 
+/** Training ranking sets the labelers' agreement is measured on. */
+const AGREEMENT_SETS = 128;
+
 /** Rows per generation call when sampling the responses to rank. */
 export const SAMPLE_ROWS = 128;
 
@@ -126,39 +152,24 @@ export async function runPipeline(
   const task = getTask(cfg.task);
   const modelCfg = PRESETS[cfg.preset];
   const layout: SequenceLayout = layoutFor(task.maxPromptLength, task.maxResponseLength);
-  const problems = [...validatePipelineConfig(cfg), ...validateConfig(modelCfg)];
+  const problems = [...setupProblems(cfg), ...validateConfig(modelCfg)];
   if (layout.P + layout.R > modelCfg.contextLength) problems.push(`the ${cfg.preset} preset's context (${modelCfg.contextLength}) is shorter than the task's prompt + response (${layout.P + layout.R})`);
   if (problems.length) throw new Error(`Invalid setup: ${problems.join('; ')}`);
   const seqLen = Math.min(cfg.pretrain.seqLen, modelCfg.contextLength);
 
-  // Data: corpora, prompt splits, labelers.
+  // Data: corpora, prompt splits, demonstrations (src/rlhf/pipelineData.ts), then labelers.
   const rng = new Rng(cfg.seed);
-  const stream = packCorpus(task.pretrainCorpus(rng.fork('corpus'), cfg.pretrain.corpusDocs));
-  const heldoutStream = packCorpus(task.pretrainCorpus(rng.fork('heldout-corpus'), 400));
-  const windowRng = rng.fork('heldout-windows');
-  const heldoutWindows = Array.from({ length: Math.ceil(cfg.eval.pretrainWindows / 16) }, () => sampleWindows(heldoutStream, 16, seqLen, windowRng));
-  const nTrain = cfg.sft.demonstrations + cfg.rm.trainPrompts + 256;
-  const splits = task.prompts(rng.fork('prompts'), { train: nTrain, val: cfg.rm.heldoutPrompts + 32, test: cfg.eval.testPrompts });
-  const sftPrompts = splits.train.slice(0, cfg.sft.demonstrations);
-  const rmPrompts = splits.train.slice(cfg.sft.demonstrations, cfg.sft.demonstrations + cfg.rm.trainPrompts);
-  const ppoPrompts = splits.train.slice(cfg.sft.demonstrations + cfg.rm.trainPrompts);
-  const rmHeldoutPrompts = splits.val.slice(0, cfg.rm.heldoutPrompts);
-  const probePrompts = splits.val.slice(cfg.rm.heldoutPrompts);
+  const { stream, heldoutWindows, rmPrompts, ppoPrompts, rmHeldoutPrompts, probePrompts, samplePrompts, evalPrompts, demos: simulatedDemos } = pipelineData(cfg, task, rng, seqLen);
   /**
    * The labelers' noise is calibrated on the response sets they actually judge (the held-out
-   * ranking sets: SFT samples + candidates), so they agree `cfg.agreement` of the time on THIS data —
-   * calibrated on easier sets they would be noisier here than configured.
+   * ranking sets: SFT samples), so they agree `cfg.agreement` of the time on THIS data —
+   * calibrated on easier sets they would be noisier here than configured. Their agreement is then
+   * MEASURED on other sets (training ranking sets), as the paper measures it.
    */
   const labelers = (sets: { prompt: string; responses: string[] }[]) => createLabelerPool(task, { agreement: cfg.agreement, seed: cfg.seed, sets });
-  const demoRng = rng.fork('demos');
-  const simulatedDemos = sftPrompts.map((prompt) => {
-    const response = task.demonstrate(prompt, demoRng);
-    return { prompt, response: demoRng.next() < cfg.sft.slips ? task.slip(prompt, response, demoRng) : response };
-  });
   const userDemos = (userData?.demonstrations ?? []).map((d) => ({ prompt: d.prompt, response: d.completion }));
   const demos = userDemos.length && userData?.mode === 'replace' ? userDemos : [...simulatedDemos, ...userDemos];
   const userRankings: RankedSet[] = (userData?.rankings ?? []).filter((r) => r.ranking.length === cfg.rm.k).map((r) => ({ prompt: r.prompt, responses: r.ranking, labelerId: 'you' }));
-  const samplePrompts = splits.test.slice(0, 4);
 
   const check = () => {
     if (hooks.shouldStop()) throw new StoppedError();
@@ -243,7 +254,8 @@ export async function runPipeline(
       hooks.stage('rm', 'running', 'sampling responses to rank…');
       const setRng = rng.fork('rm-sets');
       const trainSets = await responseSets(sft, task, rmPrompts, cfg.rm.k, cfg.rm.responses, layout, setRng);
-      heldoutSets = await responseSets(sft, task, rmHeldoutPrompts, cfg.rm.k, cfg.rm.responses, layout, setRng);
+      const heldoutSetsNow = await responseSets(sft, task, rmHeldoutPrompts, cfg.rm.k, cfg.rm.responses, layout, setRng);
+      heldoutSets = heldoutSetsNow;
       pool = labelers(heldoutSets);
       const labelRng = rng.fork('labels');
       const train = userRankings.length && userData?.mode === 'replace' ? userRankings : [...rankSets(task, pool.train, trainSets, labelRng), ...userRankings];
@@ -258,11 +270,20 @@ export async function runPipeline(
       );
       reward = own(rmRun.rm);
       check();
+      // The paper's two held-out numbers: the RM against the training labelers and against held-out
+      // labelers, on the same held-out prompts (72.4% vs 69.6% there).
+      const heldoutByTrainLabelers = rankSets(task, pool.train, heldoutSetsNow, rng.fork('heldout-train-labels'));
+      const sets = [...trainSets, ...heldoutSetsNow];
       summaries.rm = {
         steps: rmRun.steps,
+        passes: (rmRun.steps * cfg.rm.promptsPerBatch) / train.length,
+        sampled_share: sets.reduce((a, s) => a + s.sampled, 0) / sets.reduce((a, s) => a + s.responses.length, 0),
         train_accuracy: rmRun.trainAccuracy,
         heldout_accuracy: rmRun.heldoutAccuracy,
+        heldout_accuracy_train_labelers: await rankingAccuracy(reward, layout, heldoutByTrainLabelers),
         rubric_heldout_accuracy: rubricAccuracy(task, heldout),
+        // measured on training ranking sets: the held-out sets calibrated the labelers' noise
+        labeler_agreement: poolAgreement(task, pool, trainSets.slice(0, AGREEMENT_SETS), rng.fork('agreement')),
         seconds: rmRun.seconds,
         loss_first: first10(rmRun.losses),
         loss_last: last10(rmRun.losses),
@@ -309,7 +330,7 @@ export async function runPipeline(
     check();
     const rewards = ppoRun.log.map((l) => l.reward);
     const last = ppoRun.log[ppoRun.log.length - 1];
-    summaries.ppo = { iterations: ppoRun.iterations, reward_first: first10(rewards), reward_last: last10(rewards), kl_last: last?.kl ?? NaN, seconds: ppoRun.seconds + (ppoResume ? (resume!.extra.summaries.ppo?.seconds ?? 0) : 0), skipped_updates: ppoRun.skipped, log: ppoRun.log };
+    summaries.ppo = { iterations: ppoRun.iterations, reward_first: first10(rewards), reward_last: last10(rewards), kl_last: last?.kl ?? NaN, seconds: ppoRun.seconds + (ppoResume ? (resume!.extra.summaries.ppo?.seconds ?? 0) : 0), skipped_updates: ppoRun.skipped, ema_updates: ppoRun.emaUpdates, log: ppoRun.log };
     await save({ stage: 'ppo', step: ppoRun.iterations, final: true, models: { ...(await fixed()), policy: await modelWeights(policy), value: await modelWeights(value.backbone), ...(ema ? { ema: await modelWeights(ema) } : {}) } });
     hooks.stage('ppo', 'done', `${ppoRun.iterations} iterations, reward ${first10(rewards).toFixed(2)} → ${last10(rewards).toFixed(2)}`);
 
@@ -317,7 +338,7 @@ export async function runPipeline(
     hooks.stage('eval', 'running');
     const ev = await evaluate(
       { base, sft, ppo: ema ?? policy }, // the EMA policy when enabled, as in the paper
-      { task, layout, prompts: splits.test, pool: pool!, heldoutWindows, agreementSets: heldoutSets ?? [], seed: cfg.seed + 4, temperature: cfg.ppo.temperature },
+      { task, layout, prompts: evalPrompts, pool: pool!, heldoutWindows, seed: cfg.seed + 4, temperature: cfg.ppo.temperature },
     );
     hooks.stage('eval', 'done');
 
@@ -331,9 +352,11 @@ export async function runPipeline(
       stages: summaries as PipelineReport['stages'],
       eval: {
         prompts: ev.prompts,
-        labeler_agreement: ev.labelerAgreement,
+        labeler_agreement: summaries.rm?.labeler_agreement ?? null,
         labeler_score: ev.labelerScore,
         winrate_ppo_vs_sft: ev.winratePpoVsSft,
+        winrate_ci95: ev.winrateInterval,
+        split: cfg.eval.split,
         pretrain_loss: ev.pretrainLoss,
         samples: ev.samples,
       },
@@ -345,11 +368,13 @@ export async function runPipeline(
 }
 
 /**
- * K distinct responses per prompt to be ranked. 'samples': all K sampled from the SFT model
- * (temperature 1) — the paper's setting, where labelers rank model outputs, and the one that
- * teaches the RM to tell the policy's own answers apart; 'mixed': half SFT samples, the rest
- * from the task's candidate generator (answers of varied quality); 'candidates': all from the
- * generator. Duplicate samples are replaced by candidates (no labeler can order equal texts).
+ * K distinct responses per prompt to be ranked. 'samples': sampled from the SFT model (temperature
+ * 1) — the paper's setting, where labelers rank model outputs, and the one that teaches the RM to
+ * tell the policy's own answers apart; 'mixed': half SFT samples, the rest from the task's
+ * candidate generator (answers of varied quality); 'candidates': all from the generator. No labeler
+ * can order two equal texts, so where SFT gives fewer than K distinct answers (a confident model
+ * often repeats itself) the set is topped up with candidates; `sampled` counts the SFT samples
+ * (the report's rm.sampled_share).
  */
 export async function responseSets(sft: GPT, task: ReturnType<typeof getTask>, prompts: string[], K: number, source: RewardConfig['responses'], layout: SequenceLayout, rng: Rng, rows = SAMPLE_ROWS) {
   const fromModel = source === 'samples' ? K : source === 'mixed' ? Math.ceil(K / 2) : 0;
@@ -364,10 +389,11 @@ export async function responseSets(sft: GPT, task: ReturnType<typeof getTask>, p
   }
   return prompts.map((prompt, i) => {
     const responses = [...new Set(samples[i])];
+    const sampled = responses.length;
     for (let tries = 0; responses.length < K && tries < 5; tries++) {
       for (const c of task.candidates(prompt, rng, K)) if (responses.length < K && !responses.includes(c)) responses.push(c);
     }
     while (responses.length < K) responses.push(task.candidates(prompt, rng, 1)[0]); // rare: allow a repeat
-    return { prompt, responses };
+    return { prompt, responses, sampled };
   });
 }

@@ -10,7 +10,7 @@ import type { Task } from '../tasks/types';
 import type { SimulatedLabeler } from '../tasks/labeler';
 import { Rng } from '../util/rng';
 import { adaptiveKl, entropyFromLogits, gae, maskedMean, ppoPtxLoss, sequenceLogProbs, tokenRewards, valueLoss, whiten } from './math';
-import { buildSequences, responseLogits, sliceSequences, type SequenceBatch, type SequenceLayout } from './sequences';
+import { buildSequences, policyLogits, sliceSequences, type SequenceBatch, type SequenceLayout } from './sequences';
 import type { ScalarModel } from './scalarModel';
 import type { PpoConfig } from './config';
 import { optimizerState, restoreOptimizer, type Weights } from './snapshot';
@@ -31,7 +31,11 @@ export interface PpoModels {
   ref: GPT; // frozen SFT
   rm: ScalarModel; // frozen
   value: ScalarModel; // initialised from the RM
-  /** exponential moving average of the policy's weights (InstructGPT: 0.992), used for evaluation */
+  /**
+   * Exponential moving average of the policy's weights, updated after every policy optimizer step
+   * (InstructGPT's EMA, decay 0.992), used for evaluation. After n steps the SFT weights still weigh
+   * decayⁿ (0.992: ~73% after 40 steps, ~28% after 160): with few steps it mostly evaluates SFT.
+   */
   ema?: GPT;
 }
 
@@ -79,10 +83,20 @@ export interface PpoResult {
   iterations: number;
   log: PpoIterationLog[];
   skipped: number;
+  /** EMA updates made (one per policy optimizer step; 0 without an EMA) */
+  emaUpdates: number;
   stopped: boolean;
   failed: string | null;
   seconds: number;
 }
+
+/**
+ * Dropout is OFF in PPO, for the policy, the value model and the ptx term (like TRL's
+ * disable_dropout): old log-probs and values are computed without it, so with dropout in the
+ * update the ratio π/π_old would not be 1 before the first step (clipfrac ≈ 0.03 on the first
+ * minibatch with the Small preset's dropout 0.1) and the clip would bite on noise, not on change.
+ */
+const PPO_DROPOUT = false;
 
 /** How many iterations in a row may have non-finite updates before the stage stops. */
 const MAX_BAD_ITERATIONS = 3;
@@ -95,6 +109,10 @@ export interface PpoState {
   history: PpoIterationLog[];
   skipped: number;
   badIterations: number;
+  /** EMA updates so far (one per policy optimizer step) */
+  emaUpdates?: number;
+  /** PRNG state of the ptx windows (its own stream: γ_ptx changes nothing else) */
+  ptxRng?: number;
   policyOpt: Weights;
   valueOpt: Weights;
 }
@@ -113,6 +131,10 @@ export async function runPpo(models: PpoModels, ctx: PpoContext, cfg: PpoConfig,
   const policyOpt = new AdamW(policy.params, { ...ADAMW_DEFAULTS, weightDecay: 0 });
   const valueOpt = new AdamW(value.backbone.params, { ...ADAMW_DEFAULTS, weightDecay: 0 });
   const rng = new Rng(resume ? resume.rng : ctx.seed);
+  // The ptx windows have their own stream, so runs that differ only in γ_ptx roll out the same
+  // prompts in the same minibatches (the alignment-tax comparison differs in nothing else).
+  const ptxRng = new Rng(resume?.ptxRng ?? new Rng(ctx.seed).fork('ptx').state);
+  let emaUpdates = resume?.emaUpdates ?? 0;
   const log = new ScalarLog();
   const history: PpoIterationLog[] = resume ? [...resume.history] : [];
   const start = performance.now();
@@ -150,9 +172,9 @@ export async function runPpo(models: PpoModels, ctx: PpoContext, cfg: PpoConfig,
       const scored = tf.tidy(() => {
         const mask = tf.tensor2d(batch.actionMask, [batch.N, layout.R]);
         const actions = tf.tensor2d(batch.actions, [batch.N, layout.R], 'int32');
-        const logits = responseLogits(policy, batch);
+        const logits = policyLogits(policy, batch);
         const oldLogp = sequenceLogProbs(logits, actions, cfg.temperature);
-        const refLogp = sequenceLogProbs(responseLogits(ref, batch), actions, cfg.temperature);
+        const refLogp = sequenceLogProbs(policyLogits(ref, batch), actions, cfg.temperature);
         const oldValues = tf.mul(value.values(batch), mask) as tf.Tensor2D;
         const scores = cfg.reward === 'rubric' ? tf.tensor1d(rubric) : rm.scores(batch);
         const { rewards, kl } = tokenRewards(scores, oldLogp, refLogp, mask, beta, cfg.klEstimator);
@@ -173,16 +195,19 @@ export async function runPpo(models: PpoModels, ctx: PpoContext, cfg: PpoConfig,
           const rows = order.slice(m * size, (m + 1) * size);
           if (rows.length === 0) continue;
           const mb = sliceSequences(batch, rows);
-          const ptx = cfg.ptxCoef > 0 ? sampleWindows(ctx.pretrainStream, cfg.ptxBatch, ctx.ptxSeqLen, rng) : null;
+          const ptx = cfg.ptxCoef > 0 ? sampleWindows(ctx.pretrainStream, cfg.ptxBatch, ctx.ptxSeqLen, ptxRng) : null;
           const seed = ctx.seed * 1_000_003 + it * 1000 + epoch * 100 + m;
           const step = (it * cfg.epochs + epoch) * cfg.minibatches + m; // optimizer steps so far
           const warm = cfg.warmup > 0 ? Math.min(1, (step + 1) / cfg.warmup) : 1;
           policyStep(policy, policyOpt, policyVars, mb, rows, scored, ptx, cfg, cfg.lr * warm, seed, log);
+          if (models.ema && cfg.emaDecay > 0) {
+            updateEma(models.ema, policy, cfg.emaDecay);
+            emaUpdates++;
+          }
           valueStep(value, valueOpt, valueVars, mb, rows, scored, cfg, cfg.valueLr * warm, seed, log);
         }
       }
       tf.dispose(scored);
-      if (models.ema && cfg.emaDecay > 0) updateEma(models.ema, policy, cfg.emaDecay);
       const values = await log.flush();
       const skippedNow = (await policyOpt.skipped.data())[0] + (await valueOpt.skipped.data())[0];
       const t3 = performance.now();
@@ -234,12 +259,14 @@ export async function runPpo(models: PpoModels, ctx: PpoContext, cfg: PpoConfig,
           history: [...history],
           skipped: skippedBefore,
           badIterations,
+          emaUpdates,
+          ptxRng: ptxRng.state,
           policyOpt: await optimizerState(policyOpt, policy.params),
           valueOpt: await optimizerState(valueOpt, value.backbone.params),
         });
       }
     }
-    return { iterations: it, log: history, skipped: skippedBefore, stopped, failed, seconds: (performance.now() - start) / 1000 };
+    return { iterations: it, log: history, skipped: skippedBefore, emaUpdates, stopped, failed, seconds: (performance.now() - start) / 1000 };
   } finally {
     log.dispose();
     policyOpt.dispose();
@@ -269,8 +296,8 @@ function policyStep(policy: GPT, opt: AdamW, vars: tf.Variable[], mb: SequenceBa
     const ptxMask = ptx ? tf.tensor2d(ptx.mask, [ptx.B, ptx.T]) : tf.zeros([1, 1]);
     let stats: tf.Scalar[] = [];
     const { grads } = tf.variableGrads(() => {
-      const logits = responseLogits(policy, mb, true, seed);
-      const ptxLogits = ptx ? policy.logits(tf.tensor2d(ptx.inputs, [ptx.B, ptx.T], 'int32'), { training: true, dropoutSeed: seed + 1 }) : tf.zeros([1, 1, V]);
+      const logits = policyLogits(policy, mb, PPO_DROPOUT, seed);
+      const ptxLogits = ptx ? policy.logits(tf.tensor2d(ptx.inputs, [ptx.B, ptx.T], 'int32'), { training: PPO_DROPOUT, dropoutSeed: seed + 1 }) : tf.zeros([1, 1, V]);
       const out = ppoPtxLoss({ logits, actions, oldLogp, advantages, mask, ptxLogits, ptxTargets, ptxMask }, { clip: cfg.clip, ptxCoef: cfg.ptxCoef, temperature: cfg.temperature });
       stats = [out.policyLoss, out.clipfrac, out.approxKl, out.ptxLoss].map((t) => tf.keep(t));
       return out.loss;
@@ -290,7 +317,7 @@ function valueStep(value: ScalarModel, opt: AdamW, vars: tf.Variable[], mb: Sequ
     const mask = rowsOf(s.mask, rows);
     const oldValues = rowsOf(s.oldValues, rows);
     const returns = rowsOf(s.returns, rows);
-    const { value: loss, grads } = tf.variableGrads(() => valueLoss(value.values(mb, true, seed + 2), oldValues, returns, mask, cfg.valueClip).loss, vars);
+    const { value: loss, grads } = tf.variableGrads(() => valueLoss(value.values(mb, PPO_DROPOUT, seed + 2), oldValues, returns, mask, cfg.valueClip).loss, vars);
     opt.apply(grads, lr).dispose();
     log.push('valueLoss', tf.keep(loss));
   });

@@ -84,6 +84,22 @@ export interface RewardResult {
 }
 
 /**
+ * Indices 0..n−1 in passes: each pass a fresh shuffle, so every ranking set is seen once per pass
+ * (the paper trains ONE pass: the RM overfits after that). steps × promptsPerBatch / n passes.
+ */
+class Passes {
+  private order: number[] = [];
+  constructor(
+    private readonly n: number,
+    private readonly rng: Rng,
+  ) {}
+  next(): number {
+    if (this.order.length === 0) this.order = this.rng.shuffle(Array.from({ length: this.n }, (_, i) => i));
+    return this.order.pop()!;
+  }
+}
+
+/**
  * Trains the reward model from the SFT model (a copy: the SFT model stays as the PPO reference).
  * Loss: for each prompt, −(1/C(K,2)) Σ_{i<j} log σ(s_i − s_j), averaged over the prompts of the
  * batch — all pairs of a prompt are ONE batch element (InstructGPT §3.5), which does not overfit
@@ -101,7 +117,7 @@ export async function trainRewardModel(
   const start = performance.now();
   const rm = new ScalarModel(sft.clone());
   const opt = new AdamW(rm.backbone.params, { ...ADAMW_DEFAULTS, weightDecay: 0 });
-  const rng = new Rng(seed);
+  const order = new Passes(data.train.length, new Rng(seed));
   const log = new ScalarLog();
   const losses: number[] = [];
   const vars = [...rm.backbone.params.values()];
@@ -115,7 +131,7 @@ export async function trainRewardModel(
         stopped = true;
         break;
       }
-      const sets = Array.from({ length: cfg.promptsPerBatch }, () => data.train[rng.int(data.train.length)]);
+      const sets = Array.from({ length: cfg.promptsPerBatch }, () => data.train[order.next()]);
       const K = sets[0].responses.length;
       const batch = rankedBatch(layout, sets);
       const lr = learningRate(step, { peak: cfg.lr, warmup: Math.min(10, cfg.steps / 10), total: cfg.steps, minRatio: 0.1 });

@@ -1,4 +1,6 @@
-import { DEFAULT_PIPELINE, settingProblem, validatePipelineConfig, type PipelineConfig } from '../rlhf/config';
+import { DEFAULT_PIPELINE, settingProblem, type PipelineConfig } from '../rlhf/config';
+import { getTask } from '../tasks';
+import { promptCapacityProblem, PROMPT_COUNT_KEYS, setupProblems } from '../rlhf/promptNeeds';
 import type { ParamValue } from '../share/link';
 import { getSetting, setSetting } from './configKeys';
 import type { SettingsPreset } from './presets';
@@ -45,10 +47,19 @@ export function resetConfig(): void {
 /** Why the pipeline cannot start with these settings, as sentences ([] when it can). */
 export function configBlockers(): string[] {
   const out = Object.entries(fieldProblems).map(([k, p]) => `${k} ${p}`);
-  for (const p of validatePipelineConfig(pipelineConfig)) if (!out.includes(p)) out.push(p);
+  for (const p of setupProblems(pipelineConfig)) if (!out.includes(p)) out.push(p);
   return out;
 }
 
 export function settingValue(key: string): ParamValue {
   return getSetting(pipelineConfig, key);
+}
+
+/**
+ * A problem of the setup as a whole that this field is part of ('' when none): the prompts the
+ * setup needs against its task's capacity, shown at the task and at every prompt count.
+ */
+export function setupProblemAt(key: string): string {
+  if (!(PROMPT_COUNT_KEYS as readonly string[]).includes(key)) return '';
+  return promptCapacityProblem(pipelineConfig, getTask(pipelineConfig.task));
 }

@@ -244,7 +244,8 @@ export const instructionsTask: Task = {
   promptCapacity: CAPACITY,
   scoreParts: INSTRUCTION_PARTS,
 
-  pretrainCorpus(rng: Rng, n: number): string[] {
+  pretrainCorpus(rng: Rng, n: number, held: readonly string[] = []): string[] {
+    const heldSet = new Set(held);
     const docs: string[] = [];
     for (let d = 0; d < n; d++) {
       if (rng.chance(0.12)) {
@@ -260,6 +261,7 @@ export const instructionsTask: Task = {
       let doc = '';
       for (;;) {
         const ins = randomInstruction(rng);
+        if (heldSet.has(formatInstruction(ins))) continue; // evaluation prompts are never pretrained on
         const answer = rng.chance(0.6) ? solveInstruction(ins) : corruptAnswer(ins, rng);
         const ex = formatInstruction(ins) + answer + '\n';
         if (doc.length + ex.length > MAX_DOC_CHARS) {
@@ -317,10 +319,11 @@ export const instructionsTask: Task = {
       if (r < 0.3) s = target;
       else if (r < 0.65) s = corruptAnswer(ins, rng);
       else if (r < 0.85) {
-        // rambling: an answer, then the start of another example (what the base LM does)
+        // rambling: an answer, then the prompt again (what the base LM does: it keeps writing
+        // examples). The prompt itself, never another one: a candidate must not carry the text of
+        // an evaluation prompt into training data.
         const head = rng.chance(0.6) ? target : corruptAnswer(ins, rng);
-        const next = randomInstruction(rng);
-        s = head + '\n' + formatInstruction(next) + (rng.chance(0.5) ? corruptAnswer(next, rng) : '');
+        s = head + '\n' + prompt + (rng.chance(0.5) ? corruptAnswer(ins, rng) : '');
       } else if (r < 0.93) s = garbage(rng, rng.range(1, 8));
       else s = target.slice(0, rng.int(target.length));
       out.push(clip(s, MAX_RESPONSE));

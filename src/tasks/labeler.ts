@@ -252,36 +252,52 @@ export function createLabelerPool(task: Task, opts: LabelerPoolOptions = {}): La
 }
 
 /**
- * Measured agreement: every pair of labelers ranks every set (fresh noise);
- * the fraction of pairs of distinct responses they order the same way,
- * averaged over labeler pairs.
+ * Measured agreement: every labeler ranks every set (fresh noise); for each pair of labelers, the
+ * fraction of pairs of distinct responses they order the same way, averaged over labeler pairs.
+ * With `others`, the pairs are one labeler from `labelers` and one from `others` (e.g. training vs
+ * held-out labelers); without, every pair of distinct labelers in `labelers`.
  */
-export function measureAgreement(task: Task, labelers: readonly SimulatedLabeler[], sets: readonly ResponseSet[], rng: Rng): number {
-  if (labelers.length < 2) throw new RangeError('measureAgreement: need two labelers');
+export function measureAgreement(task: Task, labelers: readonly SimulatedLabeler[], sets: readonly ResponseSet[], rng: Rng, others?: readonly SimulatedLabeler[]): number {
+  const all = others ? [...labelers, ...others] : [...labelers];
+  const labelerPairs: [number, number][] = [];
+  for (let x = 0; x < all.length; x++)
+    for (let y = x + 1; y < all.length; y++) if (!others || (x < labelers.length && y >= labelers.length)) labelerPairs.push([x, y]);
+  if (labelerPairs.length === 0) throw new RangeError('measureAgreement: need two labelers');
   let agree = 0;
   let total = 0;
   for (const { prompt, responses } of sets) {
-    const positions = labelers.map((l) => {
+    const positions = all.map((l) => {
       const order = l.rank(task, prompt, responses, rng);
       const pos = new Array<number>(responses.length);
       order.forEach((idx, rankPos) => (pos[idx] = rankPos));
       return pos;
     });
-    for (let x = 0; x < labelers.length; x++) {
-      for (let y = x + 1; y < labelers.length; y++) {
-        for (let i = 0; i < responses.length; i++) {
-          for (let j = i + 1; j < responses.length; j++) {
-            if (responses[i] === responses[j]) continue;
-            const ox = positions[x][i] < positions[x][j];
-            const oy = positions[y][i] < positions[y][j];
-            if (ox === oy) agree++;
-            total++;
-          }
+    for (const [x, y] of labelerPairs) {
+      for (let i = 0; i < responses.length; i++) {
+        for (let j = i + 1; j < responses.length; j++) {
+          if (responses[i] === responses[j]) continue;
+          if (positions[x][i] < positions[x][j] === positions[y][i] < positions[y][j]) agree++;
+          total++;
         }
       }
     }
   }
   return total === 0 ? NaN : agree / total;
+}
+
+/** Agreement within and between the pool's groups, the paper's three numbers (§5.1). */
+export interface LabelerAgreement {
+  train_train: number;
+  heldout_heldout: number;
+  train_heldout: number;
+}
+
+export function poolAgreement(task: Task, pool: LabelerPool, sets: readonly ResponseSet[], rng: Rng): LabelerAgreement {
+  return {
+    train_train: measureAgreement(task, pool.train, sets, rng.fork('train-train')),
+    heldout_heldout: pool.heldOut.length > 1 ? measureAgreement(task, pool.heldOut, sets, rng.fork('heldout-heldout')) : NaN,
+    train_heldout: pool.heldOut.length ? measureAgreement(task, pool.train, sets, rng.fork('train-heldout'), pool.heldOut) : NaN,
+  };
 }
 
 /** Mean rubric total of responses[i] to prompts[i]. */
@@ -294,9 +310,23 @@ export function meanScore(task: Task, prompts: readonly string[], responses: rea
 }
 
 /**
- * Win rate of a over b: mean of prefer(a[i], b[i]) with labelers taken in turn
- * (ties count 1/2), as in the paper's preference evaluations.
+ * Per-prompt preferences of a over b: prefer(a[i], b[i]) with labelers taken in turn (1, 0, or ½
+ * for a tie), as in the paper's preference evaluations. Their mean is the win rate.
  */
+export function preferences(
+  task: Task,
+  labelers: readonly SimulatedLabeler[],
+  prompts: readonly string[],
+  a: readonly string[],
+  b: readonly string[],
+  rng: Rng,
+): number[] {
+  if (labelers.length === 0) throw new RangeError('winRate: no labelers');
+  if (prompts.length !== a.length || prompts.length !== b.length) throw new RangeError('winRate: lengths differ');
+  return prompts.map((p, i) => labelers[i % labelers.length].prefer(task, p, a[i], b[i], rng));
+}
+
+/** Win rate of a over b: the mean of `preferences` (ties count ½). */
 export function winRate(
   task: Task,
   labelers: readonly SimulatedLabeler[],
@@ -305,12 +335,21 @@ export function winRate(
   b: readonly string[],
   rng: Rng,
 ): number {
-  if (labelers.length === 0) throw new RangeError('winRate: no labelers');
-  if (prompts.length !== a.length || prompts.length !== b.length) throw new RangeError('winRate: lengths differ');
-  if (prompts.length === 0) return NaN;
-  let s = 0;
-  for (let i = 0; i < prompts.length; i++) s += labelers[i % labelers.length].prefer(task, prompts[i], a[i], b[i], rng);
-  return s / prompts.length;
+  const p = preferences(task, labelers, prompts, a, b, rng);
+  return p.length ? p.reduce((x, y) => x + y, 0) / p.length : NaN;
+}
+
+/**
+ * A 95% interval for the mean of per-prompt scores (normal approximation: mean ± 1.96·s/√n, s the
+ * sample standard deviation), clipped to [lo, hi].
+ */
+export function interval95(xs: readonly number[], lo = 0, hi = 1): [number, number] {
+  const n = xs.length;
+  if (n < 2) return [NaN, NaN];
+  const m = xs.reduce((a, b) => a + b, 0) / n;
+  const s = Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (n - 1));
+  const h = (1.96 * s) / Math.sqrt(n);
+  return [Math.max(lo, m - h), Math.min(hi, m + h)];
 }
 
 /** One labeled comparison: responses ranked best first by one training labeler. */

@@ -32,27 +32,55 @@ const TAIL_POS = ['loved', 'liked'] as const;
 const TAIL_NEG = ['hated'] as const;
 const FUNCTION_WORDS = new Set<string>([...INTENSIFIERS, 'not', ...CONJ, 'i', 'it']);
 
+// Openings are PREFIX + CORE, CORE = subject + verb ("the movie was"). Prompt splits are drawn by
+// core (all prefixes of a core land in one split), so no test opening is ever a substring of a
+// training text. No word here carries an AFINN-165 valence (a prompt must not score a response).
 const SINGULAR = [
   'the movie', 'this movie', 'the film', 'this film', 'the show', 'this show', 'the plot', 'the story',
   'the cast', 'the acting', 'the music', 'the ending', 'the script', 'the dialogue', 'the pacing',
   'the lead', 'the villain', 'the sound', 'the finale', 'the premise', 'the twist', 'the score',
+  'the start', 'the opening', 'the middle', 'the camera', 'the editing', 'the tone', 'the mood',
+  'the setting', 'the writing', 'the theme', 'the action', 'the episode', 'the season', 'the pilot',
+  'the sequel', 'the remake', 'the trailer', 'the director', 'the climax', 'the first act',
+  'the last act', 'the book', 'the game', 'the play', 'the song', 'the album', 'the band',
+  'the concert', 'the musical', 'the series', 'the cartoon', 'the drama', 'the western', 'the cover',
+  'the poster', 'the lighting', 'the style', 'the voice', 'the singer', 'the debut', 'the finish',
+  'the intro', 'the artwork', 'the design',
 ];
-const PLURAL = ['the effects', 'the sets', 'the songs', 'the scenes', 'the actors', 'the visuals'];
-const VERBS_SG = ['was', 'is', 'felt', 'seemed', 'looked'];
-const VERBS_PL = ['were', 'are', 'felt', 'seemed', 'looked'];
-const PREFIXES = ['', 'i think ', 'i thought ', 'overall ', 'honestly ', 'to me ', 'i felt ', 'i guess ', 'still ', 'and ', 'but ', 'in the end '];
+const PLURAL = [
+  'the effects', 'the sets', 'the songs', 'the scenes', 'the actors', 'the visuals', 'the lyrics',
+  'the fights', 'the colors', 'the dances', 'the lines', 'the extras', 'the credits', 'the stunts', 'the costumes',
+];
+const VERBS_SG = ['was', 'is', 'felt', 'seemed', 'looked', 'sounded', 'stayed', 'got'];
+const VERBS_PL = ['were', 'are', 'felt', 'seemed', 'looked', 'sounded', 'stayed', 'got'];
+const PREFIXES = [
+  '', 'i think ', 'i thought ', 'overall ', 'honestly ', 'to me ', 'i felt ', 'i guess ', 'still ', 'and ', 'but ',
+  'in the end ', 'frankly ', 'for me ', 'we thought ', 'mostly ', 'at first ', 'so ', 'well ', 'then ', 'now ',
+  'we felt ', 'i know ', 'sure ',
+];
 
 const MAX_RESPONSE = 24;
 
-/** Every prompt the task can emit, in a fixed order. */
-export const SENTIMENT_PROMPTS: readonly string[] = (() => {
-  const out: string[] = [];
-  for (const pre of PREFIXES) {
-    for (const s of SINGULAR) for (const v of VERBS_SG) out.push(`${pre}${s} ${v}`);
-    for (const s of PLURAL) for (const v of VERBS_PL) out.push(`${pre}${s} ${v}`);
-  }
-  return out.filter((p) => p.length <= MAX_PROMPT_CHARS);
+/** Every opening the task can emit, in a fixed order, with its core (subject + verb). */
+const OPENINGS: readonly { prompt: string; core: string }[] = (() => {
+  const out: { prompt: string; core: string }[] = [];
+  const cores = [...SINGULAR.flatMap((s) => VERBS_SG.map((v) => `${s} ${v}`)), ...PLURAL.flatMap((s) => VERBS_PL.map((v) => `${s} ${v}`))];
+  for (const pre of PREFIXES) for (const core of cores) out.push({ prompt: pre + core, core });
+  return out.filter((o) => o.prompt.length <= MAX_PROMPT_CHARS);
 })();
+export const SENTIMENT_PROMPTS: readonly string[] = OPENINGS.map((o) => o.prompt);
+/** The openings grouped by core: a split takes whole groups. */
+const CORE_GROUPS: readonly string[][] = (() => {
+  const byCore = new Map<string, string[]>();
+  for (const o of OPENINGS) byCore.set(o.core, [...(byCore.get(o.core) ?? []), o.prompt]);
+  return [...byCore.values()];
+})();
+const LARGEST_GROUP = Math.max(...CORE_GROUPS.map((g) => g.length));
+/**
+ * Prompts any split counts may ask for: whole core groups fill each of the three splits, so up to
+ * one group per split is left unused.
+ */
+const CAPACITY = SENTIMENT_PROMPTS.length - 3 * LARGEST_GROUP;
 
 const PROMPT_WORDS = new Set(SENTIMENT_PROMPTS.flatMap((p) => p.split(' ')));
 /** Words a labeler reads as English: the task vocabulary, the prompt words and every single word in AFINN-165. */
@@ -169,15 +197,17 @@ export const sentimentTask: Task = {
   maxResponseLength: MAX_RESPONSE,
   maxPromptLength: MAX_PROMPT_CHARS,
   maxDocLength: MAX_DOC_CHARS,
-  promptCapacity: SENTIMENT_PROMPTS.length,
+  promptCapacity: CAPACITY,
   scoreParts: SENTIMENT_PARTS,
 
-  pretrainCorpus(rng: Rng, n: number): string[] {
+  pretrainCorpus(rng: Rng, n: number, held: readonly string[] = []): string[] {
+    // Openings that contain a held (evaluation) prompt never appear in the corpus.
+    const openings = held.length ? SENTIMENT_PROMPTS.filter((o) => !held.some((h) => o.includes(h))) : SENTIMENT_PROMPTS;
     const docs: string[] = [];
     for (let d = 0; d < n; d++) {
       let doc = '';
       for (;;) {
-        const opening = rng.pick(SENTIMENT_PROMPTS);
+        const opening = rng.pick(openings);
         const sentence = (doc ? ' ' : '') + opening + continuation(rng, randomPolarity(rng), { negation: true, mixed: true });
         if (doc.length + sentence.length > MAX_DOC_CHARS) {
           if (doc.length === 0) continue;
@@ -193,15 +223,18 @@ export const sentimentTask: Task = {
 
   prompts(rng: Rng, counts: PromptCounts): PromptSplits {
     const total = counts.train + counts.val + counts.test;
-    if (total > SENTIMENT_PROMPTS.length) {
-      throw new RangeError(`sentiment: asked for ${total} prompts, at most ${SENTIMENT_PROMPTS.length}`);
-    }
-    const all = rng.shuffle([...SENTIMENT_PROMPTS]).slice(0, total);
-    return {
-      train: all.slice(0, counts.train),
-      val: all.slice(counts.train, counts.train + counts.val),
-      test: all.slice(counts.train + counts.val),
+    if (total > CAPACITY) throw new RangeError(`sentiment: asked for ${total} prompts, at most ${CAPACITY}`);
+    // Whole core groups go to test, then val, then train; each split then takes its count.
+    const groups = rng.shuffle(CORE_GROUPS.map((g) => [...g]));
+    const take = (n: number): string[] => {
+      const out: string[] = [];
+      while (out.length < n) out.push(...groups.pop()!);
+      return rng.shuffle(out).slice(0, n);
     };
+    const test = take(counts.test);
+    const val = take(counts.val);
+    const train = take(counts.train);
+    return { train, val, test };
   },
 
   demonstrate(_prompt: string, rng: Rng): string {
@@ -231,8 +264,9 @@ export const sentimentTask: Task = {
       if (r < 0.25) s = sentimentTask.demonstrate(prompt, rng);
       else if (r < 0.6) s = continuation(rng, randomPolarity(rng), { negation: true, mixed: true });
       else if (r < 0.75) {
-        // rambling: a sentence, then another review sentence
-        s = continuation(rng, randomPolarity(rng), { negation: true, mixed: true }) + ' ' + rng.pick(SENTIMENT_PROMPTS) +
+        // rambling: a sentence, then another review sentence on the same opening (never another
+        // opening: a candidate must not carry the text of an evaluation prompt into training data)
+        s = continuation(rng, randomPolarity(rng), { negation: true, mixed: true }) + ' ' + prompt +
           continuation(rng, randomPolarity(rng), { negation: true, mixed: true });
       } else if (r < 0.85) {
         // spam

@@ -47,7 +47,7 @@ export interface Task {
   maxPromptLength: number;
   /** Longest pretraining document, in chars (<= MAX_DOC_CHARS). */
   maxDocLength: number;
-  /** How many distinct prompts exist; `prompts` throws if asked for more. */
+  /** How many prompts `prompts` can give in all (train + val + test); it throws if asked for more. */
   promptCapacity: number;
   /** Names of the rubric parts, the keys of `score(...).parts`. */
   scoreParts: readonly string[];
@@ -55,10 +55,14 @@ export interface Task {
   /**
    * D_pretrain: n raw documents for base-LM pretraining and the ptx term. They
    * hold the task's vocabulary and formats without labels, with imperfect
-   * answers, so the base LM follows the task plausibly but badly.
+   * answers, so the base LM follows the task plausibly but badly. No document contains the text
+   * of a `held` prompt (the evaluation prompts: what is tested is never pretrained on).
    */
-  pretrainCorpus(rng: Rng, n: number): string[];
-  /** Distinct prompts split into disjoint train/val/test; deterministic in rng. */
+  pretrainCorpus(rng: Rng, n: number, held?: readonly string[]): string[];
+  /**
+   * Distinct prompts split into disjoint train/val/test; deterministic in rng. No test or val prompt
+   * is a substring of a prompt of another split.
+   */
   prompts(rng: Rng, counts: PromptCounts): PromptSplits;
   /** A labeler's demonstration: a good response to the prompt. */
   demonstrate(prompt: string, rng: Rng): string;

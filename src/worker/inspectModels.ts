@@ -6,7 +6,7 @@ import { BOS, decode, encode, tokenText } from '../model/tokenizer';
 import { getTask, type Task, type TaskName } from '../tasks';
 import type { PipelineConfig } from '../rlhf/config';
 import { modelFromWeights } from '../rlhf/snapshot';
-import { buildSequences, layoutFor, responseLogits, type SequenceLayout } from '../rlhf/sequences';
+import { buildSequences, layoutFor, policyLogits, type SequenceLayout } from '../rlhf/sequences';
 import { ScalarModel } from '../rlhf/scalarModel';
 import { sequenceLogProbs } from '../rlhf/math';
 import { attentionMaps } from '../rlhf/inspect';
@@ -93,7 +93,7 @@ async function scoreTokens(prompt: string, response: string): Promise<TokenScore
       const actions = tf.tensor2d(b.actions, [1, layout.R], 'int32');
       for (const name of LANGUAGE_MODELS) {
         const m = models[name];
-        if (m) logps[name] = tf.keep(sequenceLogProbs(responseLogits(m, b), actions));
+        if (m) logps[name] = tf.keep(sequenceLogProbs(policyLogits(m, b), actions));
       }
       if (models.value) heads.value = tf.keep(new ScalarModel(models.value).values(b));
       if (models.reward) heads.score = tf.keep(new ScalarModel(models.reward).scores(b));

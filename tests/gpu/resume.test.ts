@@ -22,7 +22,7 @@ const CFG: PipelineConfig = {
   sft: { ...DEFAULT_PIPELINE.sft, steps: 20 },
   rm: { ...DEFAULT_PIPELINE.rm, steps: 10, trainPrompts: 32, heldoutPrompts: 16 },
   ppo: { ...DEFAULT_PIPELINE.ppo, iterations: 8, rolloutBatch: 8, minibatches: 2, probeEvery: 0 },
-  eval: { testPrompts: 16, pretrainWindows: 16 },
+  eval: { testPrompts: 16, pretrainWindows: 16, split: 'test' },
 };
 
 const quiet = { metrics: () => {}, samples: () => {}, shouldStop: () => false };
