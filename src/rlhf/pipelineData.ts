@@ -11,7 +11,7 @@ import { promptNeeds, PROBE_PROMPTS, SAMPLE_PROMPTS } from './promptNeeds';
  *
  * Prompt splits (disjoint, as in the paper):
  *   train → SFT demonstrations | RM rankings | PPO prompts
- *   val   → RM held-out rankings | PPO probe | the samples shown while training | a dev evaluation set
+ *   val   → a dev evaluation set | PPO probe (its first prompts: the samples shown while training) | RM held-out rankings
  *   test  → the final evaluation only (or, with eval.split = 'val', untouched: the dev set is used)
  */
 
@@ -50,9 +50,10 @@ export function pipelineData(cfg: PipelineConfig, task: Task, rng: Rng, seqLen: 
   const ppoPrompts = splits.train.slice(demonstrations + trainPrompts);
   let v = 0;
   const nextVal = (n: number) => splits.val.slice(v, (v += n));
-  const rmHeldoutPrompts = nextVal(cfg.rm.heldoutPrompts);
-  const probePrompts = nextVal(PROBE_PROMPTS);
+  // dev set first: it does not move when rm.heldoutPrompts changes
   const devPrompts = nextVal(cfg.eval.testPrompts);
+  const probePrompts = nextVal(PROBE_PROMPTS);
+  const rmHeldoutPrompts = nextVal(cfg.rm.heldoutPrompts);
   const samplePrompts = probePrompts.slice(0, SAMPLE_PROMPTS);
 
   const demoRng = rng.fork('demos');

@@ -289,10 +289,12 @@ export const instructionsTask: Task = {
       seen.add(p);
       all.push(p);
     }
+    // test first, then val, then train: a split does not move when a later one's count changes
+    // (a run with more RM prompts is evaluated on the same prompts).
     return {
-      train: all.slice(0, counts.train),
-      val: all.slice(counts.train, counts.train + counts.val),
-      test: all.slice(counts.train + counts.val),
+      test: all.slice(0, counts.test),
+      val: all.slice(counts.test, counts.test + counts.val),
+      train: all.slice(counts.test + counts.val),
     };
   },
 

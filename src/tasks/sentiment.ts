@@ -224,7 +224,8 @@ export const sentimentTask: Task = {
   prompts(rng: Rng, counts: PromptCounts): PromptSplits {
     const total = counts.train + counts.val + counts.test;
     if (total > CAPACITY) throw new RangeError(`sentiment: asked for ${total} prompts, at most ${CAPACITY}`);
-    // Whole core groups go to test, then val, then train; each split then takes its count.
+    // Whole core groups go to test, then val; train takes from all the rest. A split does not move
+    // when a later one's count changes (a run with more RM prompts is evaluated on the same prompts).
     const groups = rng.shuffle(CORE_GROUPS.map((g) => [...g]));
     const take = (n: number): string[] => {
       const out: string[] = [];
@@ -233,7 +234,7 @@ export const sentimentTask: Task = {
     };
     const test = take(counts.test);
     const val = take(counts.val);
-    const train = take(counts.train);
+    const train = rng.shuffle(groups.flat()).slice(0, counts.train);
     return { train, val, test };
   },
 

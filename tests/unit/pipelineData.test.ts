@@ -86,3 +86,20 @@ describe('prompt capacity', () => {
     expect(s.val.filter((v) => s.test.some((t) => t.includes(v) || v.includes(t)))).toEqual([]);
   });
 });
+
+describe('splits are stable', () => {
+  test.each(TASK_NAMES)('%s: more RM prompts change neither the evaluation prompts nor the SFT prompts', (taskName) => {
+    const task = getTask(taskName);
+    const a = setupFor(taskName, 'tiny', 3);
+    const b = structuredClone(a);
+    b.rm.trainPrompts = 2000;
+    const da = pipelineData(a, task, new Rng(3), 64);
+    const db = pipelineData(b, task, new Rng(3), 64);
+    expect(db.testPrompts).toEqual(da.testPrompts);
+    expect(db.rmHeldoutPrompts).toEqual(da.rmHeldoutPrompts);
+    expect(db.sftPrompts).toEqual(da.sftPrompts);
+    expect(db.rmPrompts.slice(0, a.rm.trainPrompts)).toEqual(da.rmPrompts);
+    const dev = (c: PipelineConfig) => pipelineData({ ...c, eval: { ...c.eval, split: 'val' } }, task, new Rng(3), 64).evalPrompts;
+    expect(dev(b)).toEqual(dev(a));
+  });
+});
