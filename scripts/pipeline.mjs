@@ -5,6 +5,7 @@
 //
 //   npm run pipeline -- [--task NAME] [--preset tiny|small|micro] [--seed N] [--backend webgpu|wasm|cpu]
 //                       [--out FILE] [--set ppo.iterations=20 ...] [--list-tasks]
+//                       [--sweep ppo.beta=0.01,0.02,0.05 [--seeds 11,12,13]]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,42 +53,60 @@ try {
 
   // --preset applies the UI's settings preset of that name (model size + step counts for it,
   // src/state/presets.ts), so `--preset small` runs what the app's "Small" button runs.
-  const { config, presetValues } = await page.evaluate(
-    ({ task, preset, seed }) => ({
-      config: { ...structuredClone(window.__rlhf.DEFAULT_PIPELINE), task, seed },
-      presetValues: window.__rlhf.SETTINGS_PRESETS.find((p) => p.values.preset === preset)?.values ?? { preset },
-    }),
-    { task, preset, seed },
-  );
-  for (const [key, value] of Object.entries(presetValues)) applySet(config, `${key}=${value}`);
-  for (const assignment of [].concat(args.set ?? [])) applySet(config, assignment);
-  const problems = await page.evaluate((config) => window.__rlhf.setupProblems(config), config);
-  if (problems.length) fail(`this setup cannot run:\n  ${problems.join('\n  ')}`);
-  await page.evaluate((config) => window.__rlhf.startPipeline(config), config);
+  const setupFor = async (seed) => {
+    const { config, presetValues } = await page.evaluate(
+      ({ task, preset, seed }) => ({
+        config: { ...structuredClone(window.__rlhf.DEFAULT_PIPELINE), task, seed },
+        presetValues: window.__rlhf.SETTINGS_PRESETS.find((p) => p.values.preset === preset)?.values ?? { preset },
+      }),
+      { task, preset, seed },
+    );
+    for (const [key, value] of Object.entries(presetValues)) applySet(config, `${key}=${value}`);
+    for (const assignment of [].concat(args.set ?? [])) applySet(config, assignment);
+    return config;
+  };
+  const check = async (config) => {
+    const problems = await page.evaluate((config) => window.__rlhf.setupProblems(config), config);
+    if (problems.length) fail(`this setup cannot run:\n  ${problems.join('\n  ')}`);
+  };
 
-  const t0 = Date.now();
-  let shown = 0;
-  let lastProgress = '';
-  for (;;) {
-    const s = await page.evaluate(() => {
-      const r = window.__rlhf.run;
-      return { state: r.state, stages: r.stages.map((x) => ({ ...x })), stage: r.stage, step: r.step, total: r.total, eta: r.etaSeconds, errors: r.errors.map((e) => e.message), message: r.message, hasReport: !!r.report };
-    });
-    for (; shown < s.stages.length; shown++) {
-      const st = s.stages[shown];
-      console.log(`[${clock(Date.now() - t0)}] ${st.stage.padEnd(8)} ${st.state}${st.message ? `: ${st.message}` : ''}`);
+  if (!args.sweep) {
+    const config = await setupFor(seed);
+    await check(config);
+    await page.evaluate((config) => window.__rlhf.startPipeline(config), config);
+    const [report] = await waitForReports(page, 1);
+    writeFileSync(out, JSON.stringify(report, null, 2));
+    printSummary(report);
+    console.log(`report written to ${out}`);
+  } else {
+    // --sweep key=v1,v2,… over --seeds: per seed, the setups share every stage before the one the
+    // key belongs to (src/rlhf/variants.ts), e.g. a PPO knob trains pretraining, SFT and the RM once.
+    const [key, list] = String(args.sweep).split('=');
+    if (!list) fail('--sweep expects key=v1,v2,…');
+    const values = list.split(',');
+    const seeds = String(args.seeds ?? seed).split(',').map(Number);
+    if (seeds.some((x) => !Number.isInteger(x) || x < 0)) fail('--seeds expects whole numbers, e.g. 1,2,3');
+    const t0 = Date.now();
+    const bySeed = [];
+    for (const sd of seeds) {
+      const base = await setupFor(sd);
+      const configs = values.map((v) => {
+        const c = structuredClone(base);
+        applySet(c, `${key}=${v}`);
+        return c;
+      });
+      for (const c of configs) await check(c);
+      console.log(`seed ${sd}: ${configs.length} setups (${key} = ${values.join(', ')})`);
+      await page.evaluate((configs) => window.__rlhf.startVariants(configs), configs);
+      bySeed.push(await waitForReports(page, configs.length));
     }
-    const progress = `${s.stage} ${s.step}/${s.total}`;
-    if (process.stdout.isTTY && progress !== lastProgress) process.stdout.write(`  ${progress} (eta ${Math.round(s.eta)} s)\r`);
-    lastProgress = progress;
-    if (s.state === 'failed' || s.state === 'stopped' || s.errors.length) fail(`the run ${s.state}: ${s.errors.join('; ') || s.message}`);
-    if (s.state === 'done' && s.hasReport) break;
-    await new Promise((r) => setTimeout(r, 1000));
+    const wall = (Date.now() - t0) / 1000;
+    const points = values.map((value, j) => ({ value, reports: bySeed.map((reports) => reports[j]) }));
+    const sweepOut = args.out ?? `sweep-${task}-${preset}-${key}-${backend}.json`;
+    writeFileSync(sweepOut, JSON.stringify({ kind: 'sweep', task, preset, backend, key, values, seeds, wall_seconds: wall, points }, null, 2));
+    printSweep(key, points, seeds, wall);
+    console.log(`sweep report written to ${sweepOut}`);
   }
-  const report = await page.evaluate(() => JSON.parse(JSON.stringify(window.__rlhf.run.report)));
-  writeFileSync(out, JSON.stringify(report, null, 2));
-  printSummary(report);
-  console.log(`report written to ${out}`);
 } catch (e) {
   console.error(e instanceof Error ? e.message : e);
   exitCode = 1;
@@ -97,6 +116,46 @@ try {
   rmSync(profile, { recursive: true, force: true });
 }
 process.exit(exitCode);
+
+/** Waits until the run is done with `n` reports, printing stage transitions; returns the reports. */
+async function waitForReports(page, n) {
+  const t0 = Date.now();
+  let shown = 0;
+  let lastProgress = '';
+  for (;;) {
+    const s = await page.evaluate(() => {
+      const r = window.__rlhf.run;
+      return { state: r.state, stages: r.stages.map((x) => ({ ...x })), stage: r.stage, step: r.step, total: r.total, eta: r.etaSeconds, errors: r.errors.map((e) => e.message), message: r.message, reports: r.reports.length };
+    });
+    for (; shown < s.stages.length; shown++) {
+      const st = s.stages[shown];
+      console.log(`[${clock(Date.now() - t0)}] ${st.stage.padEnd(8)} ${st.state}${st.message ? `: ${st.message}` : ''}`);
+    }
+    const progress = `${s.stage} ${s.step}/${s.total}`;
+    if (process.stdout.isTTY && progress !== lastProgress) process.stdout.write(`  ${progress} (eta ${Math.round(s.eta)} s)\r`);
+    lastProgress = progress;
+    if (s.state === 'failed' || s.state === 'stopped' || s.errors.length) fail(`the run ${s.state}: ${s.errors.join('; ') || s.message}`);
+    if (s.state === 'done' && s.reports >= n) {
+      if (s.message) console.log(s.message);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return page.evaluate(() => JSON.parse(JSON.stringify(window.__rlhf.run.reports)));
+}
+
+/** One line per sweep value: each seed's win rate (95% interval), then the means. */
+function printSweep(key, points, seeds, wall) {
+  const f = (x, d = 3) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : String(x));
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  console.log(`\n${key} sweep over seeds ${seeds.join(', ')} (${points[0].reports[0].eval.split === 'val' ? 'DEV set' : 'test split'}), ${f(wall, 0)} s`);
+  for (const p of points) {
+    const r = p.reports;
+    const wins = r.map((x) => `${f(x.eval.winrate_ppo_vs_sft)} [${f(x.eval.winrate_ci95?.[0], 2)}, ${f(x.eval.winrate_ci95?.[1], 2)}]`).join('  ');
+    const tax = mean(r.map((x) => x.eval.pretrain_loss.ppo - x.eval.pretrain_loss.sft));
+    console.log(`  ${String(p.value).padEnd(8)} win ${wins}  mean ${f(mean(r.map((x) => x.eval.winrate_ppo_vs_sft)))} · labeler sft ${f(mean(r.map((x) => x.eval.labeler_score.sft)))} ppo ${f(mean(r.map((x) => x.eval.labeler_score.ppo)))} · kl ${f(mean(r.map((x) => x.stages.ppo.kl_last)), 2)} · tax ${f(tax, 2)} · RM ${f(mean(r.map((x) => x.stages.rm.heldout_accuracy)))}`);
+  }
+}
 
 function printSummary(r) {
   const f = (x, d = 3) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : String(x));

@@ -1,6 +1,6 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { run, startPipeline, stopTraining } from './state/run.svelte';
+import { run, startPipeline, startVariants, stopTraining } from './state/run.svelte';
 import { pipelineConfig } from './state/pipelineConfig.svelte';
 import { savedRuns } from './state/runs.svelte';
 import { datasets } from './state/datasets.svelte';
@@ -16,4 +16,4 @@ import './ui/theme.css';
 mount(App, { target: document.getElementById('app')! });
 
 // A handle for the headless runner, the end-to-end tests and curious users in the console.
-(globalThis as unknown as { __rlhf: unknown }).__rlhf = { run, startPipeline, stopTraining, DEFAULT_PIPELINE, SETTINGS_PRESETS, setupProblems, pipelineConfig, savedRuns, datasets, inspection, samplesView, labeling, storage };
+(globalThis as unknown as { __rlhf: unknown }).__rlhf = { run, startPipeline, startVariants, stopTraining, DEFAULT_PIPELINE, SETTINGS_PRESETS, setupProblems, pipelineConfig, savedRuns, datasets, inspection, samplesView, labeling, storage };

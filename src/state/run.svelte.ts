@@ -34,6 +34,8 @@ export const run = $state({
   stages: [] as { stage: StageName | 'eval'; state: 'running' | 'done'; message?: string; at: number }[],
   series: {} as Record<string, Record<string, number[]>>,
   report: null as PipelineReport | null,
+  /** every report of a `variants` run, in the order of its setups */
+  reports: [] as PipelineReport[],
   /** PPO: seconds of the last iteration's rollout / score / update phases */
   phases: null as { rollout: number; score: number; update: number } | null,
   /** pretraining/SFT: ms of one timed training step's forward / backward / optimizer (timed every 200 steps) */
@@ -115,6 +117,7 @@ function onEvent(e: WorkerEvent): void {
       break;
     case 'report':
       run.report = e.report;
+      run.reports.push(e.report);
       break;
     case 'error':
       run.errors.push({ message: e.message, fatal: e.fatal });
@@ -154,6 +157,7 @@ function resetRun(total: number): void {
   run.stages = [];
   run.series = {};
   run.report = null;
+  run.reports = [];
   run.phases = null;
   run.stepPhases = null;
   run.metricsStage = null;
@@ -176,6 +180,17 @@ export function startPipeline(config: PipelineConfig, runId?: string, userData?:
   run.userLabels = data ? userDataSummary(data) : '';
   client?.send({ type: 'pipeline', config: snapshot, lmCheckpointEvery: autosave.lmEvery, ...(runId ? { runId } : {}), ...(data ? { userData: data } : {}) });
   for (const fn of startListeners) fn(snapshot, runId, data);
+}
+
+/**
+ * Runs several setups in the worker, sharing the stages before the first one they change (a sweep;
+ * the headless runner's --sweep). Nothing is saved; `run.reports` collects a report per setup.
+ */
+export function startVariants(configs: PipelineConfig[]): void {
+  resetRun(0);
+  run.kind = 'pipeline';
+  const snapshot = configs.map((c) => $state.snapshot(c) as PipelineConfig);
+  client?.send({ type: 'variants', configs: snapshot });
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { EngineInfo } from '../engine/backend';
 import type { PipelineConfig } from '../rlhf/config';
 import { runPipeline, StoppedError, type PipelineCheckpoint, type UserData } from '../rlhf/pipeline';
+import { runVariants } from '../rlhf/variants';
 import { memorySnapshot } from '../train/lmLoop';
 import { openDb, type Db } from '../store/db';
 import { getRun, updateRun } from '../store/runs';
@@ -55,6 +56,34 @@ export async function pipelineRun(
     else throw e;
   } finally {
     db?.close();
+  }
+}
+
+/** Runs several setups sharing their common stages (nothing saved); a `report` event per setup. */
+export async function variantsRun(configs: PipelineConfig[], engine: EngineInfo, post: (e: WorkerEvent) => void, shouldStop: () => boolean, userData?: UserData): Promise<void> {
+  post({ type: 'status', state: 'training', stage: 'pretrain' });
+  const start = performance.now();
+  try {
+    const result = await runVariants(
+      configs,
+      engine,
+      (i) => ({
+        stage: (stage, state, message) => post({ type: 'stage', stage, state, message: `setup ${i + 1}/${configs.length}${message ? `: ${message}` : ''}` }),
+        hooksFor: (stage: StageName) => ({
+          metrics: (m) => post({ type: 'metrics', stage, ...m, ...memorySnapshot() }),
+          samples: (step, samples) => post({ type: 'samples', stage, step, samples }),
+          shouldStop,
+        }),
+        shouldStop,
+      }),
+      userData,
+      (i, report) => post({ type: 'report', report, variant: i }),
+    );
+    const seconds = Math.round((performance.now() - start) / 1000);
+    post({ type: 'status', state: 'done', message: `${configs.length} setups in ${seconds} s: ${result.stageRuns} stage runs instead of ${4 * configs.length} (they differ from ${result.fork ?? 'nowhere'} on).` });
+  } catch (e) {
+    if (e instanceof StoppedError) post({ type: 'status', state: 'stopped', message: e.message });
+    else throw e;
   }
 }
 

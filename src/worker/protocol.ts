@@ -33,6 +33,11 @@ export type Command =
    * `lmCheckpointEvery` pretraining/SFT steps (default 200; 0 = only at the stage's end)
    */
   | { type: 'pipeline'; config: PipelineConfig; runId?: string; checkpointEvery?: number; lmCheckpointEvery?: number; userData?: UserData }
+  /**
+   * several setups, sharing the stages before the first one they change (src/rlhf/variants.ts): a
+   * sweep of a knob, or PPO with and without ptx. Not saved as runs; one `report` per setup, in order.
+   */
+  | { type: 'variants'; configs: PipelineConfig[]; userData?: UserData }
   /** continue a saved run from its latest good checkpoint (the config and the user's labels come from the run record) */
   | { type: 'resume'; runId: string; checkpointEvery?: number; lmCheckpointEvery?: number }
   | { type: 'stop' }
@@ -95,7 +100,8 @@ export type WorkerEvent =
     }
   | { type: 'samples'; stage: StageName; step: number; samples: { prompt: string; completion: string }[] }
   | { type: 'stage'; stage: StageName | 'eval'; state: 'running' | 'done'; message?: string }
-  | { type: 'report'; report: PipelineReport }
+  /** `variant`: the index of the setup in a `variants` command */
+  | { type: 'report'; report: PipelineReport; variant?: number }
   | { type: 'checkpoint'; runId: string; stage: StageName; step: number; final: boolean; bytes: number }
   | { type: 'error'; message: string; fatal: boolean }
   | InspectEvent;

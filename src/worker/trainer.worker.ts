@@ -2,7 +2,7 @@
 import { initBackend, onDeviceLost, onGpuError } from '../engine/backend';
 import type { Command, WorkerEvent } from './protocol';
 import { pretrainRun } from './pretrainRun';
-import { loadResume, pipelineRun } from './pipelineRun';
+import { loadResume, pipelineRun, variantsRun } from './pipelineRun';
 import type { EngineInfo } from '../engine/backend';
 import { setFusedKernels } from '../kernels/settings';
 import { inspect } from './inspectModels';
@@ -43,6 +43,7 @@ async function handle(cmd: Command): Promise<void> {
       return;
     case 'train':
     case 'pipeline':
+    case 'variants':
     case 'resume':
       if (busy) {
         post({ type: 'error', message: 'A run is already in progress: stop it first.', fatal: false });
@@ -60,7 +61,8 @@ async function handle(cmd: Command): Promise<void> {
         else if (cmd.type === 'pipeline') {
           const persist = cmd.runId ? { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery, lmCheckpointEvery: cmd.lmCheckpointEvery } : undefined;
           await pipelineRun(cmd.config, engine, post, stop, persist, cmd.userData);
-        } else {
+        } else if (cmd.type === 'variants') await variantsRun(cmd.configs, engine, post, stop, cmd.userData);
+        else {
           const { config, checkpoint, userData } = await loadResume(cmd.runId, post);
           await pipelineRun(config, engine, post, stop, { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery, lmCheckpointEvery: cmd.lmCheckpointEvery, resume: checkpoint }, userData);
         }
