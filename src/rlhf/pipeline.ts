@@ -1,7 +1,5 @@
 import { GPT } from '../model/gpt';
 import { PRESETS, validateConfig } from '../model/config';
-import { generate } from '../model/generate';
-import { BOS, decode, encode } from '../model/tokenizer';
 import { getTask } from '../tasks';
 import { createLabelerPool, poolAgreement, type LabelerAgreement } from '../tasks/labeler';
 import { sampleWindows } from '../train/batches';
@@ -10,12 +8,13 @@ import { LM_CHECKPOINT_EVERY } from '../train/autosave';
 import { runLMLoop, type LMLoopAutosave, type LMLoopCursor, type LMLoopResume, type StageHooks } from '../train/lmLoop';
 import type { StageName } from '../worker/protocol';
 import type { AdapterSummary, BackendName } from '../engine/backend';
-import type { PipelineConfig, RewardConfig } from './config';
+import type { PipelineConfig } from './config';
 import { setupProblems } from './promptNeeds';
 import { pipelineData } from './pipelineData';
 import { layoutFor, type SequenceLayout } from './sequences';
 import { sftBatch } from './sft';
 import { rankingAccuracy, rankSets, rubricAccuracy, trainRewardModel, type RankedSet } from './rewardModel';
+import { responseSets } from './responseSets';
 import { ScalarModel } from './scalarModel';
 import { runPpo, type PpoIterationLog, type PpoState } from './ppo';
 import { modelFromWeights, modelWeights, optimizerState, restoreOptimizer, type Weights } from './snapshot';
@@ -115,8 +114,6 @@ interface CheckpointExtra {
 /** Training ranking sets the labelers' agreement is measured on. */
 const AGREEMENT_SETS = 128;
 
-/** Rows per generation call when sampling the responses to rank. */
-export const SAMPLE_ROWS = 128;
 
 const STAGE_ORDER: StageName[] = ['pretrain', 'sft', 'rm', 'ppo'];
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -365,35 +362,4 @@ export async function runPipeline(
   } finally {
     for (const m of models) m.dispose();
   }
-}
-
-/**
- * K distinct responses per prompt to be ranked. 'samples': sampled from the SFT model (temperature
- * 1) — the paper's setting, where labelers rank model outputs, and the one that teaches the RM to
- * tell the policy's own answers apart; 'mixed': half SFT samples, the rest from the task's
- * candidate generator (answers of varied quality); 'candidates': all from the generator. No labeler
- * can order two equal texts, so where SFT gives fewer than K distinct answers (a confident model
- * often repeats itself) the set is topped up with candidates; `sampled` counts the SFT samples
- * (the report's rm.sampled_share).
- */
-export async function responseSets(sft: GPT, task: ReturnType<typeof getTask>, prompts: string[], K: number, source: RewardConfig['responses'], layout: SequenceLayout, rng: Rng, rows = SAMPLE_ROWS) {
-  const fromModel = source === 'samples' ? K : source === 'mixed' ? Math.ceil(K / 2) : 0;
-  const samples: string[][] = prompts.map(() => []);
-  // One generation row per (prompt, sample), in batches of `rows`: a decode step costs ~1/3 as
-  // much per row at 128 rows as at 32 (BENCHMARKS.md, "generation").
-  const owners = prompts.flatMap((_, i) => Array<number>(fromModel).fill(i));
-  for (let r = 0; r < owners.length; r += rows) {
-    const part = owners.slice(r, r + rows);
-    const g = await generate(sft, part.map((i) => [BOS, ...encode(prompts[i])]), { temperature: 1, topK: 0, topP: 1, maxNewTokens: layout.R, seed: rng.int(2 ** 31), useCache: true });
-    g.tokens.forEach((t, j) => samples[part[j]].push(decode(t)));
-  }
-  return prompts.map((prompt, i) => {
-    const responses = [...new Set(samples[i])];
-    const sampled = responses.length;
-    for (let tries = 0; responses.length < K && tries < 5; tries++) {
-      for (const c of task.candidates(prompt, rng, K)) if (responses.length < K && !responses.includes(c)) responses.push(c);
-    }
-    while (responses.length < K) responses.push(task.candidates(prompt, rng, 1)[0]); // rare: allow a repeat
-    return { prompt, responses, sampled };
-  });
 }
