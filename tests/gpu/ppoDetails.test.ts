@@ -1,5 +1,4 @@
 import { describe, expect, test } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { GPT } from '../../src/model/gpt';
 import { PRESETS } from '../../src/model/config';

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { DEFAULT_PIPELINE, type PipelineConfig } from '../../src/rlhf/config';
 import { pipelineData } from '../../src/rlhf/pipelineData';
 import { promptCapacityProblem, promptNeeds, setupProblems } from '../../src/rlhf/promptNeeds';
@@ -14,6 +14,9 @@ function setupFor(task: string, presetId: string, seed = 1): PipelineConfig {
   for (const [k, v] of Object.entries(SETTINGS_PRESETS.find((p) => p.id === presetId)!.values)) setSetting(cfg, k, v);
   return cfg;
 }
+
+// Generating and scanning a whole corpus per preset takes seconds; give a loaded machine room.
+vi.setConfig({ testTimeout: 120_000 });
 
 const cases = TASK_NAMES.flatMap((task) => SETTINGS_PRESETS.map((p) => [task, p.id] as const));
 
