@@ -6,7 +6,7 @@ import { sampleWindows } from '../train/batches';
 import { Rng } from '../util/rng';
 import { LM_CHECKPOINT_EVERY } from '../train/autosave';
 import { runLMLoop, type LMLoopAutosave, type LMLoopCursor, type LMLoopResume, type StageHooks } from '../train/lmLoop';
-import type { StageName } from '../worker/protocol';
+import { stageIndex, type StageName } from './stages';
 import type { AdapterSummary, BackendName } from '../engine/backend';
 import type { PipelineConfig } from './config';
 import { setupProblems } from './promptNeeds';
@@ -115,7 +115,6 @@ interface CheckpointExtra {
 const AGREEMENT_SETS = 128;
 
 
-const STAGE_ORDER: StageName[] = ['pretrain', 'sft', 'rm', 'ppo'];
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const first10 = (xs: number[]) => mean(xs.slice(0, 10));
 const last10 = (xs: number[]) => mean(xs.slice(-10));
@@ -174,7 +173,7 @@ export async function runPipeline(
   const models: GPT[] = [];
   const own = <M extends { dispose(): void }>(m: M) => (models.push(m as unknown as GPT), m);
   const summaries: Partial<PipelineReport['stages']> = { ...(resume?.extra.summaries ?? {}) };
-  const done = (stage: StageName) => !!resume && (STAGE_ORDER.indexOf(stage) < STAGE_ORDER.indexOf(resume.stage) || (stage === resume.stage && resume.final));
+  const done = (stage: StageName) => !!resume && (stageIndex(stage) < stageIndex(resume.stage) || (stage === resume.stage && resume.final));
   const restored = (name: string) => {
     const w = resume?.models[name];
     if (!w) throw new Error(`the checkpoint has no "${name}" model`);

@@ -1,5 +1,5 @@
 import type { AdapterSummary, BackendName } from '../engine/backend';
-import type { StageName } from '../worker/protocol';
+import { STAGES_AND_EVAL, type StageName } from './stages';
 import { PIPELINE_SETTINGS, type PipelineConfig } from './config';
 import { runPipeline, type PipelineCheckpoint, type PipelineHooks, type PipelineReport, type UserData } from './pipeline';
 
@@ -10,7 +10,7 @@ import { runPipeline, type PipelineCheckpoint, type PipelineHooks, type Pipeline
  * equals a from-scratch run of its setup (tests/gpu/variants.test.ts).
  */
 
-const ORDER: (StageName | 'eval')[] = ['pretrain', 'sft', 'rm', 'ppo', 'eval'];
+const ORDER: readonly (StageName | 'eval')[] = STAGES_AND_EVAL;
 
 /**
  * The first stage a setting changes. Prompt counts of the held-out splits (rm.heldoutPrompts,

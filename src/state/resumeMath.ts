@@ -1,6 +1,6 @@
-import type { Stage } from '../store/runs';
+import { STAGES, type StageName } from '../rlhf/stages';
 
-const ORDER: Stage[] = ['pretrain', 'sft', 'rm', 'ppo'];
+const ORDER: readonly StageName[] = STAGES;
 
 /** How many values of each metric a mid-pretraining/SFT checkpoint had sent (its loop cursor), if it says. */
 function sentCounts(extra: unknown): Record<string, number> | undefined {
@@ -16,13 +16,13 @@ function sentCounts(extra: unknown): Record<string, number> | undefined {
  * held-out probe, logged every `probeEvery` iterations. Pure.
  */
 export function metricsAtCheckpoint(
-  metrics: Record<Stage, Record<string, number[]>>,
-  ckpt: { stage: Stage; step: number; final: boolean; extra?: unknown },
+  metrics: Record<StageName, Record<string, number[]>>,
+  ckpt: { stage: StageName; step: number; final: boolean; extra?: unknown },
   probeEvery: number,
-): Record<Stage, Record<string, number[]>> {
+): Record<StageName, Record<string, number[]>> {
   const at = ORDER.indexOf(ckpt.stage);
   const counts = sentCounts(ckpt.extra);
-  const out = {} as Record<Stage, Record<string, number[]>>;
+  const out = {} as Record<StageName, Record<string, number[]>>;
   ORDER.forEach((stage, i) => {
     const byName = metrics[stage] ?? {};
     out[stage] = {};
@@ -39,9 +39,9 @@ export function metricsAtCheckpoint(
 }
 
 /** Stage status after resuming from the checkpoint: done up to it, then running, then waiting. */
-export function statusAtCheckpoint(ckpt: { stage: Stage; final: boolean }): Record<Stage, 'waiting' | 'running' | 'done'> {
+export function statusAtCheckpoint(ckpt: { stage: StageName; final: boolean }): Record<StageName, 'waiting' | 'running' | 'done'> {
   const at = ORDER.indexOf(ckpt.stage);
-  const out = {} as Record<Stage, 'waiting' | 'running' | 'done'>;
+  const out = {} as Record<StageName, 'waiting' | 'running' | 'done'>;
   ORDER.forEach((stage, i) => {
     out[stage] = i < at || (i === at && ckpt.final) ? 'done' : i === at ? 'running' : 'waiting';
   });

@@ -1,5 +1,5 @@
 import type { PipelineConfig } from '../rlhf/config';
-import { createRun, updateRun, type RunRecord, type Stage } from '../store/runs';
+import { createRun, updateRun, type RunRecord, type StageName } from '../store/runs';
 import { latestGoodCheckpointInfo } from '../store/latestGoodCheckpoint';
 import type { WorkerEvent } from '../worker/protocol';
 import type { UserData } from '../rlhf/pipeline';
@@ -16,14 +16,14 @@ import { database, refreshStorage, reportWriteError, storage } from './storage.s
  */
 export const FLUSH_MS = 2000;
 
-let pending: Partial<Record<Stage, Record<string, number[]>>> = {};
-let pendingStatus: Partial<Record<Stage, 'waiting' | 'running' | 'done' | 'failed'>> = {};
+let pending: Partial<Record<StageName, Record<string, number[]>>> = {};
+let pendingStatus: Partial<Record<StageName, 'waiting' | 'running' | 'done' | 'failed'>> = {};
 let pendingReport: unknown = undefined;
 let timer: ReturnType<typeof setTimeout> | null = null;
 let writing: Promise<void> = Promise.resolve();
 /** a pipeline run is being recorded (events are buffered even before its record exists) */
 let active = false;
-let live: Partial<Record<Stage, 'waiting' | 'running' | 'done' | 'failed'>> = {};
+let live: Partial<Record<StageName, 'waiting' | 'running' | 'done' | 'failed'>> = {};
 
 function defaultName(cfg: PipelineConfig): string {
   const d = new Date();
@@ -107,7 +107,7 @@ export async function resumeRun(id: string): Promise<string> {
     const i = savedRuns.list.findIndex((r) => r.id === id);
     if (i >= 0) savedRuns.list[i] = updated;
     beginRecording(id);
-    const done = (Object.keys(stageStatus) as Stage[]).filter((s) => stageStatus[s] === 'done');
+    const done = (Object.keys(stageStatus) as StageName[]).filter((s) => stageStatus[s] === 'done');
     resumePipeline(id, metrics, done, rec.userData);
     return '';
   } catch (e) {
@@ -177,7 +177,7 @@ function onEvent(e: WorkerEvent): void {
     case 'status':
       if (e.state === 'failed' || e.state === 'stopped') {
         if (e.state === 'failed') {
-          for (const s of Object.keys(live) as Stage[]) if (live[s] === 'running') pendingStatus[s] = 'failed';
+          for (const s of Object.keys(live) as StageName[]) if (live[s] === 'running') pendingStatus[s] = 'failed';
         }
         schedule(true);
       } else if (e.state === 'done') schedule(true);

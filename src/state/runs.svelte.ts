@@ -1,6 +1,6 @@
 import { deleteRun, listRuns, renameRun, validateRunName, type RunRecord } from '../store/runs';
 import { listCheckpoints } from '../store/checkpoints';
-import type { Stage } from '../store/runs';
+import type { StageName } from '../store/runs';
 import { flush, stopRecordingRun } from './runRecorder.svelte';
 import { database, refreshStorage, storage } from './storage.svelte';
 
@@ -19,7 +19,7 @@ export const savedRuns = $state({
   compare: [] as string[],
   message: '',
   /** per run: its newest checkpoint (what a resume would start from, if it verifies) */
-  checkpoints: {} as Record<string, { stage: Stage; step: number; final: boolean }>,
+  checkpoints: {} as Record<string, { stage: StageName; step: number; final: boolean }>,
   /** a start or resume is being prepared (the run record is being written) */
   starting: false,
 });

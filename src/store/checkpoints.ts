@@ -31,7 +31,7 @@ import {
   type BlobSection,
   type CheckpointRow,
   type Db,
-  type Stage,
+  type StageName,
   type WriteHooks,
 } from './db';
 import type { Weights } from '../model/params';
@@ -43,7 +43,7 @@ export interface CheckpointData {
   /** Default: a random id. Saving an existing id replaces that checkpoint (atomically). */
   id?: string;
   runId: string;
-  stage: Stage;
+  stage: StageName;
   step: number;
   /** Default: now. */
   createdAt?: number;
@@ -63,7 +63,7 @@ export interface CheckpointData {
 export interface Checkpoint {
   id: string;
   runId: string;
-  stage: Stage;
+  stage: StageName;
   step: number;
   seq: number;
   createdAt: number;
@@ -78,7 +78,7 @@ export interface Checkpoint {
 export interface CheckpointInfo {
   id: string;
   runId: string;
-  stage: Stage;
+  stage: StageName;
   step: number;
   seq: number;
   createdAt: number;
@@ -198,7 +198,7 @@ export function infoOf(row: CheckpointRow): CheckpointInfo {
 }
 
 /** "sft step 200" — for messages. */
-export function describeCheckpoint(c: { stage: Stage; step: number; final?: boolean }): string {
+export function describeCheckpoint(c: { stage: StageName; step: number; final?: boolean }): string {
   return `${c.stage} step ${c.step}${c.final ? ' (final)' : ''}`;
 }
 

@@ -36,14 +36,14 @@
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { migrateV1ToV2 } from './migrationV1ToV2';
 import { isQuotaError } from './quotaError';
-import type { RunRow, Stage } from './runRow';
+import type { RunRow, StageName } from './runRow';
 
 export const DB_NAME = 'rlhf';
 export const SCHEMA_VERSION = 2;
 
 // The run record is part of this schema; it lives in runRow.ts so that the migration can use it
 // without an import cycle.
-export { STAGES, normalizeRun, type RunRow, type RunUserData, type Stage, type StageStatus } from './runRow';
+export { STAGES, normalizeRun, type RunRow, type RunUserData, type StageName, type StageStatus } from './runRow';
 
 // ---------------------------------------------------------------------------------------------
 // Stored shapes (version 2)
@@ -66,7 +66,7 @@ export interface BlobEntry {
 export interface CheckpointRow {
   id: string;
   runId: string;
-  stage: Stage;
+  stage: StageName;
   step: number;
   /** Write order within the run, from 1; the newest checkpoint has the highest. */
   seq: number;

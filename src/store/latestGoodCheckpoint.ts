@@ -1,4 +1,4 @@
-import type { Db, Stage } from './db';
+import type { Db, StageName } from './db';
 import {
   CorruptCheckpointError,
   listCheckpoints,
@@ -16,7 +16,7 @@ import {
 
 export interface SkippedCheckpoint {
   id: string;
-  stage: Stage;
+  stage: StageName;
   step: number;
   blob: string;
   reason: CorruptReason;

@@ -5,7 +5,7 @@
 
 import { crc32 } from './checksum';
 import type { BlobEntry, BlobSection, CheckpointRow, Migration } from './db';
-import { normalizeRun, type Stage } from './runRow';
+import { normalizeRun, type StageName } from './runRow';
 
 /** 1 → 2: weights move out of checkpoint records into `blobs` with checksums; indexes; datasets; meta. */
 export const migrateV1ToV2: Migration = async (db, tx) => {
@@ -62,7 +62,7 @@ export const migrateV1ToV2: Migration = async (db, tx) => {
     const row: CheckpointRow = {
       id,
       runId: String(v.runId),
-      stage: v.stage as Stage,
+      stage: v.stage as StageName,
       step: Number(v.step) || 0,
       seq: 0, // assigned below, once every record is small
       createdAt: Number(v.createdAt) || 0,

@@ -4,7 +4,7 @@
  */
 
 import { infoOf, type CheckpointInfo } from './checkpoints';
-import { blobRange, runSeqRange, writeTx, type Db, type Stage } from './db';
+import { blobRange, runSeqRange, writeTx, type Db, type StageName } from './db';
 
 export interface PrunePolicy {
   /** How many of the newest checkpoints to keep (≥ 0). */
@@ -25,7 +25,7 @@ export function checkpointsToKeep(newestFirst: readonly CheckpointInfo[], policy
   const keep = new Set<string>(policy.keepIds ?? []);
   newestFirst.slice(0, policy.keepLatest).forEach((c) => keep.add(c.id));
   if (policy.keepFinals !== false) {
-    const stages = new Set<Stage>();
+    const stages = new Set<StageName>();
     for (const c of newestFirst) {
       if (c.final && !stages.has(c.stage)) {
         stages.add(c.stage);

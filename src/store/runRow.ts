@@ -4,8 +4,9 @@
  * both db.ts and the v1 → v2 migration can use it without importing each other.
  */
 
-export const STAGES = ['pretrain', 'sft', 'rm', 'ppo'] as const;
-export type Stage = (typeof STAGES)[number];
+import { STAGES, type StageName } from '../rlhf/stages';
+
+export { STAGES, type StageName };
 export type StageStatus = 'waiting' | 'running' | 'done' | 'failed';
 
 export interface RunRow {
@@ -17,9 +18,9 @@ export interface RunRow {
   preset: string;
   seed: number;
   config: unknown;
-  stageStatus: Record<Stage, StageStatus>;
+  stageStatus: Record<StageName, StageStatus>;
   /** metrics[stage][name] = history, oldest first. */
-  metrics: Record<Stage, Record<string, number[]>>;
+  metrics: Record<StageName, Record<string, number[]>>;
   report?: unknown;
   /**
    * The user's own labels the run trains on (absent when it uses none), kept with the run so a
@@ -27,7 +28,7 @@ export interface RunRow {
    */
   userData?: RunUserData;
   /** The run started from an imported model: where it came from, and the stages that were skipped. */
-  imported?: { source: string; skipped: Stage[] };
+  imported?: { source: string; skipped: StageName[] };
 }
 
 /** The user's demonstrations and rankings (best first) a run uses, and how ('mix' or 'replace'). */
@@ -40,8 +41,8 @@ export interface RunUserData {
 /** Fills in fields a run written by an older schema (or by hand) may lack. */
 export function normalizeRun(v: Record<string, unknown>): RunRow {
   const createdAt = typeof v.createdAt === 'number' ? v.createdAt : 0;
-  const status = (v.stageStatus ?? {}) as Partial<Record<Stage, StageStatus>>;
-  const metrics = (v.metrics ?? {}) as Partial<Record<Stage, Record<string, number[]>>>;
+  const status = (v.stageStatus ?? {}) as Partial<Record<StageName, StageStatus>>;
+  const metrics = (v.metrics ?? {}) as Partial<Record<StageName, Record<string, number[]>>>;
   const run: RunRow = {
     id: String(v.id),
     name: typeof v.name === 'string' ? v.name : 'Untitled run',
@@ -51,8 +52,8 @@ export function normalizeRun(v: Record<string, unknown>): RunRow {
     preset: typeof v.preset === 'string' ? v.preset : '',
     seed: typeof v.seed === 'number' ? v.seed : 0,
     config: v.config ?? {},
-    stageStatus: Object.fromEntries(STAGES.map((s) => [s, status[s] ?? 'waiting'])) as Record<Stage, StageStatus>,
-    metrics: Object.fromEntries(STAGES.map((s) => [s, metrics[s] ?? {}])) as Record<Stage, Record<string, number[]>>,
+    stageStatus: Object.fromEntries(STAGES.map((s) => [s, status[s] ?? 'waiting'])) as Record<StageName, StageStatus>,
+    metrics: Object.fromEntries(STAGES.map((s) => [s, metrics[s] ?? {}])) as Record<StageName, Record<string, number[]>>,
   };
   if (v.report !== undefined) run.report = v.report;
   if (v.userData !== undefined) run.userData = v.userData as RunUserData;

@@ -18,11 +18,11 @@ import {
   type Db,
   type RunRow,
   type RunUserData,
-  type Stage,
+  type StageName,
   type StageStatus,
 } from './db';
 
-export { STAGES, type RunUserData, type Stage, type StageStatus };
+export { STAGES, type RunUserData, type StageName, type StageStatus };
 export type RunRecord = RunRow;
 
 export const MAX_RUN_NAME = 100;
@@ -110,11 +110,11 @@ export interface RunPatch {
   seed?: number;
   config?: unknown;
   /** Merged into the current status: only the stages given change. */
-  stageStatus?: Partial<Record<Stage, StageStatus>>;
+  stageStatus?: Partial<Record<StageName, StageStatus>>;
   /** Values appended to each named history (created when new); applied after `setMetrics`. */
-  appendMetrics?: Partial<Record<Stage, Record<string, readonly number[]>>>;
+  appendMetrics?: Partial<Record<StageName, Record<string, readonly number[]>>>;
   /** Replaces whole histories, e.g. to truncate them to a checkpoint's cursor on resume. */
-  setMetrics?: Partial<Record<Stage, Record<string, readonly number[]>>>;
+  setMetrics?: Partial<Record<StageName, Record<string, readonly number[]>>>;
   report?: unknown;
 }
 
@@ -135,13 +135,13 @@ export async function updateRun(db: Db, id: string, patch: RunPatch): Promise<Ru
     if (patch.seed !== undefined) run.seed = patch.seed;
     if (patch.config !== undefined) run.config = patch.config;
     if (patch.report !== undefined) run.report = patch.report;
-    for (const [stage, status] of Object.entries(patch.stageStatus ?? {}) as [Stage, StageStatus][]) {
+    for (const [stage, status] of Object.entries(patch.stageStatus ?? {}) as [StageName, StageStatus][]) {
       run.stageStatus[checkStage(stage)] = checkStatus(status);
     }
-    for (const [stage, byName] of Object.entries(patch.setMetrics ?? {}) as [Stage, Record<string, number[]>][]) {
+    for (const [stage, byName] of Object.entries(patch.setMetrics ?? {}) as [StageName, Record<string, number[]>][]) {
       for (const [metric, values] of Object.entries(byName)) run.metrics[checkStage(stage)][metric] = [...values];
     }
-    for (const [stage, byName] of Object.entries(patch.appendMetrics ?? {}) as [Stage, Record<string, number[]>][]) {
+    for (const [stage, byName] of Object.entries(patch.appendMetrics ?? {}) as [StageName, Record<string, number[]>][]) {
       const hist = run.metrics[checkStage(stage)];
       for (const [metric, values] of Object.entries(byName)) {
         const h = (hist[metric] ??= []);
@@ -187,9 +187,9 @@ function checkStatus(status: string): StageStatus {
   return status as StageStatus;
 }
 
-function checkStage(stage: string): Stage {
+function checkStage(stage: string): StageName {
   if (!(STAGES as readonly string[]).includes(stage)) throw new Error(`Unknown stage "${stage}".`);
-  return stage as Stage;
+  return stage as StageName;
 }
 
 /** Renames a run (see {@link validateRunName}); throws {@link RunNameError} on a bad name. */

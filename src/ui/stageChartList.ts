@@ -1,3 +1,5 @@
+import { STAGES } from '../rlhf/stages';
+
 /** Which metric series each stage shows, with a label saying what the number is. */
 export interface ChartSpec { stage: string; metric: string; label: string; log?: boolean }
 
@@ -29,7 +31,7 @@ export function chartsFor(stages: Record<string, Record<string, number[]>>[]): C
   const has = (st: string, m: string) => stages.some((s) => (s[st]?.[m]?.length ?? 0) > 0);
   const out = KNOWN_CHARTS.filter((c) => has(c.stage, c.metric));
   const known = new Set(KNOWN_CHARTS.map((c) => `${c.stage}.${c.metric}`));
-  for (const stage of ['pretrain', 'sft', 'rm', 'ppo']) {
+  for (const stage of STAGES) {
     const names = new Set(stages.flatMap((s) => Object.keys(s[stage] ?? {})));
     for (const metric of names) {
       if (known.has(`${stage}.${metric}`) || HIDDEN.has(metric) || !has(stage, metric)) continue;

@@ -8,7 +8,9 @@ import type { TaskName } from '../tasks/types';
 import type { PipelineConfig } from '../rlhf/config';
 import type { PipelineReport, UserData } from '../rlhf/pipeline';
 
-export type StageName = 'pretrain' | 'sft' | 'rm' | 'ppo';
+import type { StageName } from '../rlhf/stages';
+
+export type { StageName };
 
 /** A language-model training run (the first screen): pretraining on the task's corpus. */
 export interface TrainSetup {
