@@ -94,7 +94,3 @@ export async function readWeights(params: Params): Promise<Weights> {
   return out;
 }
 
-export function disposeParams(params: Params): void {
-  for (const v of params.values()) v.dispose();
-  params.clear();
-}

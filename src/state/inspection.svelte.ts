@@ -48,4 +48,3 @@ export function loadModelsAfterRuns(): () => void {
   });
 }
 
-export const hasModel = (name: ModelName): boolean => inspection.models.includes(name);

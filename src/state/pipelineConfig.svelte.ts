@@ -26,11 +26,6 @@ export function trySetting(key: string, value: ParamValue): string {
   return '';
 }
 
-/** The field went back to showing the stored value (e.g. on blur after a refused edit). */
-export function clearFieldProblem(key: string): void {
-  delete fieldProblems[key];
-}
-
 export function applyPreset(preset: SettingsPreset): void {
   for (const [key, value] of Object.entries(preset.values)) trySetting(key, value);
 }

