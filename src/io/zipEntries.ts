@@ -36,8 +36,11 @@ const EOCD_SIG = 0x06054b50;
 const CENTRAL_SIG = 0x02014b50;
 const LOCAL_SIG = 0x04034b50;
 const FULL32 = 0xffffffff;
-/** fed to the inflater this many bytes at a time, so an entry that inflates past its declared size is stopped within one chunk */
-const CHUNK = 1 << 16;
+/**
+ * Compressed bytes fed to the inflater at a time: deflate expands at most ~1 032×, so an entry that
+ * inflates past its declared size is stopped after at most ~max(declared size, 64 KB) more bytes.
+ */
+const chunkFor = (declared: number): number => Math.min(1 << 14, Math.max(64, Math.ceil(declared / 1024)));
 
 const fail = (message: string): never => {
   throw new ZipError(message);
@@ -126,7 +129,8 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, maxBytes: numbe
       filled += chunk.length;
     });
     try {
-      for (let i = 0; i < data.length || i === 0; i += CHUNK) inflater.push(data.subarray(i, i + CHUNK), i + CHUNK >= data.length);
+      const chunk = chunkFor(size);
+      for (let i = 0; i < data.length || i === 0; i += chunk) inflater.push(data.subarray(i, i + chunk), i + chunk >= data.length);
     } catch (e) {
       if (e instanceof ZipError) throw e;
       fail(`${name} is damaged: its compressed data cannot be inflated (${e instanceof Error ? e.message : String(e)})`);
