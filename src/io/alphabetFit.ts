@@ -27,19 +27,19 @@ export function describeCharacters(chars: string[]): string {
   return shown.join(', ') + (chars.length > MAX_LISTED ? ', …' : '');
 }
 
-const sameForModel = (a: string, b: string): boolean => {
-  const x = encode(a);
-  const y = encode(b);
-  return x.length === y.length && x.every((id, i) => id === y[i]);
-};
-
 /**
  * The responses of a pair or ranking (best first) that the model cannot tell from an earlier one:
  * the first such item's index and the earlier one's, or null when every response differs.
  */
 export function collidingResponses(responses: readonly string[]): { index: number; sameAs: number } | null {
-  for (let i = 1; i < responses.length; i++) {
-    for (let j = 0; j < i; j++) if (responses[i] !== responses[j] && sameForModel(responses[i], responses[j])) return { index: i, sameAs: j };
+  // Only text with an unknown character can collide; ids are compared as strings, one encode per item.
+  if (responses.every((r) => unknownCharacters(r).length === 0)) return null;
+  const seen = new Map<string, number>();
+  for (let i = 0; i < responses.length; i++) {
+    const key = encode(responses[i]).join(',');
+    const j = seen.get(key);
+    if (j !== undefined && responses[i] !== responses[j]) return { index: i, sameAs: j };
+    if (j === undefined) seen.set(key, i);
   }
   return null;
 }

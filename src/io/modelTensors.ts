@@ -18,8 +18,8 @@ const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
 
 /** The name a tensor has in this app's layout: HF's `transformer.` prefix dropped. */
 const layoutName = (name: string): string => (name.startsWith('transformer.') ? name.slice('transformer.'.length) : name);
-const quoted = (names: string[], max = 3): string =>
-  names.slice(0, max).map((n) => JSON.stringify(n.length > 80 ? n.slice(0, 77) + '...' : n)).join(', ') + (names.length > max ? ` and ${names.length - max} more` : '');
+const quote = (name: string): string => JSON.stringify(name.length > 80 ? name.slice(0, 77) + '...' : name);
+const quoted = (names: string[], max = 3): string => names.slice(0, max).map(quote).join(', ') + (names.length > max ? ` and ${names.length - max} more` : '');
 const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
 /** "[3, 17]" for flat index 3·C + 17 of a [V, C] tensor. */
@@ -45,7 +45,7 @@ export function nonFiniteProblem(file: string, name: string, data: Float32Array,
     }
   }
   if (!count) return '';
-  return `${file}: tensor ${JSON.stringify(name)} has ${count} value${count === 1 ? '' : 's'} that ${count === 1 ? 'is' : 'are'} NaN or ±Infinity, the first at index ${first} ${position(first, shape)} (it is ${data[first]}); a model with such weights computes NaN`;
+  return `${file}: tensor ${quote(name)} has ${count} value${count === 1 ? '' : 's'} that ${count === 1 ? 'is' : 'are'} NaN or ±Infinity, the first at index ${first} ${position(first, shape)} (it is ${data[first]}); a model with such weights computes NaN`;
 }
 
 export interface ModelTensors {
@@ -64,7 +64,7 @@ export function readModelTensors(bytes: Uint8Array, header: SafetensorsHeader, c
   for (const e of header.entries) {
     const name = layoutName(e.name);
     const other = byName.get(name);
-    if (other) duplicates.push(`${JSON.stringify(other.name)} and ${JSON.stringify(e.name)}`);
+    if (other) duplicates.push(`${quote(other.name)} and ${quote(e.name)}`);
     else byName.set(name, e);
   }
   if (duplicates.length) {
@@ -86,8 +86,8 @@ export function readModelTensors(bytes: Uint8Array, header: SafetensorsHeader, c
   }
   for (const s of specs) {
     const e = byName.get(s.name)!;
-    if (!FLOAT_DTYPES.has(e.dtype)) throw new Error(`${file}: tensor ${JSON.stringify(e.name)} is ${e.dtype}; weights must be floats (F32, F16, BF16 or F64)`);
-    if (shapeText(e.shape) !== shapeText(s.shape)) throw new Error(`${file}: tensor ${JSON.stringify(e.name)} has shape ${shapeText(e.shape)}; config.json asks for ${shapeText(s.shape)}`);
+    if (!FLOAT_DTYPES.has(e.dtype)) throw new Error(`${file}: tensor ${quote(e.name)} is ${e.dtype}; weights must be floats (F32, F16, BF16 or F64)`);
+    if (shapeText(e.shape) !== shapeText(s.shape)) throw new Error(`${file}: tensor ${quote(e.name)} has shape ${shapeText(e.shape)}; config.json asks for ${shapeText(s.shape)}`);
   }
   const unexpected: string[] = [];
   let lmHead: SafetensorsEntry | undefined;
@@ -114,7 +114,7 @@ export function readModelTensors(bytes: Uint8Array, header: SafetensorsHeader, c
     const wte = weights.get('wte.weight')!;
     const head = FLOAT_DTYPES.has(lmHead.dtype) && shapeText(lmHead.shape) === shapeText([cfg.vocabSize, cfg.dModel]) ? (readTensor(bytes, header.bufferStart, lmHead).data as Float32Array) : null;
     if (!head || head.some((v, i) => v !== wte[i])) {
-      throw new Error(`${file}: tensor ${JSON.stringify(lmHead.name)} differs from wte.weight; this app's output layer is tied to the token embedding (tie_word_embeddings), so a separate lm_head cannot be imported`);
+      throw new Error(`${file}: tensor ${quote(lmHead.name)} differs from wte.weight; this app's output layer is tied to the token embedding (tie_word_embeddings), so a separate lm_head cannot be imported`);
     }
   }
   return { weights, hasScore };

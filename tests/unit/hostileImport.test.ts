@@ -62,6 +62,14 @@ describe('1 · config.json sizes are capped before any per-layer work', () => {
     const config = { ...microConfig(), ...(value === 64 ? { n_embd: 128 } : {}), [field]: value, ...(field === 'n_positions' ? { n_ctx: value } : {}) };
     expectRefused(`${field} ${value}`, () => readUploadedModel(pair(goodSafetensors(), config)), pattern);
   });
+  test('values nested 500 000 deep or a megabyte long are named, shortened, without a crash', () => {
+    const deep = '['.repeat(500_000) + ']'.repeat(500_000);
+    const config = JSON.stringify(microConfig()).replace('"n_layer":1', `"n_layer":${deep}`);
+    expectRefused('n_layer nested 500 000 deep', () => readUploadedModel(pair(goodSafetensors(), config)), /config\.json: n_layer must be a positive integer \(got a list nested too deeply to show\)/);
+    const long = expectRefused('model_type of 900 KB', () => readUploadedModel(pair(goodSafetensors(), { ...microConfig(), model_type: 'x'.repeat(900_000) })), /config\.json: model_type must be "gpt2" \(got "x{60}"…\)/);
+    expect(long.length).toBeLessThan(300);
+    expectRefused('config.json over 1 MB', () => readUploadedModel(pair(goodSafetensors(), JSON.stringify({ ...microConfig(), pad: ' '.repeat(2 << 20) }))), /^config\.json is 2 MB, too large for a config\.json \(at most 1 MB\)\.$/);
+  });
   test('within every cap but too many parameters in all: refused by the count', () => {
     const big = { ...microConfig(), n_layer: 24, n_embd: 1024, n_head: 16, n_inner: 8192, n_positions: 512, n_ctx: 512 };
     expectRefused('24 × 1024 × 8192', () => readUploadedModel(pair(goodSafetensors(), big)), /config\.json describes a model of 504\.4 million parameters; this app imports at most 33\.6 million/);
@@ -227,6 +235,12 @@ describe('6 · one tensor under two names, and tensors the model does not have',
   test('wte.weight and transformer.wte.weight with different values', () => {
     const file = safetensorsOf(microTensors(undefined, [f32Tensor('transformer.wte.weight', [100, 32], new Float32Array(3200).fill(0.5))]));
     expectRefused('two names for wte', () => readUploadedModel(pair(file)), /model\.safetensors holds one tensor under two names \("wte\.weight" and "transformer\.wte\.weight"\)/);
+  });
+  test('names a megabyte long are shortened in the message', () => {
+    const name = 'n'.repeat(1 << 18);
+    const file = safetensorsOf(microTensors(undefined, [f32Tensor(name, [1], [0]), f32Tensor(`transformer.${name}`, [1], [1])]));
+    const message = expectRefused('two 256 KB names for one tensor', () => readUploadedModel(pair(file)), /holds one tensor under two names \("n{77}\.\.\." and "transformer\.n{65}\.\.\."\)/);
+    expect(message.length).toBeLessThan(400);
   });
   test('a whole h.1 beyond n_layer 1', () => {
     const extra = microTensors().filter((t) => t.name.startsWith('h.0.')).map((t) => ({ ...t, name: t.name.replace('h.0.', 'h.1.') }));

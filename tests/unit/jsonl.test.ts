@@ -168,6 +168,17 @@ describe('parseJsonl: text the tokenizer cannot read (issue #15, item 8)', () =>
     const ranked = parseJsonl(rank('p', ['a 🙂', 'b']), 'auto');
     expect(ranked.ok && ranked.warnings?.[0]).toMatchObject({ line: 1, field: 'ranking[0]', message: expect.stringMatching(/"🙂" \(U\+1F642\)/) });
   });
+  it('a 20 MB file of rankings in a script the tokenizer does not know is refused line by line, quickly', () => {
+    const item = (k: number) => String.fromCodePoint(0x4e00 + k).repeat(35_000); // ~105 KB of UTF-8 each
+    const line = rank('p', Array.from({ length: 9 }, (_, k) => item(k)));
+    const text = Array.from({ length: 21 }, () => line).join('\n');
+    const t0 = performance.now();
+    const r = parseJsonl(text, 'rankings', { maxTotalBytes: 21 << 20 });
+    const ms = performance.now() - t0;
+    expect(fails(r).message).toMatch(/^line 1, field "ranking\[1\]": becomes identical to ranking\[0\]/);
+    expect(!r.ok && r.errors).toHaveLength(20);
+    expect(ms).toBeLessThan(2000); // the issue's bound for any hostile input; ~10× what it takes
+  });
   it('has no warnings key for plain ASCII', () => {
     expect(parseJsonl(demo('a', 'b'), 'auto')).toEqual({ ok: true, kind: 'demonstrations', rows: [{ prompt: 'a', completion: 'b' }] });
     expect('warnings' in parseJsonl(demo('a', 'b'), 'auto')).toBe(false);
