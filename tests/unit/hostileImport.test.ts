@@ -11,29 +11,30 @@ import { f32Tensor, measure, microConfig, microFiles, microTensors, microWeights
 
 /**
  * The model import against hostile files (issue #15): each case is refused with a message naming
- * the file and the field, tensor or entry — or imported correctly — within 2 s and 200 MB. The
- * time and memory of each case are printed; the bounds are 10-100× what the cases take, so load
- * on the machine cannot make them fail, a hang or a runaway allocation does.
+ * the file and the field, tensor or entry — or imported correctly — within 2 s of CPU time and
+ * 200 MB. The CPU time, wall time and memory of each case are printed; the bounds are on CPU time
+ * (load on the machine stretches wall time, not CPU time) and are 5-1000× what the cases take, so a
+ * hang or a runaway allocation fails them, a busy machine does not.
  */
 const report: string[] = [];
-afterAll(() => console.log(`hostile model files (time, memory growth):\n${report.join('\n')}`));
+afterAll(() => console.log(`hostile model files (CPU time, wall time, memory growth):\n${report.join('\n')}`));
 
 function expectRefused(label: string, fn: () => unknown, pattern: RegExp): string {
-  const { ms, memMB, result } = measure(fn);
-  report.push(`  ${label.padEnd(48)} ${ms.toFixed(0).padStart(6)} ms ${memMB.toFixed(0).padStart(5)} MB`);
+  const { cpuMs, ms, memMB, result } = measure(fn);
+  report.push(`  ${label.padEnd(48)} ${cpuMs.toFixed(0).padStart(6)} ms CPU ${ms.toFixed(0).padStart(6)} ms ${memMB.toFixed(0).padStart(5)} MB`);
   expect(result, label).toBeInstanceOf(Error);
   const message = (result as Error).message;
   expect(message, label).toMatch(pattern);
-  expect(ms, `${label}: ${ms} ms`).toBeLessThan(2000);
+  expect(cpuMs, `${label}: ${cpuMs} ms of CPU time`).toBeLessThan(2000);
   expect(memMB, `${label}: ${memMB} MB`).toBeLessThan(200);
   return message;
 }
 
 function expectImported(label: string, fn: () => ReturnType<typeof readUploadedModel>) {
-  const { ms, memMB, result } = measure(fn);
-  report.push(`  ${label.padEnd(48)} ${ms.toFixed(0).padStart(6)} ms ${memMB.toFixed(0).padStart(5)} MB (imported)`);
+  const { cpuMs, ms, memMB, result } = measure(fn);
+  report.push(`  ${label.padEnd(48)} ${cpuMs.toFixed(0).padStart(6)} ms CPU ${ms.toFixed(0).padStart(6)} ms ${memMB.toFixed(0).padStart(5)} MB (imported)`);
   if (result instanceof Error) throw result;
-  expect(ms, `${label}: ${ms} ms`).toBeLessThan(2000);
+  expect(cpuMs, `${label}: ${cpuMs} ms of CPU time`).toBeLessThan(2000);
   expect(memMB, `${label}: ${memMB} MB`).toBeLessThan(200);
   return result;
 }
