@@ -13,36 +13,75 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const TASKS = { instructions: 'Follow instructions (reverse, upper, sort, count, repeat)', sentiment: 'Steer review continuations to positive sentiment (AFINN-165 labeler)' };
-const args = parseArgs(process.argv.slice(2));
-if (args['list-tasks']) {
-  for (const [name, title] of Object.entries(TASKS)) console.log(`${name.padEnd(14)} ${title}`);
-  process.exit(0);
-}
-const task = args.task ?? 'instructions';
-if (!(task in TASKS)) fail(`unknown task "${task}"; --list-tasks lists them`);
-const preset = args.preset ?? 'tiny';
-if (!['micro', 'tiny', 'small', 'larger'].includes(preset)) fail(`unknown preset "${preset}" (micro, tiny, small, larger)`);
-const seed = Number(args.seed ?? 1);
-if (!Number.isInteger(seed) || seed < 0) fail(`--seed must be a non-negative integer`);
-const backend = args.backend ?? 'webgpu';
-if (!['webgpu', 'wasm', 'cpu'].includes(backend)) fail(`--backend must be webgpu, wasm or cpu`);
-const out = args.out ?? `pipeline-${task}-${preset}-seed${seed}-${backend}.json`;
-const port = Number(process.env.RUNNER_PORT ?? 4175);
 
-buildIfNeeded();
-const server = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--port', String(port), '--strictPort'], { stdio: ['ignore', 'pipe', 'inherit'] });
-await new Promise((resolve, reject) => {
-  server.stdout.on('data', (d) => d.toString().includes(String(port)) && resolve());
-  server.on('exit', (c) => reject(new Error(`vite preview exited (${c})`)));
-});
-const profile = mkdtempSync(join(tmpdir(), 'rlhf-runner-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+/** A failure the runner reports in one line (exit code 2); anything else is unexpected (exit code 1). */
+class RunnerFailure extends Error {}
+
+// Whatever ends the run — success, fail(), an exception, Ctrl-C — the preview server and the
+// browser are stopped, so the next run finds its port free.
+let server;
+let context;
+let profile;
+async function cleanup() {
+  await context?.close().catch(() => {});
+  context = undefined;
+  if (server && server.exitCode === null && server.signalCode === null) server.kill();
+  server = undefined;
+  if (profile) rmSync(profile, { recursive: true, force: true });
+  profile = undefined;
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
 let exitCode = 0;
 try {
+  await main();
+} catch (e) {
+  if (e instanceof RunnerFailure) {
+    console.error(`error: ${e.message}`);
+    exitCode = 2;
+  } else {
+    console.error(e instanceof Error ? e.message : e);
+    exitCode = 1;
+  }
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (args['list-tasks']) {
+    for (const [name, title] of Object.entries(TASKS)) console.log(`${name.padEnd(14)} ${title}`);
+    return;
+  }
+  const task = args.task ?? 'instructions';
+  if (!(task in TASKS)) fail(`unknown task "${task}"; --list-tasks lists them`);
+  const preset = args.preset ?? 'tiny';
+  if (!['micro', 'tiny', 'small', 'larger'].includes(preset)) fail(`unknown preset "${preset}" (micro, tiny, small, larger)`);
+  const seed = Number(args.seed ?? 1);
+  if (!Number.isInteger(seed) || seed < 0) fail(`--seed must be a non-negative integer`);
+  const backend = args.backend ?? 'webgpu';
+  if (!['webgpu', 'wasm', 'cpu'].includes(backend)) fail(`--backend must be webgpu, wasm or cpu`);
+  const out = args.out ?? `pipeline-${task}-${preset}-seed${seed}-${backend}.json`;
+  const port = Number(process.env.RUNNER_PORT ?? 4175);
+
+  buildIfNeeded();
+  server = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--port', String(port), '--strictPort'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const started = server;
+  await new Promise((resolve, reject) => {
+    started.stdout.on('data', (d) => d.toString().includes(String(port)) && resolve());
+    started.on('exit', (c) => reject(new RunnerFailure(`vite preview exited (${c}); is port ${port} in use? (RUNNER_PORT moves it)`)));
+  });
+  profile = mkdtempSync(join(tmpdir(), 'rlhf-runner-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
   await page.goto(`http://localhost:${port}/?backend=${backend}`);
@@ -107,15 +146,7 @@ try {
     printSweep(key, points, seeds, wall);
     console.log(`sweep report written to ${sweepOut}`);
   }
-} catch (e) {
-  console.error(e instanceof Error ? e.message : e);
-  exitCode = 1;
-} finally {
-  await context.close();
-  server.kill();
-  rmSync(profile, { recursive: true, force: true });
 }
-process.exit(exitCode);
 
 /** Waits until the run is done with `n` reports, printing stage transitions; returns the reports. */
 async function waitForReports(page, n) {
@@ -235,7 +266,7 @@ function clock(ms) {
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 }
 
+/** Stops the run with a one-line message; the cleanup above still runs. */
 function fail(message) {
-  console.error(`error: ${message}`);
-  process.exit(2);
+  throw new RunnerFailure(message);
 }

@@ -36,6 +36,8 @@
  * the tanh approximation of GELU (`gelu_new`); LayerNorm epsilon is 1e-5.
  */
 
+import { showValue } from './showValue';
+
 export interface Gpt2Dims {
   vocabSize: number;
   nPositions: number;
@@ -119,13 +121,13 @@ function isPosInt(x: unknown): x is number {
 function checkDims(d: Partial<Gpt2Dims> & { nInner?: number }, names: Record<keyof Gpt2Dims | 'nInner', string>): string[] {
   const problems: string[] = [];
   for (const k of ['vocabSize', 'nPositions', 'nEmbd', 'nLayer', 'nHead'] as const) {
-    if (!isPosInt(d[k])) problems.push(`${names[k]} must be a positive integer (got ${JSON.stringify(d[k]) ?? 'nothing'})`);
+    if (!isPosInt(d[k])) problems.push(`${names[k]} must be a positive integer (got ${showValue(d[k])})`);
   }
   if (isPosInt(d.nEmbd) && isPosInt(d.nHead) && d.nEmbd % d.nHead !== 0) {
     problems.push(`${names.nEmbd} (${d.nEmbd}) must be divisible by ${names.nHead} (${d.nHead})`);
   }
   if (d.nInner !== undefined && !isPosInt(d.nInner)) {
-    problems.push(`${names.nInner} must be a positive integer (got ${JSON.stringify(d.nInner)})`);
+    problems.push(`${names.nInner} must be a positive integer (got ${showValue(d.nInner)})`);
   }
   return problems;
 }
@@ -225,7 +227,7 @@ export function parseGpt2Config(json: unknown): Gpt2Config {
   const problems: string[] = [];
 
   if (get('model_type') !== 'gpt2') {
-    problems.push(`model_type must be "gpt2" (got ${JSON.stringify(get('model_type')) ?? 'nothing'})`);
+    problems.push(`model_type must be "gpt2" (got ${showValue(get('model_type'))})`);
   }
   const nPositions = get('n_positions') ?? get('n_ctx');
   const nCtx = get('n_ctx');
@@ -241,22 +243,22 @@ export function parseGpt2Config(json: unknown): Gpt2Config {
   };
   problems.push(...checkDims(dims, HF_NAMES));
   if (nCtx !== undefined && get('n_positions') !== undefined && nCtx !== nPositions) {
-    problems.push(`n_ctx (${JSON.stringify(nCtx)}) must equal n_positions (${JSON.stringify(nPositions)})`);
+    problems.push(`n_ctx (${showValue(nCtx)}) must equal n_positions (${showValue(nPositions)})`);
   }
 
   const act = get('activation_function') ?? 'gelu_new';
   if (act !== 'gelu_new' && act !== 'gelu_pytorch_tanh') {
     problems.push(
-      `activation_function ${JSON.stringify(act)} is not supported (the model implements the tanh GELU, "gelu_new")`,
+      `activation_function ${showValue(act)} is not supported (the model implements the tanh GELU, "gelu_new")`,
     );
   }
   const eps = get('layer_norm_epsilon') ?? 1e-5;
   if (!(typeof eps === 'number' && Number.isFinite(eps) && eps > 0)) {
-    problems.push(`layer_norm_epsilon must be a positive number (got ${JSON.stringify(eps)})`);
+    problems.push(`layer_norm_epsilon must be a positive number (got ${showValue(eps)})`);
   }
   const requireBool = (key: string, want: boolean, why: string): void => {
     const v = get(key);
-    if (v !== undefined && v !== want) problems.push(`${key} must be ${want} (${why}); got ${JSON.stringify(v)}`);
+    if (v !== undefined && v !== want) problems.push(`${key} must be ${want} (${why}); got ${showValue(v)}`);
   };
   requireBool('tie_word_embeddings', true, 'the LM head reuses wte.weight');
   requireBool('scale_attn_weights', true, 'attention is scaled by 1/sqrt(head size)');
@@ -268,7 +270,7 @@ export function parseGpt2Config(json: unknown): Gpt2Config {
     const v = get(key);
     if (v === undefined || v === null) return fallback;
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v >= vocab) {
-      problems.push(`${key} must be an integer in [0, vocab_size − 1] (got ${JSON.stringify(v)})`);
+      problems.push(`${key} must be an integer in [0, vocab_size − 1] (got ${showValue(v)})`);
       return fallback;
     }
     return v;
@@ -286,9 +288,9 @@ export function parseGpt2Config(json: unknown): Gpt2Config {
     } else if (arch[0] === 'GPT2ForSequenceClassification') {
       head = 'score';
       const labels = get('num_labels');
-      if (labels !== undefined && labels !== 1) problems.push(`num_labels must be 1 for a scalar head (got ${JSON.stringify(labels)})`);
+      if (labels !== undefined && labels !== 1) problems.push(`num_labels must be 1 for a scalar head (got ${showValue(labels)})`);
     } else if (arch[0] !== 'GPT2LMHeadModel' && arch[0] !== 'GPT2Model') {
-      problems.push(`architectures[0] ${JSON.stringify(arch[0])} is not supported (GPT2LMHeadModel or GPT2ForSequenceClassification)`);
+      problems.push(`architectures[0] ${showValue(arch[0])} is not supported (GPT2LMHeadModel or GPT2ForSequenceClassification)`);
     }
   }
 

@@ -19,12 +19,18 @@
  * over `maxLineBytes` (default 1 MB, rejected without calling JSON.parse), bad JSON, a line
  * that is not an object, missing or non-string fields, empty completions / responses, chosen
  * identical to rejected, rankings that are not arrays, have < 2 or > 9 items, non-string or
- * empty items, or duplicate items. The prompt may be the empty string (unconditional data).
+ * empty items, or duplicate items; responses that differ but become identical for the model
+ * (characters outside the tokenizer's alphabet all read as <unk>: "café" vs "cafè"). Text that
+ * only loses characters that way is accepted with a warning naming line, field and characters.
+ * The prompt may be the empty string (unconditional data).
  *
  * With kind 'auto' the kind is detected from the first non-blank line: `ranking` → rankings,
  * `chosen` or `rejected` → preferences, `completion` → demonstrations; a line with keys of two
  * kinds is reported as ambiguous. All later lines must then match that kind.
  */
+
+import { collidingResponses, collisionReason, lossyFields } from './alphabetFit';
+import { exceeds, firstInvalidUtf8, utf8Length } from './utf8';
 
 export interface Demonstration {
   prompt: string;
@@ -56,10 +62,14 @@ export interface JsonlProblem {
   message: string;
 }
 
+/**
+ * `warnings` (present only when there are some) name the line and field of text that loses
+ * characters to the tokenizer (alphabetFit.ts): imported, but the user should know.
+ */
 export type JsonlResult =
-  | { ok: true; kind: 'demonstrations'; rows: Demonstration[] }
-  | { ok: true; kind: 'preferences'; rows: Preference[] }
-  | { ok: true; kind: 'rankings'; rows: Ranking[] }
+  | { ok: true; kind: 'demonstrations'; rows: Demonstration[]; warnings?: JsonlProblem[] }
+  | { ok: true; kind: 'preferences'; rows: Preference[]; warnings?: JsonlProblem[] }
+  | { ok: true; kind: 'rankings'; rows: Ranking[]; warnings?: JsonlProblem[] }
   | { ok: false; error: JsonlProblem; errors: JsonlProblem[] };
 
 export interface JsonlOptions {
@@ -81,28 +91,6 @@ function formatBytes(n: number): string {
   if (n >= 1 << 20) return `${+(n / (1 << 20)).toFixed(1)} MB`;
   if (n >= 1 << 10) return `${+(n / (1 << 10)).toFixed(1)} KB`;
   return `${n} bytes`;
-}
-
-/** UTF-8 byte length of s, stopping early once it exceeds `cap`. */
-function utf8Length(s: string, cap = Infinity): number {
-  let n = 0;
-  for (let i = 0; i < s.length && n <= cap; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
-
-/** Is the UTF-8 length of s more than `limit`? Cheap for the common cases. */
-function exceeds(s: string, limit: number): boolean {
-  if (s.length > limit) return true; // every UTF-16 unit is at least one UTF-8 byte
-  if (s.length * 3 <= limit) return false; // every UTF-16 unit is at most three UTF-8 bytes
-  return utf8Length(s, limit) > limit;
 }
 
 function problem(line: number, message: string, field?: string): JsonlProblem {
@@ -163,6 +151,8 @@ export function validateRow(kind: DatasetKind, value: unknown): Check {
     const rejected = str(o, 'rejected', false, problems);
     if (!problems.length && chosen === rejected) {
       problems.push({ field: 'rejected', message: 'is identical to "chosen"' });
+    } else if (!problems.length && collidingResponses([chosen, rejected])) {
+      problems.push({ field: 'rejected', message: `becomes identical to "chosen" for the model: ${collisionReason(chosen, rejected)}` });
     }
     return problems.length ? { problems } : { row: { prompt, chosen, rejected } };
   }
@@ -190,6 +180,11 @@ export function validateRow(kind: DatasetKind, value: unknown): Check {
     else if (seen.has(item)) problems.push({ field, message: `duplicates ranking[${seen.get(item)}]` });
     else seen.set(item, i);
   });
+  const collision = problems.length ? null : collidingResponses(r as string[]);
+  if (collision) {
+    const [x, y] = [(r as string[])[collision.sameAs], (r as string[])[collision.index]];
+    problems.push({ field: `ranking[${collision.index}]`, message: `becomes identical to ranking[${collision.sameAs}] for the model: ${collisionReason(x, y)}` });
+  }
   return problems.length ? { problems } : { row: { prompt, ranking: [...(r as string[])] } };
 }
 
@@ -245,6 +240,8 @@ function parseInner(text: string, requested: DatasetKind | 'auto', options: Json
   let kind: DatasetKind | undefined = requested === 'auto' ? undefined : requested;
   const rows: (Demonstration | Preference | Ranking)[] = [];
   const errors: JsonlProblem[] = [];
+  const warnings: JsonlProblem[] = [];
+  let moreWarnings = 0;
   let lineNo = 0;
   let pos = 0;
   while (pos <= text.length && errors.length < maxErrors) {
@@ -279,43 +276,20 @@ function parseInner(text: string, requested: DatasetKind | 'auto', options: Json
       kind = k;
     }
     const checked = validateRow(kind, value);
-    if ('row' in checked) rows.push(checked.row);
-    else for (const p of checked.problems) errors.push(problem(lineNo, p.message, p.field));
+    if ('row' in checked) {
+      rows.push(checked.row);
+      for (const w of lossyFields(checked.row as unknown as Record<string, unknown>)) {
+        if (warnings.length < maxErrors) warnings.push(problem(lineNo, w.message, w.field));
+        else moreWarnings++;
+      }
+    } else for (const p of checked.problems) errors.push(problem(lineNo, p.message, p.field));
   }
   if (errors.length) return { ok: false, error: errors[0], errors: errors.slice(0, maxErrors) };
   if (rows.length === 0 || kind === undefined) {
     return fileError('is empty: no data rows found (one JSON object per line expected)');
   }
-  return { ok: true, kind, rows } as JsonlResult;
-}
-
-/** Where the first invalid UTF-8 sequence starts, or -1 when the bytes are valid UTF-8. */
-function firstInvalidUtf8(b: Uint8Array): number {
-  let i = 0;
-  const n = b.length;
-  while (i < n) {
-    const c = b[i];
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    let need: number;
-    let min: number;
-    let cp: number;
-    if ((c & 0xe0) === 0xc0) [need, min, cp] = [1, 0x80, c & 0x1f];
-    else if ((c & 0xf0) === 0xe0) [need, min, cp] = [2, 0x800, c & 0x0f];
-    else if ((c & 0xf8) === 0xf0) [need, min, cp] = [3, 0x10000, c & 0x07];
-    else return i;
-    if (i + need >= n) return i; // truncated sequence at EOF
-    for (let k = 1; k <= need; k++) {
-      const d = b[i + k];
-      if ((d & 0xc0) !== 0x80) return i;
-      cp = (cp << 6) | (d & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-    i += need + 1;
-  }
-  return -1;
+  if (moreWarnings) warnings.push(problem(0, `and ${moreWarnings} more fields with characters the model cannot read`));
+  return (warnings.length ? { ok: true, kind, rows, warnings } : { ok: true, kind, rows }) as JsonlResult;
 }
 
 /**

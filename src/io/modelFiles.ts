@@ -1,8 +1,10 @@
 import type { GPTConfig } from '../model/config';
 import { paramSpecs, type Weights } from '../model/params';
-import { BOS, EOS, PAD, SPECIAL_NAMES, VOCAB_SIZE, vocabulary } from '../model/tokenizer';
-import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors';
-import { gpt2Config, parseGpt2Config } from './gpt2Layout';
+import { BOS, EOS, PAD, SPECIAL_NAMES, vocabulary } from '../model/tokenizer';
+import { encodeSafetensors, parseSafetensorsHeader, SafetensorsError, type SafetensorsHeader, type SafetensorsTensor } from './safetensors';
+import { gpt2Config, Gpt2ConfigError, parseGpt2Config, type Gpt2Config } from './gpt2Layout';
+import { configLimitProblems, formatSize, IMPORT_LIMITS } from './importLimits';
+import { readModelTensors } from './modelTensors';
 
 /**
  * A trained model as the files a Hugging Face GPT-2 implementation loads:
@@ -74,32 +76,46 @@ export function exportModel(cfg: GPTConfig, weights: Weights, head: ModelHead, m
   };
 }
 
-/** Reads exported files back: the model config, its weights (our orientation) and its head. */
-export function importModel(files: { safetensors: Uint8Array; config: string }): { cfg: GPTConfig; weights: Weights; head: ModelHead } {
+/** The names a model's two files go by in messages (a picked file's name, or its path in a zip). */
+export interface ModelFileNames {
+  safetensors: string;
+  config: string;
+}
+
+/**
+ * Reads exported files back: the model config, its weights (our orientation) and its head.
+ * Hostile input gets a message naming the file and the field or tensor, before anything large is
+ * allocated: config.json is capped (importLimits.ts) before any per-layer list is built, the
+ * safetensors header before any tensor is copied, F16/BF16/F64 weights are converted to F32, and
+ * NaN or ±Infinity weights are refused (modelTensors.ts).
+ */
+export function importModel(files: { safetensors: Uint8Array; config: string; names?: Partial<ModelFileNames> }): { cfg: GPTConfig; weights: Weights; head: ModelHead } {
+  const names: ModelFileNames = { safetensors: 'model.safetensors', config: 'config.json', ...files.names };
+  if (files.config.length > IMPORT_LIMITS.configBytes) throw new Error(`${names.config} is ${formatSize(files.config.length)}, too large for a config.json (at most ${formatSize(IMPORT_LIMITS.configBytes)})`);
   let json: unknown;
   try {
     json = JSON.parse(files.config);
   } catch (e) {
-    throw new Error(`config.json is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`${names.config} is not valid JSON: ${(e as Error).message}`);
   }
-  const hf = parseGpt2Config(json);
-  if (hf.vocabSize !== VOCAB_SIZE) throw new Error(`config.json has vocab_size ${hf.vocabSize}; this app's tokenizer has ${VOCAB_SIZE}`);
-  if (hf.nInner % hf.nEmbd !== 0) throw new Error(`n_inner (${hf.nInner}) must be a multiple of n_embd (${hf.nEmbd})`);
+  let hf: Gpt2Config;
+  try {
+    hf = parseGpt2Config(json);
+  } catch (e) {
+    if (e instanceof Gpt2ConfigError) throw new Error(`${names.config}: ${e.problems.join('; ')}`);
+    throw e;
+  }
+  const tooLarge = configLimitProblems(hf, names.config);
+  if (tooLarge.length) throw new Error(tooLarge.join('; '));
   const cfg: GPTConfig = { vocabSize: hf.vocabSize, contextLength: hf.nPositions, dModel: hf.nEmbd, nLayer: hf.nLayer, nHead: hf.nHead, mlpRatio: hf.nInner / hf.nEmbd, dropout: 0 };
-  const { tensors } = decodeSafetensors(files.safetensors);
-  const byName = new Map(tensors.map((t) => [t.name.replace(/^transformer\./, ''), t]));
-  const weights: Weights = new Map();
-  for (const spec of paramSpecs(cfg)) {
-    const t = byName.get(spec.name);
-    if (!t) throw new Error(`model.safetensors has no tensor ${spec.name}`);
-    if (t.dtype !== 'F32' || t.shape.join(',') !== spec.shape.join(',')) throw new Error(`${spec.name} is ${t.dtype} [${t.shape}], expected F32 [${spec.shape}]`);
-    weights.set(spec.name, t.data as Float32Array);
+  let header: SafetensorsHeader;
+  try {
+    header = parseSafetensorsHeader(files.safetensors, { upcastFloats: true, maxHeaderBytes: IMPORT_LIMITS.headerBytes, maxTensors: IMPORT_LIMITS.tensors });
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw new Error(`${names.safetensors}: ${e.message}`);
+    throw e;
   }
-  const score = byName.get('score.weight');
-  if (hf.head === 'score' || score) {
-    if (!score || score.shape.join(',') !== `1,${cfg.dModel}`) throw new Error(`a reward/value model needs score.weight [1, ${cfg.dModel}]`);
-    weights.set('score.weight', score.data as Float32Array); // [1, C] and [C, 1] share one memory layout
-    weights.set('score.bias', (byName.get('score.bias')?.data as Float32Array) ?? new Float32Array(1));
-  }
-  return { cfg, weights, head: score ? 'score' : 'lm' };
+  const { weights, hasScore } = readModelTensors(files.safetensors, header, cfg, hf.head === 'score', names.safetensors);
+  if (hasScore && !weights.has('score.bias')) weights.set('score.bias', new Float32Array(1)); // HF's class has no bias
+  return { cfg, weights, head: hasScore ? 'score' : 'lm' };
 }

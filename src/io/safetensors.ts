@@ -22,7 +22,9 @@
  *
  * Reader checks (mirrors the reference implementation's validation; every failure throws
  * {@link SafetensorsError}): file shorter than 8 bytes; header length beyond the file or over
- * `maxHeaderBytes` (default 100 MB, as in the reference); header not UTF-8 / not JSON / not an
+ * `maxHeaderBytes` (default 1 MiB), more than `maxTensors` tensors (default 1 024) — both
+ * checked before anything is allocated for the tensors (safetensorsHeader.ts, which also
+ * lists the tensors without copying them); header not UTF-8 / not JSON / not an
  * object / not starting with `{`; `__metadata__` not a string→string object; entries missing or
  * mistyped fields; unknown or unsupported dtypes; shapes that are not arrays of non-negative
  * integers; offsets that are not integers, reversed, out of the buffer, overlapping or leaving
@@ -34,7 +36,20 @@
  * preserved exactly (NaN payloads, −0, denormals).
  */
 
-export type SafetensorsDtype = 'F32' | 'I32';
+import {
+  describe,
+  fail,
+  isShape,
+  METADATA_KEY,
+  parseSafetensorsHeader,
+  product,
+  type DecodeSafetensorsOptions,
+  type SafetensorsDtype,
+  type SafetensorsEntry,
+} from './safetensorsHeader';
+
+export { SafetensorsError, parseSafetensorsHeader } from './safetensorsHeader';
+export type { DecodeSafetensorsOptions, SafetensorsDtype, SafetensorsEntry, SafetensorsHeader } from './safetensorsHeader';
 
 export interface SafetensorsTensor {
   name: string;
@@ -48,66 +63,7 @@ export interface DecodedSafetensors {
   metadata: Record<string, string>;
 }
 
-export interface DecodeSafetensorsOptions {
-  /** Reject headers longer than this many bytes (default 100_000_000, the reference limit). */
-  maxHeaderBytes?: number;
-  /**
-   * Convert F16, BF16 and F64 tensors to F32 instead of rejecting them (default false).
-   * Useful for importing half-precision checkpoints; the returned dtype is then 'F32'.
-   */
-  upcastFloats?: boolean;
-}
-
-export class SafetensorsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SafetensorsError';
-  }
-}
-
-const DEFAULT_MAX_HEADER = 100_000_000;
-const METADATA_KEY = '__metadata__';
-
-/** Byte sizes of every dtype the format defines (so we can tell "unsupported" from "unknown"). */
-const KNOWN_DTYPE_SIZES: Record<string, number> = {
-  BOOL: 1,
-  U8: 1,
-  I8: 1,
-  F8_E5M2: 1,
-  F8_E4M3: 1,
-  I16: 2,
-  U16: 2,
-  F16: 2,
-  BF16: 2,
-  I32: 4,
-  U32: 4,
-  F32: 4,
-  F64: 8,
-  I64: 8,
-  U64: 8,
-};
-
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-function fail(message: string): never {
-  throw new SafetensorsError(message);
-}
-
-function describe(name: string): string {
-  return JSON.stringify(name.length > 80 ? name.slice(0, 77) + '...' : name);
-}
-
-function product(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-function isShape(shape: unknown): shape is number[] {
-  return (
-    Array.isArray(shape) && shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)
-  );
-}
 
 /** Copies the raw little-endian bytes of a 4-byte typed array into `out` at `offset`. */
 function writeWords(out: Uint8Array, offset: number, data: Float32Array | Int32Array): void {
@@ -204,12 +160,35 @@ function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
-interface Entry {
-  name: string;
-  dtype: string;
-  shape: number[];
-  begin: number;
-  end: number;
+/**
+ * One tensor's values, copied into a fresh, aligned typed array (F16, BF16 and F64 converted to
+ * F32). `entry` comes from {@link parseSafetensorsHeader} of the same `bytes`.
+ */
+export function readTensor(bytes: Uint8Array, bufferStart: number, e: SafetensorsEntry): SafetensorsTensor {
+  const src = bytes.subarray(bufferStart + e.begin, bufferStart + e.end);
+  const n = product(e.shape);
+  if (e.dtype === 'F32' || e.dtype === 'I32') {
+    const raw = new Uint8Array(src.length);
+    raw.set(src);
+    if (!LITTLE_ENDIAN) {
+      const v = new DataView(raw.buffer);
+      for (let i = 0; i < n; i++) v.setUint32(4 * i, v.getUint32(4 * i, true), false);
+    }
+    const data = e.dtype === 'F32' ? new Float32Array(raw.buffer, 0, n) : new Int32Array(raw.buffer, 0, n);
+    return { name: e.name, dtype: e.dtype, shape: e.shape, data };
+  }
+  const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  const data = new Float32Array(n);
+  if (e.dtype === 'F64') for (let i = 0; i < n; i++) data[i] = v.getFloat64(8 * i, true);
+  else if (e.dtype === 'F16') for (let i = 0; i < n; i++) data[i] = halfToFloat(v.getUint16(2 * i, true));
+  else if (e.dtype === 'BF16') {
+    const tmp = new DataView(new ArrayBuffer(4));
+    for (let i = 0; i < n; i++) {
+      tmp.setUint32(0, v.getUint16(2 * i, true) << 16);
+      data[i] = tmp.getFloat32(0);
+    }
+  } else fail(`tensor ${describe(e.name)}: unsupported dtype ${e.dtype}`);
+  return { name: e.name, dtype: 'F32', shape: e.shape, data };
 }
 
 /**
@@ -217,129 +196,7 @@ interface Entry {
  * message for any malformed input; never returns partially validated data.
  */
 export function decodeSafetensors(bytes: Uint8Array, options: DecodeSafetensorsOptions = {}): DecodedSafetensors {
-  if (!(bytes instanceof Uint8Array)) fail('input must be a Uint8Array');
-  const maxHeader = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER;
-  if (bytes.length < 8) {
-    fail(`file is truncated: ${bytes.length} bytes, but the 8-byte header length prefix is missing`);
-  }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const lo = dv.getUint32(0, true);
-  const hi = dv.getUint32(4, true);
-  const headerLen = hi * 2 ** 32 + lo; // exact up to 2^53; larger values are rejected below anyway
-  if (headerLen > maxHeader) {
-    fail(`header is too big: ${headerLen} bytes (limit ${maxHeader})`);
-  }
-  if (8 + headerLen > bytes.length) {
-    fail(`file is truncated: header declares ${headerLen} bytes but only ${bytes.length - 8} follow the length prefix`);
-  }
-  if (headerLen < 2) fail(`header is too small (${headerLen} bytes) to hold a JSON object`);
-
-  let headerText: string;
-  try {
-    headerText = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, 8 + headerLen));
-  } catch {
-    fail('header is not valid UTF-8');
-  }
-  if (headerText[0] !== '{') fail('header is not a JSON object (must start with "{")');
-  let header: unknown;
-  try {
-    header = JSON.parse(headerText);
-  } catch (e) {
-    fail(`header is not valid JSON: ${(e as Error).message}`);
-  }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
-
-  const bufferStart = 8 + headerLen;
-  const bufferLen = bytes.length - bufferStart;
-  const metadata: Record<string, string> = {};
-  const entries: Entry[] = [];
-
-  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
-    if (name === METADATA_KEY) {
-      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail('"__metadata__" must be an object');
-      for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-        if (typeof v !== 'string') fail(`"__metadata__" value for ${describe(k)} must be a string`);
-        Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true });
-      }
-      continue;
-    }
-    const where = `tensor ${describe(name)}`;
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(`${where}: entry must be an object`);
-    const info = raw as Record<string, unknown>;
-    const { dtype, shape, data_offsets: offsets } = info;
-    if (typeof dtype !== 'string') fail(`${where}: missing or non-string "dtype"`);
-    if (!Object.prototype.hasOwnProperty.call(KNOWN_DTYPE_SIZES, dtype)) {
-      fail(`${where}: unknown dtype ${describe(dtype)}`);
-    }
-    const convertible = dtype === 'F16' || dtype === 'BF16' || dtype === 'F64';
-    if (dtype !== 'F32' && dtype !== 'I32' && !(convertible && options.upcastFloats)) {
-      fail(
-        `${where}: unsupported dtype ${dtype} (supported: F32, I32` +
-          (convertible ? '; pass upcastFloats to convert F16/BF16/F64 to F32)' : ')'),
-      );
-    }
-    if (!isShape(shape)) fail(`${where}: "shape" must be an array of non-negative integers`);
-    if (
-      !Array.isArray(offsets) ||
-      offsets.length !== 2 ||
-      !offsets.every((o) => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0)
-    ) {
-      fail(`${where}: "data_offsets" must be [begin, end] with non-negative integers`);
-    }
-    const [begin, end] = offsets as [number, number];
-    if (end < begin) fail(`${where}: data_offsets [${begin}, ${end}] end before they begin`);
-    if (end > bufferLen) {
-      fail(`${where}: data_offsets [${begin}, ${end}] are out of range (byte buffer has ${bufferLen} bytes)`);
-    }
-    const expected = product(shape) * KNOWN_DTYPE_SIZES[dtype];
-    if (expected !== end - begin) {
-      fail(
-        `${where}: shape [${shape.join(', ')}] × ${dtype} needs ${expected} bytes but data_offsets span ${end - begin}`,
-      );
-    }
-    entries.push({ name, dtype, shape: [...shape], begin, end });
-  }
-
-  // The tensors must tile the byte buffer exactly: sorted by offset, each starts where the
-  // previous ended (no overlap, no gap) and the last one ends at the end of the file.
-  const byOffset = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
-  let cursor = 0;
-  for (const e of byOffset) {
-    if (e.begin < cursor) fail(`tensor ${describe(e.name)}: data_offsets [${e.begin}, ${e.end}] overlap another tensor`);
-    if (e.begin > cursor) fail(`tensor ${describe(e.name)}: gap in the byte buffer before offset ${e.begin}`);
-    cursor = e.end;
-  }
-  if (cursor !== bufferLen) {
-    fail(`byte buffer has ${bufferLen} bytes but the tensors cover ${cursor} (trailing bytes or truncated file)`);
-  }
-
+  const { entries, metadata, bufferStart } = parseSafetensorsHeader(bytes, options);
   // Returned in byte-buffer order (for files we write: sorted by name).
-  const tensors: SafetensorsTensor[] = byOffset.map((e) => {
-    const src = bytes.subarray(bufferStart + e.begin, bufferStart + e.end);
-    const n = product(e.shape);
-    if (e.dtype === 'F32' || e.dtype === 'I32') {
-      const raw = new Uint8Array(src.length);
-      raw.set(src);
-      if (!LITTLE_ENDIAN) {
-        const v = new DataView(raw.buffer);
-        for (let i = 0; i < n; i++) v.setUint32(4 * i, v.getUint32(4 * i, true), false);
-      }
-      const data = e.dtype === 'F32' ? new Float32Array(raw.buffer, 0, n) : new Int32Array(raw.buffer, 0, n);
-      return { name: e.name, dtype: e.dtype, shape: e.shape, data };
-    }
-    const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
-    const data = new Float32Array(n);
-    if (e.dtype === 'F64') for (let i = 0; i < n; i++) data[i] = v.getFloat64(8 * i, true);
-    else if (e.dtype === 'F16') for (let i = 0; i < n; i++) data[i] = halfToFloat(v.getUint16(2 * i, true));
-    else {
-      const tmp = new DataView(new ArrayBuffer(4));
-      for (let i = 0; i < n; i++) {
-        tmp.setUint32(0, v.getUint16(2 * i, true) << 16);
-        data[i] = tmp.getFloat32(0);
-      }
-    }
-    return { name: e.name, dtype: 'F32', shape: e.shape, data };
-  });
-
-  return { tensors, metadata };
+  return { tensors: entries.map((e) => readTensor(bytes, bufferStart, e)), metadata };
 }

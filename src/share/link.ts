@@ -84,14 +84,20 @@ const TOP_KEYS = new Set(['v', 'd', 'task', 'preset', 'seed', 'config', 'dataset
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/** Plain-text rendering of a value from a link: JSON-quoted, long strings cut with "…". */
+/**
+ * Plain-text rendering of a value from a link: JSON-quoted, long strings cut with "…". Never
+ * throws: a value nested 400 000 arrays deep overflows the stack of JSON.stringify and of String,
+ * and must cost only its own setting, not the whole link; 1e400 parses as Infinity, which JSON
+ * would print as null.
+ */
 function quote(v: unknown, max = 60): string {
   if (typeof v === 'string') return v.length > max ? JSON.stringify(v.slice(0, max)) + '…' : JSON.stringify(v);
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : `${v} (a number too large to read)`;
   let s: string;
   try {
     s = JSON.stringify(v) ?? String(v);
   } catch {
-    s = String(v);
+    s = Array.isArray(v) ? 'a list nested too deeply to show' : 'an object nested too deeply to show';
   }
   return s.length > max ? s.slice(0, max) + '…' : s;
 }

@@ -14,6 +14,8 @@ export const datasets = $state({
   message: '',
   /** what was wrong with the last import: line and field first */
   errors: [] as string[],
+  /** what the last import accepted but the model cannot fully read (characters outside its alphabet) */
+  warnings: [] as string[],
   busy: false,
 });
 
@@ -58,6 +60,7 @@ export async function addUserRow(kind: DatasetKind, row: Demonstration | Ranking
 export async function importFile(file: File, mode: 'add' | 'replace'): Promise<void> {
   datasets.message = '';
   datasets.errors = [];
+  datasets.warnings = [];
   datasets.busy = true;
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
@@ -90,6 +93,7 @@ export async function importFile(file: File, mode: 'add' | 'replace'): Promise<v
     }
     const what = parsed.kind === 'demonstrations' ? 'demonstrations' : parsed.kind === 'preferences' ? 'pairwise preferences' : 'rankings';
     datasets.message = `Imported ${parsed.rows.length} ${what} from ${file.name}${mode === 'replace' ? ' (replacing the previous ones)' : ''}.${note}`;
+    datasets.warnings = (parsed.warnings ?? []).map((w) => w.message);
     await loadDatasets(datasets.task);
     void refreshStorage();
   } catch (e) {

@@ -1,5 +1,5 @@
 import type { PipelineConfig } from '../rlhf/config';
-import { readUploadedModel, presetProblem, type PickedFile } from '../io/modelUpload';
+import { chooseModelFiles, readUploadedModel, presetProblem, type PickedFile } from '../io/modelUpload';
 import { importedSftCheckpoint } from '../rlhf/importedStart';
 import { createRun, deleteRun, MAX_RUN_NAME, updateRun } from '../store/runs';
 import { saveCheckpoint } from '../store/checkpoints';
@@ -33,9 +33,16 @@ export async function startFromImportedModel(files: File[]): Promise<void> {
   if (!files.length) return fail('Choose the model’s files first.');
   modelImport.busy = true;
   try {
+    // Only the files that make the model are read, and only after their sizes are checked.
+    let chosen: File[];
+    try {
+      chosen = Object.values(chooseModelFiles(files));
+    } catch (e) {
+      return fail(e instanceof Error ? e.message : String(e));
+    }
     let picked: PickedFile[];
     try {
-      picked = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+      picked = await Promise.all(chosen.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
     } catch (e) {
       return fail(`The files could not be read (${e instanceof Error ? e.message : String(e)}).`);
     }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { openApp, startPreview } from './harness';
+import { expectResponsive, stopLongTasks, watchLongTasks } from './ui-helpers';
 
 let server: ChildProcess;
 beforeAll(async () => {
@@ -26,13 +27,7 @@ describe('the built app', () => {
       expect(await page.getByTestId('adapter').textContent()).toMatch(/swiftshader/i);
 
       // Long tasks (> 50 ms) on the main thread while the worker trains.
-      await page.evaluate(() => {
-        const w = window as unknown as { __longTasks: number[] };
-        w.__longTasks = [];
-        new PerformanceObserver((list) => {
-          for (const e of list.getEntries()) w.__longTasks.push(e.duration);
-        }).observe({ type: 'longtask', buffered: false });
-      });
+      await watchLongTasks(page);
 
       await page.getByTestId('view-lm').click();
       await page.getByTestId('preset').selectOption('micro');
@@ -54,8 +49,7 @@ describe('the built app', () => {
       // tokens/s and one timed step's forward / backward / optimizer split
       expect(await page.getByTestId('step-phase-bar').getAttribute('aria-label')).toMatch(/forward \d+ ms, backward \d+ ms, optimizer \d+ ms/);
 
-      const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
-      expect(longTasks, `main-thread tasks over 50 ms: ${longTasks.join(', ')}`).toEqual([]);
+      expectResponsive(await stopLongTasks(page), 'LM training');
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
+import { strToU8, zipSync } from 'fflate';
+import { exportBundle } from '../../src/io/exportBundle';
 import { exportModel } from '../../src/io/modelFiles';
 import { PRESETS } from '../../src/model/config';
 import { initialWeights } from '../../src/model/params';
@@ -15,12 +17,47 @@ afterAll(() => {
 });
 
 /** A model's two files as the file picker hands them over. */
-function modelFiles(preset: 'micro' | 'tiny', config?: string) {
-  const out = exportModel(PRESETS[preset], initialWeights(PRESETS[preset], 3), 'lm');
+function modelFiles(preset: 'micro' | 'tiny', config?: string, weights = initialWeights(PRESETS[preset], 3)) {
+  const out = exportModel(PRESETS[preset], weights, 'lm');
   return [
     { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(out['model.safetensors']) },
     { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(config ?? out['config.json']) },
   ];
+}
+
+const zipFile = (name: string, bytes: Uint8Array) => ({ name, mimeType: 'application/zip', buffer: Buffer.from(bytes) });
+
+/** An exported run's zip with one bit of a weight flipped: its CRC-32 no longer matches. */
+function corruptedZip() {
+  const weights = initialWeights(PRESETS.micro, 3);
+  const zip = exportBundle(PRESETS.micro, { sft: weights });
+  const wte = new Uint8Array(weights.get('wte.weight')!.buffer, 0, 16);
+  const at = Buffer.from(zip).indexOf(Buffer.from(wte));
+  zip[at + 1] ^= 0x10;
+  return zipFile('run.zip', zip);
+}
+
+/** One NaN in row 7 of the token embedding. */
+function nanWeights() {
+  const weights = initialWeights(PRESETS.micro, 3);
+  const wte = weights.get('wte.weight')!.slice();
+  wte[7 * 32 + 2] = NaN;
+  weights.set('wte.weight', wte);
+  return weights;
+}
+
+/** An entry declaring 4 GB (its data not even deflate) beside a model whose own entry declares 4 GB too. */
+function bombZip() {
+  const out = exportModel(PRESETS.micro, initialWeights(PRESETS.micro, 3), 'lm');
+  const zip = zipSync({ 'sft/model.safetensors': out['model.safetensors'], 'sft/config.json': strToU8(out['config.json']), 'junk.bin': new Uint8Array(16) }, { level: 0 });
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  for (let p = zip.length - 22 - 1; p >= 0; p--) {
+    // every central-directory record: declare 4 GB uncompressed for the model and the junk
+    if (view.getUint32(p, true) !== 0x02014b50) continue;
+    const name = new TextDecoder().decode(zip.subarray(p + 46, p + 46 + view.getUint16(p + 28, true)));
+    if (name !== 'sft/config.json') view.setUint32(p + 24, 0xfffffffe, true);
+  }
+  return zipFile('bomb.zip', zip);
 }
 
 describe('a run from an imported model', () => {
@@ -44,10 +81,26 @@ describe('a run from an imported model', () => {
       expect(await page.getByTestId('import-model-run').locator('b').count()).toBe(0);
       await picker.setInputFiles([modelFiles('micro')[0]]);
       await page.getByText(/Choose a model’s model.safetensors and config.json together/).waitFor();
+      // Hostile files (issue #15): each refused next to the picker, naming the file and the tensor or entry.
+      await picker.setInputFiles([corruptedZip()]);
+      await page.getByText(/^run\.zip: sft\/model\.safetensors is damaged: its CRC-32 is [0-9a-f]{8} but the zip records [0-9a-f]{8}/).waitFor();
+      await picker.setInputFiles(modelFiles('micro', undefined, nanWeights()));
+      await page.getByText(/^The model in model\.safetensors could not be read: model\.safetensors: tensor "wte\.weight" has 1 value that is NaN or ±Infinity, the first at index 226 \[7, 2\]/).waitFor();
+      await picker.setInputFiles([bombZip()]);
+      await page.getByText(/^bomb\.zip: sft\/model\.safetensors declares 4096 MB uncompressed, more than the 129 MB this import reads/).waitFor();
+      const tooLarge = JSON.stringify({ ...JSON.parse(modelFiles('micro')[1].buffer.toString()), n_layer: 1e9 });
+      await picker.setInputFiles(modelFiles('micro', tooLarge));
+      await page.getByText(/config\.json: n_layer is 1000000000; this app's models have at most 24 layers/).waitFor();
       expect(await readHandle(page, (h) => h.savedRuns.list.length)).toBe(0); // nothing half-made was saved
       expect(await axeViolations(page)).toEqual([]);
 
-      await picker.setInputFiles(modelFiles('micro'));
+      // A whole Hugging Face folder picked: config.json is found by name among the other JSON files.
+      const folder = [
+        { name: 'generation_config.json', mimeType: 'application/json', buffer: Buffer.from('{"bos_token_id": 1}') },
+        ...modelFiles('micro'),
+        { name: 'tokenizer_config.json', mimeType: 'application/json', buffer: Buffer.from('{"model_max_length": 64}') },
+      ];
+      await picker.setInputFiles(folder);
       await page.waitForFunction('window.__rlhf.run.state === "training"', null, { timeout: 30_000, polling: 50 });
       expect(await page.getByTestId('import-model-status').textContent()).toMatch(/pretraining and SFT are skipped/);
       expect(await error.textContent()).toBe('');

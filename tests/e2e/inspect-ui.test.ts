@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { openApp, startPreview } from './harness';
-import { TINY, axeViolations, overflow, readHandle, screenshot, stopLongTasks, watchLongTasks } from './ui-helpers';
+import { TINY, axeViolations, overflow, readHandle, screenshot, expectResponsive, stopLongTasks, watchLongTasks } from './ui-helpers';
 
 let server: ChildProcess;
 beforeAll(async () => {
@@ -38,13 +38,13 @@ describe('after a run: samples side by side, attention maps, labeling from the t
 
       await watchLongTasks(page);
       await page.getByTestId('run-pipeline').click();
-      await page.getByTestId('user-labels-used').waitFor({ timeout: 10_000 });
+      await page.getByTestId('user-labels-used').waitFor({ timeout: 60_000 });
       expect(await page.getByTestId('user-labels-used').textContent()).toMatch(/1 of your rankings, mixed with the simulated labelers/);
-      await page.waitForFunction('window.__rlhf.run.state === "training"', null, { timeout: 10_000, polling: 20 });
+      await page.waitForFunction('window.__rlhf.run.state === "training"', null, { timeout: 60_000, polling: 20 });
       await page.waitForFunction('window.__rlhf.run.state !== "training"', null, { timeout: 240_000, polling: 500 });
       const longTasks = await stopLongTasks(page);
       expect(await readHandle(page, (h) => h.run.state)).toBe('done');
-      expect(longTasks, `main-thread tasks over 50 ms while training: ${longTasks.join(', ')}`).toEqual([]);
+      expectResponsive(longTasks, 'a run with the user’s rankings');
 
       // The finished run's models are loaded by themselves.
       await page.waitForFunction('window.__rlhf.inspection.models.length === 5', null, { timeout: 60_000 });

@@ -143,11 +143,12 @@ describe('share links', () => {
       // Start = yes: the rows are added, and the run trains with them (then we stop it).
       await page.getByTestId('engine').waitFor({ timeout: 60_000 });
       await page.getByTestId('run-pipeline').click();
-      await page.getByTestId('user-labels-used').waitFor({ timeout: 10_000 });
+      await page.getByTestId('user-labels-used').waitFor({ timeout: 60_000 });
       expect(await page.getByTestId('user-labels-used').textContent()).toMatch(/2 of your demonstrations and 1 of your rankings, mixed with the simulated labelers/);
-      await page.waitForFunction('window.__rlhf.run.state === "training"', null, { timeout: 10_000, polling: 50 });
+      await page.waitForFunction('window.__rlhf.run.state === "training"', null, { timeout: 60_000, polling: 50 });
       await page.getByTestId('stop-pipeline').click();
-      await page.waitForFunction('window.__rlhf.run.state !== "training"', null, { timeout: 60_000, polling: 100 });
+      // Stopping waits for the step in flight: under heavy load that took over 60 s on wasm.
+      await page.waitForFunction('window.__rlhf.run.state !== "training"', null, { timeout: 240_000, polling: 100 });
       expect(await page.getByTestId('link-dataset-message').textContent()).toMatch(/Added 2 demonstrations and 1 ranking from the link to your instructions datasets\. Nothing was replaced\./);
       expect(await page.getByTestId('link-dataset').count()).toBe(0);
       expect(decoded(page.url()).ok && (decoded(page.url()) as { setup: { dataset?: unknown } }).setup.dataset).toBeUndefined();

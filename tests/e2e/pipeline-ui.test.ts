@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApp, startPreview } from './harness';
-import { TINY, axeViolations, overflow, readHandle, screenshot, stopLongTasks, watchLongTasks } from './ui-helpers';
+import { TINY, axeViolations, overflow, readHandle, screenshot, expectResponsive, stopLongTasks, watchLongTasks } from './ui-helpers';
 
 let server: ChildProcess;
 beforeAll(async () => {
@@ -45,7 +45,7 @@ describe('the pipeline through the UI', () => {
 
       await watchLongTasks(page);
       await page.getByTestId('run-pipeline').click();
-      await page.waitForFunction('window.__rlhf.run.state === "training"', null, { timeout: 10_000, polling: 20 });
+      await page.waitForFunction('window.__rlhf.run.state === "training"', null, { timeout: 60_000, polling: 20 });
       // A hidden tab while training: the page says the browser throttles it, also after coming back.
       const setVisibility = (state: string) =>
         page.evaluate((s) => {
@@ -68,7 +68,7 @@ describe('the pipeline through the UI', () => {
       expect(lengths[2]).toBeGreaterThanOrEqual(1);
       expect(await page.locator('[data-testid="chart-pretrain-loss"] [data-testid="chart-readout"]').textContent()).toMatch(/^step 16: /);
       await page.getByTestId('report').waitFor();
-      expect(longTasks, `main-thread tasks over 50 ms while training: ${longTasks.join(', ')}`).toEqual([]);
+      expectResponsive(longTasks, 'the pipeline on wasm, through the UI');
 
       await screenshot(page, 'pipeline', { width: 1280, height: 800 });
       expect(await overflow(page)).toBeLessThanOrEqual(0);
@@ -86,7 +86,7 @@ describe('the pipeline through the UI', () => {
       // A second run with another seed, for comparing.
       await page.getByTestId('setting-seed').fill('2');
       await page.getByTestId('run-pipeline').click();
-      await page.waitForFunction('window.__rlhf.run.state === "training"', null, { timeout: 10_000, polling: 100 });
+      await page.waitForFunction('window.__rlhf.run.state === "training"', null, { timeout: 60_000, polling: 100 });
       await page.waitForFunction('window.__rlhf.run.state !== "training"', null, { timeout: 240_000, polling: 500 });
       expect(await readHandle(page, (h) => h.run.state)).toBe('done');
 
@@ -235,7 +235,7 @@ describe('the pipeline through the UI', () => {
       const longTasks = await stopLongTasks(page);
       expect(await readHandle(page, (h) => h.run.state)).toBe('done');
       expect(await page.getByTestId('memory').textContent()).toMatch(/GPU memory in use: \d+ MiB in \d+ tensors/);
-      expect(longTasks, `main-thread tasks over 50 ms while training: ${longTasks.join(', ')}`).toEqual([]);
+      expectResponsive(longTasks, 'the pipeline on WebGPU');
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();

@@ -147,14 +147,54 @@ describe('parseJsonl: malformed input names the line and field', () => {
   });
 });
 
+describe('parseJsonl: text the tokenizer cannot read (issue #15, item 8)', () => {
+  it('refuses a pair whose responses become identical for the model, naming line, field and characters', () => {
+    expectError(pref('q', 'fine', 'finer') + '\n' + pref('p', 'café', 'cafè'), 'auto', 2, 'rejected', /^line 2, field "rejected": becomes identical to "chosen" for the model: .*<unk>.*"é" \(U\+00E9\), "è" \(U\+00E8\)/);
+    expectError(pref('p', 'café', 'cafè'), 'auto', 1, 'rejected', /could not see the difference/);
+  });
+  it('refuses a ranking with responses the model cannot tell apart', () => {
+    expectError(rank('p', ['日本', '中国', '한국']), 'auto', 1, 'ranking[1]', /becomes identical to ranking\[0\] for the model: .*"日" \(U\+65E5\), "本" \(U\+672C\), "中" \(U\+4E2D\), "国" \(U\+56FD\)/);
+    expectError(rank('p', ['ok', 'naïve', 'naive', 'naîve']), 'rankings', 1, 'ranking[3]', /identical to ranking\[1\]/);
+  });
+  it('accepts text that only loses characters, with a warning per field', () => {
+    const r = parseJsonl([pref('Résumé?', 'yes ✓', 'no'), demo('plain', 'ascii'), rank('p', ['a 🙂', 'b'])].join('\n'), 'auto');
+    expect(r.ok).toBe(false); // kinds differ: the demo line is refused; the pair alone below
+    const pairs = parseJsonl([pref('Résumé?', 'yes ✓', 'no'), pref('plain', 'ascii', 'text')].join('\n'), 'auto');
+    expect(pairs.ok && pairs.rows.length).toBe(2);
+    expect(pairs.ok && pairs.warnings?.map((w) => w.message)).toEqual([
+      'line 1, field "prompt": has characters the model cannot read (each becomes <unk>): "é" (U+00E9)',
+      'line 1, field "chosen": has characters the model cannot read (each becomes <unk>): "✓" (U+2713)',
+    ]);
+    const ranked = parseJsonl(rank('p', ['a 🙂', 'b']), 'auto');
+    expect(ranked.ok && ranked.warnings?.[0]).toMatchObject({ line: 1, field: 'ranking[0]', message: expect.stringMatching(/"🙂" \(U\+1F642\)/) });
+  });
+  it('a 20 MB file of rankings in a script the tokenizer does not know is refused line by line, quickly', () => {
+    const item = (k: number) => String.fromCodePoint(0x4e00 + k).repeat(35_000); // ~105 KB of UTF-8 each
+    const line = rank('p', Array.from({ length: 9 }, (_, k) => item(k)));
+    const text = Array.from({ length: 21 }, () => line).join('\n');
+    const cpu0 = process.cpuUsage();
+    const r = parseJsonl(text, 'rankings', { maxTotalBytes: 21 << 20 });
+    const cpu = process.cpuUsage(cpu0);
+    const ms = (cpu.user + cpu.system) / 1000; // CPU time: load on the machine does not stretch it
+    expect(fails(r).message).toMatch(/^line 1, field "ranking\[1\]": becomes identical to ranking\[0\]/);
+    expect(!r.ok && r.errors).toHaveLength(20);
+    expect(ms).toBeLessThan(2000); // the issue's bound for any hostile input
+  });
+  it('has no warnings key for plain ASCII', () => {
+    expect(parseJsonl(demo('a', 'b'), 'auto')).toEqual({ ok: true, kind: 'demonstrations', rows: [{ prompt: 'a', completion: 'b' }] });
+    expect('warnings' in parseJsonl(demo('a', 'b'), 'auto')).toBe(false);
+  });
+});
+
 describe('parseJsonl: size limits', () => {
   it('rejects a 10 MB line quickly without parsing it', () => {
     const huge = '{"prompt": "' + 'x'.repeat(10 << 20) + '", "completion": "y"}';
     const text = demo('a', 'b') + '\n' + huge + '\n' + demo('c', 'd');
     const spy = vi.spyOn(JSON, 'parse');
-    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const r = parseJsonl(text, 'demonstrations');
-    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const ms = (cpu.user + cpu.system) / 1000; // CPU time: load on the machine does not stretch it
     const parsedLengths = spy.mock.calls.map((c) => String(c[0]).length);
     spy.mockRestore();
     expect(parsedLengths.length).toBe(2); // lines 1 and 3 only
@@ -162,7 +202,8 @@ describe('parseJsonl: size limits', () => {
     const e = fails(r);
     expect(e.line).toBe(2);
     expect(e.message).toMatch(/line 2: line is too long \(over 1 MB\)/);
-    expect(ms).toBeLessThan(200);
+    // The issue's bound for any hostile input, on CPU time: ~50× what it takes here.
+    expect(ms).toBeLessThan(2000);
   });
 
   it('measures lines in UTF-8 bytes', () => {
@@ -195,7 +236,10 @@ describe('serialisation and conversions', () => {
       const text = toJsonl(kind, rows as never);
       expect(text.endsWith('\n')).toBe(true);
       expect(text.split('\n').length).toBe(rows.length + 1);
-      expect(parseJsonl(text, 'auto')).toEqual({ ok: true, kind, rows });
+      const back = parseJsonl(text, 'auto');
+      expect(back.ok && { kind: back.kind, rows: back.rows }).toEqual({ kind, rows });
+      // tabs, ✓, 😀 and U+2028 are outside the tokenizer's alphabet: imported, with a warning each
+      expect(back.ok && back.warnings?.length).toBeGreaterThan(0);
     }
     expect(toJsonl('demonstrations', [])).toBe('');
   });

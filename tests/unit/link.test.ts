@@ -326,6 +326,34 @@ describe('decodeLink: invalid values fall back per key', () => {
   });
 });
 
+describe('decodeLink: hostile values cost only themselves (issue #15, item 9)', () => {
+  it('a seed nested 400 000 arrays deep falls back alone; the rest of the link is kept', () => {
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    const hash = craft(`{"v":1,"task":"copy","seed":${deep(400_000)},"config":{"ppo.epochs":${deep(50_000)},"ppo.klCoef":0.5}}`);
+    const r = decodeLink(hash, schema);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.setup.task).toBe('copy');
+    expect(r.setup.seed).toBe(defaults.seed);
+    expect(r.setup.config['ppo.epochs']).toBe(4);
+    expect(r.setup.config['ppo.klCoef']).toBe(0.5);
+    expect(r.warnings[0]).toMatch(/^seed must be an integer from 0 to 4294967295; got a list nested too deeply to show\. Using the default \(1\)\.$/);
+    expect(r.warnings[1]).toMatch(/"ppo\.epochs" must be an integer from 1 to 16; got a list nested too deeply to show/);
+  });
+  it('a version of 1e400 says it is too large, not "null"', () => {
+    const r = decodeLink(craft('{"v":1e400}'), schema);
+    expectFailure(r, /unknown setup version Infinity \(a number too large to read\)/);
+    expect(!r.ok && r.message).not.toMatch(/null/);
+    const seed = decodeLink(craft('{"v":1,"seed":-1e999}'), schema);
+    expect(seed.ok && seed.warnings[0]).toMatch(/got -Infinity \(a number too large to read\)/);
+  });
+  it('dataset rows the model cannot tell apart are dropped with the reason', () => {
+    const r = decodeLink(craft({ v: 1, dataset: { rankings: [{ prompt: 'p', ranking: ['café', 'cafè'] }], demonstrations: [{ prompt: 'p', completion: 'ok' }] } }), schema);
+    expect(r.ok && r.setup.dataset).toEqual({ demonstrations: [{ prompt: 'p', completion: 'ok' }] });
+    expect(r.ok && r.warnings[0]).toMatch(/Ignored dataset\.rankings because row 1, field "ranking\[1\]": becomes identical to ranking\[0\] for the model/);
+  });
+});
+
 describe('HTML is data, never markup', () => {
   const html = '<img src=x onerror="alert(1)">&amp;<script>x</script>';
 
