@@ -127,6 +127,13 @@ async function main() {
     if (seeds.some((x) => !Number.isInteger(x) || x < 0)) fail('--seeds expects whole numbers, e.g. 1,2,3');
     const t0 = Date.now();
     const bySeed = [];
+    const sweepOut = args.out ?? `sweep-${task}-${preset}-${key}-${backend}.json`;
+    const write = (complete) => {
+      const wall = (Date.now() - t0) / 1000;
+      const points = values.map((value, j) => ({ value, reports: bySeed.map((reports) => reports[j]) }));
+      writeFileSync(sweepOut, JSON.stringify({ kind: 'sweep', complete, task, preset, backend, key, values, seeds: seeds.slice(0, bySeed.length), wall_seconds: wall, points }, null, 2));
+      return { wall, points };
+    };
     for (const sd of seeds) {
       const base = await setupFor(sd);
       const configs = values.map((v) => {
@@ -138,11 +145,9 @@ async function main() {
       console.log(`seed ${sd}: ${configs.length} setups (${key} = ${values.join(', ')})`);
       await page.evaluate((configs) => window.__rlhf.startVariants(configs), configs);
       bySeed.push(await waitForReports(page, configs.length));
+      write(false); // what there is so far: a long sweep stopped later keeps its finished seeds
     }
-    const wall = (Date.now() - t0) / 1000;
-    const points = values.map((value, j) => ({ value, reports: bySeed.map((reports) => reports[j]) }));
-    const sweepOut = args.out ?? `sweep-${task}-${preset}-${key}-${backend}.json`;
-    writeFileSync(sweepOut, JSON.stringify({ kind: 'sweep', task, preset, backend, key, values, seeds, wall_seconds: wall, points }, null, 2));
+    const { wall, points } = write(true);
     printSweep(key, points, seeds, wall);
     console.log(`sweep report written to ${sweepOut}`);
   }
