@@ -28,7 +28,7 @@ export const SETTINGS_PRESETS: SettingsPreset[] = [
     about: 'A 2-layer model: the whole pipeline in minutes on a laptop GPU (10 to 15 minutes without one).',
     values: {
       preset: 'tiny', 'pretrain.steps': 300, 'pretrain.seqLen': 64, 'pretrain.corpusDocs': 4000, 'sft.steps': 350,
-      'sft.demonstrations': 1024, 'rm.steps': 500, 'rm.trainPrompts': 1000, 'rm.heldoutPrompts': 256, 'ppo.iterations': 20,
+      'sft.demonstrations': 1024, 'rm.steps': 500, 'rm.trainPrompts': 4000, 'rm.heldoutPrompts': 256, 'ppo.iterations': 20,
       'ppo.rolloutBatch': 64, 'ppo.probeEvery': 5, 'eval.testPrompts': 256, 'eval.pretrainWindows': 64,
     },
   },

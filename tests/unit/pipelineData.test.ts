@@ -95,7 +95,7 @@ describe('splits are stable', () => {
     const task = getTask(taskName);
     const a = setupFor(taskName, 'tiny', 3);
     const b = structuredClone(a);
-    b.rm.trainPrompts = 2000;
+    b.rm.trainPrompts = a.rm.trainPrompts + 1000;
     const da = pipelineData(a, task, new Rng(3), 64);
     const db = pipelineData(b, task, new Rng(3), 64);
     expect(db.testPrompts).toEqual(da.testPrompts);
