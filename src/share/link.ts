@@ -33,6 +33,7 @@
 import { deflateSync, inflateSync } from 'fflate';
 import { base64urlDecode, base64urlEncode } from './base64url';
 import { validateRow, type Demonstration, type Ranking } from '../io/jsonl';
+import { showValue } from '../io/showValue';
 import {
   checkParam,
   DATASET_MODES,
@@ -93,13 +94,7 @@ const TOP_KEYS = new Set(['v', 'd', 'task', 'preset', 'seed', 'config', 'dataset
 function quote(v: unknown, max = 60): string {
   if (typeof v === 'string') return v.length > max ? JSON.stringify(v.slice(0, max)) + '…' : JSON.stringify(v);
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : `${v} (a number too large to read)`;
-  let s: string;
-  try {
-    s = JSON.stringify(v) ?? String(v);
-  } catch {
-    s = Array.isArray(v) ? 'a list nested too deeply to show' : 'an object nested too deeply to show';
-  }
-  return s.length > max ? s.slice(0, max) + '…' : s;
+  return showValue(v, max);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
