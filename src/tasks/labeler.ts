@@ -311,7 +311,7 @@ export function meanScore(task: Task, prompts: readonly string[], responses: rea
 
 /**
  * Per-prompt preferences of a over b: prefer(a[i], b[i]) with labelers taken in turn (1, 0, or ½
- * for a tie), as in the paper's preference evaluations. Their mean is the win rate.
+ * for a tie), as in the paper's preference evaluations. Their mean is the win rate of a over b.
  */
 export function preferences(
   task: Task,
@@ -321,22 +321,9 @@ export function preferences(
   b: readonly string[],
   rng: Rng,
 ): number[] {
-  if (labelers.length === 0) throw new RangeError('winRate: no labelers');
-  if (prompts.length !== a.length || prompts.length !== b.length) throw new RangeError('winRate: lengths differ');
+  if (labelers.length === 0) throw new RangeError('preferences: no labelers');
+  if (prompts.length !== a.length || prompts.length !== b.length) throw new RangeError('preferences: lengths differ');
   return prompts.map((p, i) => labelers[i % labelers.length].prefer(task, p, a[i], b[i], rng));
-}
-
-/** Win rate of a over b: the mean of `preferences` (ties count ½). */
-export function winRate(
-  task: Task,
-  labelers: readonly SimulatedLabeler[],
-  prompts: readonly string[],
-  a: readonly string[],
-  b: readonly string[],
-  rng: Rng,
-): number {
-  const p = preferences(task, labelers, prompts, a, b, rng);
-  return p.length ? p.reduce((x, y) => x + y, 0) / p.length : NaN;
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   measureAgreement,
   meanScore,
   normalCdf,
-  winRate,
+  preferences,
   type JudgedPair,
   type Task,
 } from '../../src/tasks';
@@ -130,6 +130,12 @@ describe('registry', () => {
     }
   });
 });
+
+/** Win rate of a over b: the mean of the per-prompt preferences (ties ½). */
+const winRate = (...args: Parameters<typeof preferences>): number => {
+  const p = preferences(...args);
+  return p.reduce((x, y) => x + y, 0) / p.length;
+};
 
 describe.each(tasks.map((t) => [t.name, t] as const))('task %s', (_name, task) => {
   test('everything is deterministic in the seed', () => {
