@@ -51,9 +51,14 @@ export interface PipelineReport {
       heldout_accuracy_train_labelers?: number;
       rubric_heldout_accuracy?: number;
       labeler_agreement?: LabelerAgreement;
+      /** training only */
       seconds: number;
+      /** sampling the training and held-out ranking sets from SFT */
+      sampling_seconds?: number;
       loss_first: number;
       loss_last: number;
+      /** means of ten equal slices of the training losses */
+      loss_curve?: number[];
     };
     ppo: { iterations: number; reward_first: number; reward_last: number; kl_last: number; seconds: number; skipped_updates: number; ema_updates?: number; log: PpoIterationLog[] };
   };
@@ -118,6 +123,11 @@ const AGREEMENT_SETS = 128;
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const first10 = (xs: number[]) => mean(xs.slice(0, 10));
 const last10 = (xs: number[]) => mean(xs.slice(-10));
+/** A loss curve for the report: the means of ten equal slices (fewer when there are fewer losses). */
+const curve = (xs: number[]) => {
+  const n = Math.min(10, xs.length);
+  return Array.from({ length: n }, (_, i) => mean(xs.slice(Math.floor((i * xs.length) / n), Math.floor(((i + 1) * xs.length) / n))));
+};
 
 export class StoppedError extends Error {
   constructor() {
@@ -249,9 +259,11 @@ export async function runPipeline(
     else {
       hooks.stage('rm', 'running', 'sampling responses to rank…');
       const setRng = rng.fork('rm-sets');
+      const samplingStart = performance.now();
       const trainSets = await responseSets(sft, task, rmPrompts, cfg.rm.k, cfg.rm.responses, layout, setRng);
       const heldoutSetsNow = await responseSets(sft, task, rmHeldoutPrompts, cfg.rm.k, cfg.rm.responses, layout, setRng);
       heldoutSets = heldoutSetsNow;
+      const samplingSeconds = (performance.now() - samplingStart) / 1000;
       pool = labelers(heldoutSets);
       const labelRng = rng.fork('labels');
       const train = userRankings.length && userData?.mode === 'replace' ? userRankings : [...rankSets(task, pool.train, trainSets, labelRng), ...userRankings];
@@ -281,8 +293,10 @@ export async function runPipeline(
         // measured on training ranking sets: the held-out sets calibrated the labelers' noise
         labeler_agreement: poolAgreement(task, pool, trainSets.slice(0, AGREEMENT_SETS), rng.fork('agreement')),
         seconds: rmRun.seconds,
+        sampling_seconds: samplingSeconds,
         loss_first: first10(rmRun.losses),
         loss_last: last10(rmRun.losses),
+        loss_curve: curve(rmRun.losses),
       };
       await save({ stage: 'rm', step: rmRun.steps, final: true, models: { base: await modelWeights(base), sft: await modelWeights(sft), reward: await modelWeights(reward.backbone) } });
     }
