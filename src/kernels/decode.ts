@@ -13,7 +13,7 @@ import { decodeMatmulBody } from './decodeMatmulCode';
  * it, IN PLACE (the program's output binding is the cache tensor itself): no copy of the past, no
  * separate key/value write per step.
  *
- *   decodeMatmul     act(LN?(x)·W + b) [+ residual], optionally written into cache rows
+ *   decodeMatmul     act(x·W + b) [+ residual], optionally written into cache rows
  *   cachedAttention  queries of cache rows against cache positions pads[b] .. (query's own
  *                    position): one thread per (row, head, query), online softmax in registers,
  *                    output in the merged (rows, C) layout (no head split/merge copies)
@@ -157,8 +157,6 @@ export function decodeLayerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor):
 }
 
 export interface DecodeMatmulOptions {
-  /** LayerNorm of the rows of x first (gain, bias over K; eps 1e-5), as layerNorm() computes it */
-  ln?: { gain: tf.Tensor; bias: tf.Tensor };
   bias?: tf.Tensor;
   act?: 'none' | 'gelu';
   /** out = residual + (x·W + bias): the residual stream (M, N) */
@@ -171,12 +169,6 @@ export interface DecodeMatmulOptions {
   into?: CacheRows;
 }
 
-let forcedDecodeBlock: { rm: number; cv: number } | undefined;
-/** Benchmarks: force the register block of decodeMatmul (undefined: automatic). */
-export function setDecodeMatmulBlock(block: { rm: number; cv: number } | undefined): void {
-  forcedDecodeBlock = block;
-}
-
 function chooseDecodeBlock(M: number): { rm: number; cv: number } {
   // Few, fat threads: measured on SwiftShader (2 cores), ms per decode step of preset tiny for
   // blocks 4×4 / 8×4 / 4×8 / 8×8 (rows × columns): B = 32: 7.0 / 6.0 / 5.3 / 4.6, B = 128: 30 / 24 / 18 / 17
@@ -187,15 +179,14 @@ function chooseDecodeBlock(M: number): { rm: number; cv: number } {
 const matmulCode = new Map<string, string>();
 
 /**
- * out (M, N) = act(LN?(x) · W + bias) [+ residual], one thread per rm × 4·cv output block, no
- * barrier: the dense layers of a decode step in one dispatch each (LayerNorm prologue, GELU or
- * residual epilogue). x (M, K) with K % 4 = 0; W (K, N) or, with transB, (N, K); N % 4 = 0.
+ * out (M, N) = act(x · W + bias) [+ residual], one thread per rm × 4·cv output block, no
+ * barrier: the dense layers of a decode step in one dispatch each (GELU or residual epilogue). x (M, K) with K % 4 = 0; W (K, N) or, with transB, (N, K); N % 4 = 0.
  */
 export function decodeMatmul(x: tf.Tensor, w: tf.Tensor, o: DecodeMatmulOptions = {}): tf.Tensor {
   const [M, K] = x.shape as [number, number];
   const N = o.transB ? w.shape[0] : w.shape[1]!;
   if (K % 4 !== 0 || N % 4 !== 0) throw new Error(`decodeMatmul: K (${K}) and N (${N}) must be multiples of 4`);
-  const { rm, cv } = o.block ?? forcedDecodeBlock ?? chooseDecodeBlock(M);
+  const { rm, cv } = o.block ?? chooseDecodeBlock(M);
   const rowBlocks = Math.ceil(M / rm);
   const colBlocks = Math.ceil(N / (4 * cv));
   const threads = rowBlocks * colBlocks;
@@ -207,18 +198,14 @@ export function decodeMatmul(x: tf.Tensor, w: tf.Tensor, o: DecodeMatmulOptions 
     inputs.push(t);
     comps.push(4);
   };
-  if (o.ln) {
-    add('LnG', o.ln.gain);
-    add('LnB', o.ln.bias);
-  }
   if (o.bias) add('Bias', o.bias);
   if (o.residual) add('Res', o.residual);
   const act = o.act ?? 'none';
   const into = o.into;
-  const key = `dec_mm_${rm}x${cv}_t${!!o.transB}_ln${!!o.ln}_b${!!o.bias}_${act}_r${!!o.residual}_c${!!into}`;
+  const key = `dec_mm_${rm}x${cv}_t${!!o.transB}_b${!!o.bias}_${act}_r${!!o.residual}_c${!!into}`;
   let code = matmulCode.get(key); // generated once per variant (a decode step runs ~10 of these)
   if (!code) {
-    code = decodeMatmulBody({ ln: !!o.ln, bias: !!o.bias, residual: !!o.residual, transB: !!o.transB, into: !!into }, rm, cv, act);
+    code = decodeMatmulBody({ bias: !!o.bias, residual: !!o.residual, transB: !!o.transB, into: !!into }, rm, cv, act);
     matmulCode.set(key, code);
   }
   const rows = into ? [into.T, into.t0, into.layer, into.dims.B, into.dims.Tmax] : [M, 0, 0, 0, 0];

@@ -1,14 +1,13 @@
 /**
  * The WGSL body of decodeMatmul (decode.ts) for one variant: one thread per rm × 4·cv block of
  * outputs, registers only. Generated code, so it lives apart from the kernel that dispatches it.
- * Bindings: X (M, K/4) vec4, W (K, N/4) or with transB (N, K/4), then LnG, LnB, Bias, Res when present.
+ * Bindings: X (M, K/4) vec4, W (K, N/4) or with transB (N, K/4), then Bias, Res when present.
  */
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 
 /** Which optional parts the variant has (decode.ts's DecodeMatmulOptions, as booleans). */
 export interface MatmulFlags {
-  ln: boolean;
   bias: boolean;
   residual: boolean;
   transB: boolean;
@@ -24,20 +23,8 @@ export function decodeMatmulBody(o: MatmulFlags, rm: number, cv: number, act: 'n
   for (let i = 0; i < rm; i++) L.push(`let x${i} = min(row0 + ${i}, uniforms.M - 1) * uniforms.K4;`);
   for (let j = 0; j < cv; j++) L.push(`let c${j} = min(col0 + ${4 * j}, uniforms.N - 4);`);
   for (let i = 0; i < rm; i++) for (let j = 0; j < cv; j++) L.push(`var acc${i}_${j} = vec4<f32>(0.0);`);
-  if (o.ln) {
-    // two passes, as the LayerNorm kernels: mean, then the mean of squared deviations
-    for (let i = 0; i < rm; i++) {
-      L.push(`var s${i} = vec4<f32>(0.0);`);
-      L.push(`for (var k = 0; k < uniforms.K4; k++) { s${i} += X[x${i} + k]; }`);
-      L.push(`let mean${i} = (s${i}.x + s${i}.y + s${i}.z + s${i}.w) / f32(uniforms.K);`);
-      L.push(`var v${i} = vec4<f32>(0.0);`);
-      L.push(`for (var k = 0; k < uniforms.K4; k++) { let d = X[x${i} + k] - vec4<f32>(mean${i}); v${i} += d * d; }`);
-      L.push(`let rstd${i} = inverseSqrt((v${i}.x + v${i}.y + v${i}.z + v${i}.w) / f32(uniforms.K) + 1e-5);`);
-    }
-  }
   L.push('for (var k4 = 0; k4 < uniforms.K4; k4++) {');
-  if (o.ln) L.push('  let g = LnG[k4]; let bb = LnB[k4];');
-  for (let i = 0; i < rm; i++) L.push(o.ln ? `  let a${i} = (X[x${i} + k4] - vec4<f32>(mean${i})) * rstd${i} * g + bb;` : `  let a${i} = X[x${i} + k4];`);
+  for (let i = 0; i < rm; i++) L.push(`  let a${i} = X[x${i} + k4];`);
   for (let j = 0; j < cv; j++) {
     if (o.transB) {
       // W (N, K): columns c..c+3 are rows of W; gather the 4×4 block and use its columns

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { getMainHeaderString } from '@tensorflow/tfjs-backend-webgpu/dist/webgpu_program';
-import { ColSumProgram, MatmulProgram, splitSumCode, type MatmulBlock } from './matmulPrograms';
+import { ColSumProgram, MatmulProgram, type MatmulBlock } from './matmulPrograms';
 import { onWebGPU, runProgram } from './runProgram';
-import { customOp, i32, runFlat } from './flatProgram';
+import { customOp } from './flatProgram';
 import { fusedKernelsEnabled } from './settings';
 
 export type { MatmulBlock };
@@ -60,21 +60,10 @@ function chooseBlock(M: number, N: number): MatmulBlock {
   return (M * N) / 64 >= 256 ? { rm: 8, cv: 2 } : { rm: 4, cv: 1 };
 }
 
-/**
- * Split-K (several K chunks summed afterwards) is available but off: measured on SwiftShader it does
- * not pay for dW = Xᵀ·dY (K = 1024), ms for S = 1 / 2 / 4 / 8:
- *   TN 128×384×1024  34 / 34 / 36 / 38      TN 512×128×1024  44 / 52 / 50 / 54
- * (the 8×8 blocks already give enough invocations; the extra partials cost more than they save).
- */
-function chooseSplit(_M: number, _N: number, _K: number, _block: MatmulBlock): number {
-  return 1;
-}
-
-let forcedSplit: number | undefined;
-/** For tests and benchmarks: force the split-K factor of every bias-free matmul (undefined: automatic). */
-export function setMatmulSplitK(S: number | undefined): void {
-  forcedSplit = S;
-}
+// Split-K (several K chunks summed afterwards) was measured on SwiftShader and dropped: it did not
+// pay for dW = Xᵀ·dY (K = 1024), ms for S = 1 / 2 / 4 / 8:
+//   TN 128×384×1024  34 / 34 / 36 / 38      TN 512×128×1024  44 / 52 / 50 / 54
+// (the 8×8 blocks already give enough invocations; the extra partials cost more than they save).
 
 /** Raw kernel: op(a)·op(b) [+ bias]. No gradient (the ops below register theirs). */
 export function matmulKernel(a: tf.Tensor, b: tf.Tensor, transA: boolean, transB: boolean, bias?: tf.Tensor): tf.Tensor2D {
@@ -82,25 +71,8 @@ export function matmulKernel(a: tf.Tensor, b: tf.Tensor, transA: boolean, transB
   const [Kb, N] = transB ? [b.shape[1]!, b.shape[0]] : [b.shape[0], b.shape[1]!];
   if (a.rank !== 2 || b.rank !== 2 || K !== Kb) throw new Error(`matmulKernel: shapes ${a.shape} ${b.shape} (transA ${transA}, transB ${transB})`);
   const block = forcedBlock ?? chooseBlock(M, N);
-  const S = bias ? 1 : (forcedSplit ?? chooseSplit(M, N, K, block));
-  const program = new MatmulProgram({ M, N, K, transA, transB, bias: !!bias, block, splitK: S });
-  const out = runProgram(program, bias ? [a, b, bias] : [a, b], 'float32', program.uniformData());
-  if (S === 1) return out as tf.Tensor2D;
-  // sum the S partial slabs
-  const n = M * N;
-  const vec4 = n % 4 === 0;
-  const sum = runFlat({
-    key: `mm_splitsum_${S}_${vec4}`,
-    inputs: [out],
-    names: ['X'],
-    threads: vec4 ? n / 4 : n,
-    outputShape: [M, N],
-    vec4,
-    uniforms: { decl: 'n : i32,', values: [i32(vec4 ? n / 4 : n)] },
-    body: splitSumCode(S),
-  });
-  out.dispose();
-  return sum as tf.Tensor2D;
+  const program = new MatmulProgram({ M, N, K, transA, transB, bias: !!bias, block });
+  return runProgram(program, bias ? [a, b, bias] : [a, b], 'float32', program.uniformData()) as tf.Tensor2D;
 }
 
 export function colSumKernel(x: tf.Tensor): tf.Tensor1D {

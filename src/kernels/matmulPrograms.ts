@@ -33,11 +33,6 @@ export interface MatmulSpec {
   transB: boolean;
   bias: boolean;
   block?: MatmulBlock;
-  /**
-   * Split-K: S chunks of K, each written as its own (M, N) slab of a (S·M, N) output that the
-   * caller sums (more invocations when the output is small and K long: dW = Xᵀ·dY).
-   */
-  splitK?: number;
 }
 
 /**
@@ -53,18 +48,16 @@ export class MatmulProgram implements WebGPUProgram {
   dispatchLayout = { x: [0, 1] };
   dispatch: [number, number, number];
   workgroupSize: [number, number, number] = [WG, 1, 1];
-  uniforms = 'M : i32, N : i32, K : i32, colBlocks : i32, blocks : i32, kChunk : i32, total : i32,';
+  uniforms = 'M : i32, N : i32, K : i32, colBlocks : i32, blocks : i32,';
   private readonly block: MatmulBlock;
 
   constructor(private readonly spec: MatmulSpec) {
     const block = spec.block ?? DEFAULT_BLOCK;
     this.block = block;
     this.variableNames = spec.bias ? ['A', 'B', 'Bias'] : ['A', 'B'];
-    const S = spec.splitK ?? 1;
-    if (S > 1 && spec.bias) throw new Error('MatmulProgram: split-K takes no bias');
-    this.outputShape = [S * spec.M, spec.N];
+    this.outputShape = [spec.M, spec.N];
     const blocks = this.blockCounts();
-    this.dispatch = [Math.ceil((S * blocks.rows * blocks.cols) / WG), 1, 1];
+    this.dispatch = [Math.ceil((blocks.rows * blocks.cols) / WG), 1, 1];
     this.shaderKey = `mm_${spec.transA ? 'T' : 'N'}${spec.transB ? 'T' : 'N'}_b${spec.bias}_${block.rm}x${block.cv}_v${this.vec4}`;
     this.variableComponents = this.vec4 ? (spec.bias ? [4, 4, 1] : [4, 4]) : undefined;
   }
@@ -75,14 +68,7 @@ export class MatmulProgram implements WebGPUProgram {
 
   uniformData(): { type: 'int32'; data: number[] }[] {
     const { rows, cols } = this.blockCounts();
-    const S = this.spec.splitK ?? 1;
-    return [this.spec.M, this.spec.N, this.spec.K, cols, rows * cols, this.kChunk(), S * rows * cols].map((v) => ({ type: 'int32' as const, data: [v] }));
-  }
-
-  /** K per split chunk (a multiple of 4: the vec4 loop steps by 4). */
-  kChunk(): number {
-    const S = this.spec.splitK ?? 1;
-    return S === 1 ? this.spec.K : Math.ceil(this.spec.K / S / 4) * 4;
+    return [this.spec.M, this.spec.N, this.spec.K, cols, rows * cols].map((v) => ({ type: 'int32' as const, data: [v] }));
   }
 
   /** vec4 loads along K (K % 4 = 0) and along the contiguous dimension of each operand. */
@@ -98,13 +84,9 @@ export class MatmulProgram implements WebGPUProgram {
   private header(lines: string[]): void {
     const { rm, cv } = this.block;
     lines.push(`${getMainHeaderString('index')} {`);
-    lines.push('  if (index >= uniforms.total) { return; }');
-    lines.push('  let chunk = index / uniforms.blocks;');
-    lines.push('  let local = index - chunk * uniforms.blocks;');
-    lines.push('  let kBegin = chunk * uniforms.kChunk;');
-    lines.push('  let kEnd = min(kBegin + uniforms.kChunk, uniforms.K);');
-    lines.push('  let row0 = (local / uniforms.colBlocks) * ' + rm + ';');
-    lines.push('  let col0 = (local % uniforms.colBlocks) * ' + 4 * cv + ';');
+    lines.push('  if (index >= uniforms.blocks) { return; }');
+    lines.push('  let row0 = (index / uniforms.colBlocks) * ' + rm + ';');
+    lines.push('  let col0 = (index % uniforms.colBlocks) * ' + 4 * cv + ';');
     for (let i = 0; i < rm; i++) lines.push(`  let r${i} = min(row0 + ${i}, uniforms.M - 1);`);
     for (let j = 0; j < cv; j++) for (let q = 0; q < 4; q++) lines.push(`  let c${j}${q} = min(col0 + ${4 * j + q}, uniforms.N - 1);`);
     for (let i = 0; i < rm; i++) for (let j = 0; j < cv; j++) lines.push(`  var acc${i}_${j} = vec4<f32>(0.0);`);
@@ -118,7 +100,7 @@ export class MatmulProgram implements WebGPUProgram {
     }
     for (let i = 0; i < rm; i++) {
       lines.push(`  if (row0 + ${i} < uniforms.M) {`);
-      lines.push(`    let o = (chunk * uniforms.M + row0 + ${i}) * uniforms.N + col0;`);
+      lines.push(`    let o = (row0 + ${i}) * uniforms.N + col0;`);
       for (let j = 0; j < cv; j++) {
         const v = bias ? `acc${i}_${j} + bias${j}` : `acc${i}_${j}`;
         lines.push(`    { let v = ${v};`);
@@ -142,7 +124,7 @@ export class MatmulProgram implements WebGPUProgram {
         ? `vec4<f32>(B[${c}0 * uniforms.K + k], B[${c}1 * uniforms.K + k], B[${c}2 * uniforms.K + k], B[${c}3 * uniforms.K + k])`
         : `vec4<f32>(B[k * uniforms.N + ${c}0], B[k * uniforms.N + ${c}1], B[k * uniforms.N + ${c}2], B[k * uniforms.N + ${c}3])`;
     this.header(lines);
-    lines.push('  for (var k = kBegin; k < kEnd; k++) {');
+    lines.push('  for (var k = 0; k < uniforms.K; k++) {');
     for (let j = 0; j < cv; j++) lines.push(`    let b${j} = ${bVec(`c${j}`)};`);
     for (let i = 0; i < rm; i++) {
       lines.push(`    let a${i} = A[${aIdx(`r${i}`)}];`);
@@ -159,7 +141,7 @@ export class MatmulProgram implements WebGPUProgram {
     const { transA, transB } = this.spec;
     const lines: string[] = [];
     this.header(lines);
-    lines.push('  for (var k = kBegin; k < kEnd; k += 4) {');
+    lines.push('  for (var k = 0; k < uniforms.K; k += 4) {');
     // a(i, kk): scalars named a{i}[kk] (vec4 over k) or, transposed, ag{g}_{kk}[i%4] (vec4 over rows).
     const a = (i: number, kk: number) => (transA ? `ag${Math.floor(i / 4)}_${kk}[${i % 4}]` : `a${i}[${kk}]`);
     if (transA) {
@@ -185,12 +167,6 @@ export class MatmulProgram implements WebGPUProgram {
     this.store(lines);
     return lines.join('\n');
   }
-}
-
-/** Body of the sum of S slabs of uniforms.n elements (split-K partials). */
-export function splitSumCode(S: number): string {
-  const terms = Array.from({ length: S }, (_, s) => `X[index + ${s} * uniforms.n]`).join(' + ');
-  return `result[index] = ${terms};`;
 }
 
 /** s (N) = Σ over rows of X (rows, N): one thread per column, a plain loop (no barrier). */

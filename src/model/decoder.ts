@@ -41,15 +41,8 @@ export function kvDecoderActive(model: GPT): boolean {
   return available && (forced ?? true);
 }
 
-/**
- * LayerNorm inside the following matmul (true: recomputed by every column block) or as its own
- * kernel (false, the default: measured faster, B = 128: 10.6-15.9 vs 16.4-24.4 ms per step).
- */
-let lnPrologue = false;
-/** Benchmarks: choose where LayerNorm runs (see lnPrologue). */
-export function setDecoderLnPrologue(on: boolean): void {
-  lnPrologue = on;
-}
+// LayerNorm runs as its own kernel before each matmul. Recomputing it inside the matmul (every
+// column block) was measured slower and dropped: B = 128: 16.4-24.4 vs 10.6-15.9 ms per step.
 
 export class KVDecoder {
   readonly dims: CacheDims;
@@ -105,19 +98,15 @@ export class KVDecoder {
         const u = this.dense(x, `${h}.mlp.c_fc`, `${h}.ln_2`, 'gelu');
         x = this.dense(u, `${h}.mlp.c_proj`, undefined, 'none', x);
       }
-      const hf = lnPrologue ? x : decodeLayerNorm(x, this.p('ln_f.weight'), this.p('ln_f.bias'));
-      return decodeMatmul(hf, this.p('wte.weight'), { ln: lnPrologue ? this.ln('ln_f') : undefined, transB: true }) as tf.Tensor2D;
+      const hf = decodeLayerNorm(x, this.p('ln_f.weight'), this.p('ln_f.bias'));
+      return decodeMatmul(hf, this.p('wte.weight'), { transB: true }) as tf.Tensor2D;
     });
   }
 
-  /** act(LN?(x)·W + b) [+ residual] for the layer `name` (its .weight and .bias). */
+  /** act(LN?(x)·W + b) [+ residual] for the layer `name` (its .weight and .bias); LN by its own kernel. */
   private dense(x: tf.Tensor, name: string, ln: string | undefined, act: 'none' | 'gelu', residual?: tf.Tensor, into?: CacheRows): tf.Tensor {
-    const input = ln && !lnPrologue ? decodeLayerNorm(x, this.p(`${ln}.weight`), this.p(`${ln}.bias`)) : x;
-    return decodeMatmul(input, this.p(`${name}.weight`), { ln: ln && lnPrologue ? this.ln(ln) : undefined, bias: this.p(`${name}.bias`), act, residual, into });
-  }
-
-  private ln(prefix: string): { gain: tf.Tensor; bias: tf.Tensor } {
-    return { gain: this.p(`${prefix}.weight`), bias: this.p(`${prefix}.bias`) };
+    const input = ln ? decodeLayerNorm(x, this.p(`${ln}.weight`), this.p(`${ln}.bias`)) : x;
+    return decodeMatmul(input, this.p(`${name}.weight`), { bias: this.p(`${name}.bias`), act, residual, into });
   }
 
   dispose(): void {

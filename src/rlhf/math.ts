@@ -324,10 +324,3 @@ export function entropyFromLogits(logits: tf.Tensor, temperature = 1): tf.Tensor
     return tf.neg(tf.sum(tf.mul(tf.exp(logProbs), logProbs), -1)) as tf.Tensor2D;
   });
 }
-
-/**
- * The PPO-ptx objective over logits (policy loss + γ·pretraining loss, with clipfrac, approx KL
- * and entropy): the fused WGSL kernel on webgpu, the composed reference elsewhere.
- * See src/kernels/ppoPtxLoss.ts for the formulas.
- */
-export { ppoPtxLoss } from '../kernels/ppoPtxLoss';

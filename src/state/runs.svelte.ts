@@ -1,12 +1,12 @@
-import { deleteRun, listRuns, renameRun, validateRunName, type RunRecord } from '../store/runs';
+import { listRuns, type RunRecord } from '../store/runs';
 import { listCheckpoints } from '../store/checkpoints';
 import type { StageName } from '../store/runs';
-import { flush, stopRecordingRun } from './runRecorder.svelte';
-import { database, refreshStorage, storage } from './storage.svelte';
+import { database, storage } from './storage.svelte';
 
 /**
  * Saved runs as the page shows them: the list, the one opened for viewing, the pair being
- * compared, and what a resume would start from. Recording a run is runRecorder.svelte.ts.
+ * compared, and what a resume would start from. Recording a run is runRecorder.svelte.ts; renaming
+ * and deleting one (which must first settle its recording) is runActions.ts.
  */
 export const savedRuns = $state({
   list: [] as RunRecord[],
@@ -40,38 +40,6 @@ export async function loadRuns(): Promise<void> {
     storage.error = `Saved runs could not be read (${e instanceof Error ? e.message : String(e)}).`;
   }
   savedRuns.loaded = true;
-}
-
-export async function rename(id: string, name: string): Promise<string> {
-  const check = validateRunName(name);
-  if (!check.ok) return check.message;
-  const db = await database();
-  if (!db) return storage.error || 'Saving is unavailable.';
-  try {
-    await flush();
-    const rec = await renameRun(db, id, check.name);
-    const i = savedRuns.list.findIndex((r) => r.id === id);
-    if (i >= 0) savedRuns.list[i] = rec;
-    return '';
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-}
-
-export async function remove(id: string): Promise<void> {
-  const db = await database();
-  if (!db) return;
-  try {
-    if (savedRuns.recordingId === id) stopRecordingRun();
-    await deleteRun(db, id);
-    savedRuns.list = savedRuns.list.filter((r) => r.id !== id);
-    savedRuns.compare = savedRuns.compare.filter((x) => x !== id);
-    if (savedRuns.openId === id) savedRuns.openId = null;
-    savedRuns.message = 'Run deleted.';
-    void refreshStorage();
-  } catch (e) {
-    storage.error = `The run could not be deleted (${e instanceof Error ? e.message : String(e)}).`;
-  }
 }
 
 export function toggleCompare(id: string): void {

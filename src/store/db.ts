@@ -33,101 +33,19 @@
  * must not contain "/", parameter names may contain anything.
  */
 
-import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { deleteDB, openDB, type IDBPTransaction } from 'idb';
 import { migrateV1ToV2 } from './migrationV1ToV2';
 import { isQuotaError } from './quotaError';
 import type { RunRow, StageName } from './runRow';
+import type { Db, Migration, RlhfSchema, SchemaInfo, StoreName, UpgradeTx } from './schema';
 
 export const DB_NAME = 'rlhf';
 export const SCHEMA_VERSION = 2;
 
-// The run record is part of this schema; it lives in runRow.ts so that the migration can use it
-// without an import cycle.
+// The run record and the other stored shapes are part of this schema; they live in runRow.ts and
+// schema.ts so that a migration step can use them without an import cycle.
 export { STAGES, normalizeRun, type RunRow, type RunUserData, type StageName, type StageStatus } from './runRow';
-
-// ---------------------------------------------------------------------------------------------
-// Stored shapes (version 2)
-
-export type BlobSection = 'models' | 'optimizer';
-
-/** One weight blob as listed in its checkpoint's metadata. */
-export interface BlobEntry {
-  /** `<section>/<group>/<param>`; the second half of the blob's key. */
-  name: string;
-  section: BlobSection;
-  /** Model name ('policy', 'reference', ...) or optimizer group. */
-  group: string;
-  param: string;
-  /** Number of float32 values (the shape is the model's business). */
-  length: number;
-  crc32: number;
-}
-
-export interface CheckpointRow {
-  id: string;
-  runId: string;
-  stage: StageName;
-  step: number;
-  /** Write order within the run, from 1; the newest checkpoint has the highest. */
-  seq: number;
-  createdAt: number;
-  final: boolean;
-  rng?: Record<string, number>;
-  extra?: unknown;
-  blobs: BlobEntry[];
-  /** Sum of the blobs' byte lengths. */
-  bytes: number;
-}
-
-export interface BlobRow {
-  ckptId: string;
-  name: string;
-  /** Number of float32 values; `bytes.byteLength === 4 * length`. */
-  length: number;
-  crc32: number;
-  bytes: ArrayBuffer;
-}
-
-export type DatasetKind = 'demonstrations' | 'rankings';
-export type DatasetSource = 'user' | 'import';
-
-export interface DatasetRow {
-  id?: number;
-  task: string;
-  kind: DatasetKind;
-  source: DatasetSource;
-  createdAt: number;
-  prompt: string;
-  completion?: string;
-  ranking?: string[];
-}
-
-export interface SchemaInfo {
-  version: number;
-  createdAt: number;
-  /** One entry per upgrade step that ran on existing data (none for a database created fresh). */
-  migrations: { from: number; to: number; at: number; runs: number; checkpoints: number; blobs: number }[];
-}
-
-export interface MetaRow {
-  key: string;
-  value: unknown;
-}
-
-export interface RlhfSchema extends DBSchema {
-  runs: { key: string; value: RunRow; indexes: { 'by-created': number } };
-  checkpoints: {
-    key: string;
-    value: CheckpointRow;
-    indexes: { 'by-run': string; 'by-run-seq': [string, number]; 'by-run-stage-step': [string, string, number] };
-  };
-  blobs: { key: [string, string]; value: BlobRow };
-  datasets: { key: number; value: DatasetRow; indexes: { 'by-task-kind': [string, string] } };
-  meta: { key: string; value: MetaRow };
-}
-
-export type Db = IDBPDatabase<RlhfSchema>;
-export type StoreName = StoreNames<RlhfSchema>;
+export * from './schema';
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -349,9 +267,6 @@ export function deleteDb(name = DB_NAME): Promise<void> {
   return deleteDB(name);
 }
 
-export type UpgradeTx = IDBPTransaction<RlhfSchema, StoreName[], 'versionchange'>;
-/** One upgrade step; returns how many records it converted. */
-export type Migration = (db: Db, tx: UpgradeTx) => Promise<{ runs: number; checkpoints: number; blobs: number }>;
 
 async function migrate(db: Db, oldVersion: number, newVersion: number, tx: UpgradeTx): Promise<void> {
   const info: SchemaInfo = { version: oldVersion, createdAt: now(), migrations: [] };

@@ -4,7 +4,7 @@
  */
 
 import { crc32 } from './checksum';
-import type { BlobEntry, BlobSection, CheckpointRow, Migration } from './db';
+import type { BlobEntry, BlobSection, CheckpointRow, Migration } from './schema';
 import { normalizeRun, type StageName } from './runRow';
 
 /** 1 → 2: weights move out of checkpoint records into `blobs` with checksums; indexes; datasets; meta. */

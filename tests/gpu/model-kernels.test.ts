@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { fusedKernelsEnabled as fusedOn, setFusedKernels } from '../../src/kernels/settings';
-import { gelu, linear, matmulKernel, matmulNT, setMatmulBlock, setMatmulSplitK } from '../../src/kernels/linear';
+import { gelu, linear, matmulKernel, matmulNT, setMatmulBlock } from '../../src/kernels/linear';
 import { layerNorm } from '../../src/kernels/layerNorm';
 import { crossEntropy } from '../../src/kernels/crossEntropy';
 import { embed } from '../../src/kernels/embedding';
@@ -27,7 +27,6 @@ beforeAll(async () => {
 afterEach(() => {
   setFusedKernels(true);
   setRowAttention(null);
-  setMatmulSplitK(undefined);
   setMatmulBlock(undefined);
 });
 
@@ -80,16 +79,9 @@ describe('barrier-free matmul', () => {
     [130, 64, 36],
     [16, 300, 24], // long K
   ];
-  for (const [block, split] of [
-    [undefined, undefined],
-    [{ rm: 4, cv: 1 }, 1],
-    [{ rm: 8, cv: 2 }, 1],
-    [undefined, 3], // split-K: 3 chunks of K (K not a multiple of 3·4 in most shapes)
-    [{ rm: 8, cv: 2 }, 2],
-  ] as const)
-    test(`NN, NT, TN equal tf.matMul (block ${block ? `${block.rm}x${4 * block.cv}` : 'auto'}, split-K ${split ?? 'auto'})`, async () => {
+  for (const block of [undefined, { rm: 4, cv: 1 }, { rm: 8, cv: 2 }] as const)
+    test(`NN, NT, TN equal tf.matMul (block ${block ? `${block.rm}x${4 * block.cv}` : 'auto'})`, async () => {
       setMatmulBlock(block);
-      setMatmulSplitK(split);
       for (const [M, K, N] of shapes) {
         const a = rnd([M, K]);
         const b = rnd([K, N]);
