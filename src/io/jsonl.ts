@@ -31,6 +31,7 @@
 
 import { collidingResponses, collisionReason, lossyFields } from './alphabetFit';
 import { exceeds, firstInvalidUtf8, utf8Length } from './utf8';
+import { errorMessage } from '../util/errorMessage';
 
 export interface Demonstration {
   prompt: string;
@@ -220,7 +221,7 @@ export function parseJsonl(
     return parseInner(text, kind, options);
   } catch (e) {
     // Defensive: nothing above is expected to throw, but keep the function total.
-    return fileError(`could not read the file (${e instanceof Error ? e.message : String(e)})`);
+    return fileError(`could not read the file (${errorMessage(e)})`);
   }
 }
 
@@ -264,7 +265,7 @@ function parseInner(text: string, requested: DatasetKind | 'auto', options: Json
     try {
       value = JSON.parse(line);
     } catch (e) {
-      errors.push(problem(lineNo, `invalid JSON (${e instanceof Error ? e.message : String(e)})`));
+      errors.push(problem(lineNo, `invalid JSON (${errorMessage(e)})`));
       continue;
     }
     if (kind === undefined) {
@@ -320,7 +321,7 @@ export function parseJsonlBytes(
     }
     return parseJsonl(text, kind, options);
   } catch (e) {
-    return fileError(`could not read the file (${e instanceof Error ? e.message : String(e)})`);
+    return fileError(`could not read the file (${errorMessage(e)})`);
   }
 }
 

@@ -2,6 +2,7 @@ import { PRESETS, type GPTConfig, type PresetName } from '../model/config';
 import { IMPORT_LIMITS, pickedSizeProblem, type ModelFileRole } from './importLimits';
 import { importModel, type ModelFileNames, type Weights } from './modelFiles';
 import { listZipEntries, readZipEntry, type ZipEntry } from './zipEntries';
+import { errorMessage } from '../util/errorMessage';
 
 /**
  * The user's chosen files → one language model to start a run from: either `model.safetensors`
@@ -85,7 +86,7 @@ function modelInZip(zip: PickedFile): ModelBytes {
   try {
     entries = listZipEntries(zip.bytes);
   } catch (e) {
-    throw new Error(`${zip.name} is not a readable zip file. ${e instanceof Error ? e.message : String(e)}.`);
+    throw new Error(`${zip.name} is not a readable zip file. ${errorMessage(e)}.`);
   }
   const folders = [...new Set(entries.filter((e) => baseName(e.name) === 'model.safetensors').map((e) => e.name.slice(0, e.name.length - 'model.safetensors'.length)))];
   if (!folders.length) throw new Error(`${zip.name} holds no model.safetensors.`);
@@ -100,7 +101,7 @@ function modelInZip(zip: PickedFile): ModelBytes {
     try {
       return readZipEntry(zip.bytes, found[0], max);
     } catch (e) {
-      throw new Error(`${zip.name}: ${e instanceof Error ? e.message : String(e)}.`);
+      throw new Error(`${zip.name}: ${errorMessage(e)}.`);
     }
   };
   const names = { safetensors: `${folder}model.safetensors`, config: `${folder}config.json` };
@@ -122,7 +123,7 @@ export function readUploadedModel(files: PickedFile[]): UploadedModel {
   try {
     model = importModel({ safetensors, config, names });
   } catch (e) {
-    throw new Error(`The model in ${source} could not be read: ${e instanceof Error ? e.message : String(e)}.`);
+    throw new Error(`The model in ${source} could not be read: ${errorMessage(e)}.`);
   }
   if (model.head !== 'lm') throw new Error(`${source} is a reward or value model (it has a score head); a run starts from a language model (an SFT model).`);
   return { cfg: model.cfg, weights: model.weights, source };

@@ -1,6 +1,7 @@
 import { Inflate } from 'fflate';
 import { crc32, crcHex } from '../store/checksum';
 import { formatSize, IMPORT_LIMITS } from './importLimits';
+import { errorMessage } from '../util/errorMessage';
 
 /**
  * Reads a zip's central directory and inflates only the entries asked for, each into a buffer of
@@ -133,7 +134,7 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, maxBytes: numbe
       for (let i = 0; i < data.length || i === 0; i += chunk) inflater.push(data.subarray(i, i + chunk), i + chunk >= data.length);
     } catch (e) {
       if (e instanceof ZipError) throw e;
-      fail(`${name} is damaged: its compressed data cannot be inflated (${e instanceof Error ? e.message : String(e)})`);
+      fail(`${name} is damaged: its compressed data cannot be inflated (${errorMessage(e)})`);
     }
     if (filled !== size) fail(`${name} is damaged: it inflates to ${filled} bytes but declares ${size}`);
   }

@@ -47,6 +47,7 @@ import {
   type ParamValue,
   type RunSetup,
 } from './linkSchema';
+import { errorMessage } from '../util/errorMessage';
 
 // The codec reads and writes these: re-exported so its callers need one import.
 export { base64urlDecode, base64urlEncode } from './base64url';
@@ -180,7 +181,7 @@ export function encodeLink(setup: RunSetup, defaults: RunSetup, options: EncodeL
     }
     return { ok: true, hash };
   } catch (e) {
-    return { ok: false, reason: 'invalid', message: `could not encode the setup (${e instanceof Error ? e.message : String(e)})` };
+    return { ok: false, reason: 'invalid', message: `could not encode the setup (${errorMessage(e)})` };
   }
 }
 
@@ -205,7 +206,7 @@ export function decodeLink(hash: string, schema: LinkSchema, options: DecodeLink
   try {
     return decodeInner(hash, schema, options);
   } catch (e) {
-    return failure(schema, `This link could not be read (${e instanceof Error ? e.message : String(e)}).`);
+    return failure(schema, `This link could not be read (${errorMessage(e)}).`);
   }
 }
 

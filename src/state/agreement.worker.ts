@@ -5,6 +5,7 @@
  */
 import { TASKS, createLabelerPool, hashString, Rng, type LabelerPool, type TaskName } from '../tasks';
 import { pairwiseAgreement } from './agreement';
+import { errorMessage } from '../util/errorMessage';
 
 export interface AgreementRequest {
   id: number;
@@ -38,6 +39,6 @@ self.onmessage = (e: MessageEvent<AgreementRequest>) => {
     }
     (self as unknown as Worker).postMessage({ id, agree, pairs } satisfies AgreementReply);
   } catch (err) {
-    (self as unknown as Worker).postMessage({ id, error: err instanceof Error ? err.message : String(err) } satisfies AgreementReply);
+    (self as unknown as Worker).postMessage({ id, error: errorMessage(err) } satisfies AgreementReply);
   }
 };

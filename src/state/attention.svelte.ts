@@ -1,5 +1,6 @@
 import type { ModelName } from '../worker/protocol';
 import { request } from './requests';
+import { errorMessage } from '../util/errorMessage';
 
 /** The attention-map view: which text, model, layer and head, and the maps the worker computed. */
 export interface AttentionResult {
@@ -39,7 +40,7 @@ export async function showAttention(text: string, model: ModelName): Promise<voi
     attention.layer = Math.min(attention.layer, r.nLayer - 1);
     attention.head = Math.min(attention.head, r.nHead - 1);
   } catch (e) {
-    attention.message = `The attention maps could not be computed: ${e instanceof Error ? e.message : String(e)}`;
+    attention.message = `The attention maps could not be computed: ${errorMessage(e)}`;
   } finally {
     attention.busy = false;
   }

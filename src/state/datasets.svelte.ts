@@ -1,6 +1,7 @@
 import { parseJsonlBytes, preferencesToRankings, rankingsToPreferences, toJsonl, type Demonstration, type Ranking } from '../io/jsonl';
 import { addDatasetRows, listDataset, replaceDataset, type DatasetKind, type StoredDemonstration, type StoredRanking } from '../store/datasets';
 import { database, refreshStorage, reportWriteError, storage } from './storage.svelte';
+import { errorMessage } from '../util/errorMessage';
 
 /**
  * The user's datasets for one task: counts, import (JSONL, all or nothing), export, and the rows
@@ -29,7 +30,7 @@ export async function loadDatasets(task: string): Promise<void> {
     datasets.demonstrations = d;
     datasets.rankings = r;
   } catch (e) {
-    storage.error = `Your datasets could not be read (${e instanceof Error ? e.message : String(e)}).`;
+    storage.error = `Your datasets could not be read (${errorMessage(e)}).`;
   }
 }
 
@@ -47,7 +48,7 @@ export async function addUserRow(kind: DatasetKind, row: Demonstration | Ranking
     else await addDatasetRows(db, datasets.task, 'rankings', [row as Ranking], { source: 'user' });
   } catch (e) {
     reportWriteError('your label', e);
-    return e instanceof Error ? e.message : String(e);
+    return errorMessage(e);
   }
   await loadDatasets(datasets.task);
   return '';
@@ -97,7 +98,7 @@ export async function importFile(file: File, mode: 'add' | 'replace'): Promise<v
     await loadDatasets(datasets.task);
     void refreshStorage();
   } catch (e) {
-    datasets.message = `The file could not be read (${e instanceof Error ? e.message : String(e)}).`;
+    datasets.message = `The file could not be read (${errorMessage(e)}).`;
   } finally {
     datasets.busy = false;
   }

@@ -2,6 +2,7 @@ import type { ModelName, StageName } from '../worker/protocol';
 import type { TaskName } from '../tasks';
 import { onWorkerEvent, run } from './run.svelte';
 import { request } from './requests';
+import { errorMessage } from '../util/errorMessage';
 
 /**
  * Which trained models the worker holds for inspection (samples, token scores, attention,
@@ -35,7 +36,7 @@ export async function loadRunModels(runId: string): Promise<void> {
     inspection.generation++;
     inspection.message = '';
   } catch (e) {
-    inspection.message = `The models could not be loaded: ${e instanceof Error ? e.message : String(e)}`;
+    inspection.message = `The models could not be loaded: ${errorMessage(e)}`;
   } finally {
     inspection.loading = false;
   }

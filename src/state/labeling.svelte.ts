@@ -6,6 +6,7 @@ import { inspection } from './inspection.svelte';
 import { onPipelineStart } from './run.svelte';
 import { request } from './requests';
 import type { ModelName } from '../worker/protocol';
+import { errorMessage } from '../util/errorMessage';
 
 /** Where the K responses come from: the task's candidate generator, or a trained model loaded in the worker. */
 export type LabelSource = 'candidates' | 'policy' | 'sft' | 'base';
@@ -97,7 +98,7 @@ export function nextSet(): void {
       if (labeling.round !== round) return;
       labeling.order = fromGenerator();
       labeling.origin = 'the task’s candidate generator';
-      labeling.message = `Sampling from the model failed (${e instanceof Error ? e.message : String(e)}); showing generated candidates.`;
+      labeling.message = `Sampling from the model failed (${errorMessage(e)}); showing generated candidates.`;
     })
     .finally(() => {
       if (labeling.round === round) labeling.sampling = false;

@@ -4,6 +4,7 @@ import { addMissingRows } from '../store/datasets';
 import { datasets, loadDatasets } from './datasets.svelte';
 import { database, refreshStorage, reportWriteError, storage } from './storage.svelte';
 import { userDataForRun, userLabels } from './userLabels.svelte';
+import { errorMessage } from '../util/errorMessage';
 
 /**
  * A dataset that came with an opened share link. It is only shown (with its counts) until the
@@ -60,7 +61,7 @@ export async function acceptLinkDataset(): Promise<boolean> {
       added = await addMissingRows(db, offer.task, { demonstrations: offer.dataset.demonstrations, rankings: offer.dataset.rankings }, { source: 'import' });
     } catch (e) {
       reportWriteError('the link’s dataset', e);
-      linkDataset.message = `The link’s dataset could not be saved (${e instanceof Error ? e.message : String(e)}); your datasets are unchanged.`;
+      linkDataset.message = `The link’s dataset could not be saved (${errorMessage(e)}); your datasets are unchanged.`;
       return false;
     }
     // The sender's run trained on these rows; so does the next run here, unless the user chose otherwise.

@@ -3,6 +3,7 @@ import { getRun } from '../store/runs';
 import { latestGoodCheckpoint } from '../store/latestGoodCheckpoint';
 import { PRESETS, type PresetName } from '../model/config';
 import { exportBundle } from '../io/exportBundle';
+import { errorMessage } from '../util/errorMessage';
 
 /**
  * Downloads a saved run's models (its latest good checkpoint) as a zip of Hugging Face GPT-2
@@ -26,7 +27,7 @@ export async function downloadRunModels(runId: string): Promise<string> {
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
     return '';
   } catch (e) {
-    return `Export failed: ${e instanceof Error ? e.message : String(e)}`;
+    return `Export failed: ${errorMessage(e)}`;
   } finally {
     db.close();
   }

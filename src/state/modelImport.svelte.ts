@@ -9,6 +9,7 @@ import { savedRuns } from './runs.svelte';
 import { resumeRun } from './runRecorder.svelte';
 import { database, refreshStorage, storage } from './storage.svelte';
 import { userDataForRun } from './userLabels.svelte';
+import { errorMessage } from '../util/errorMessage';
 
 /**
  * Starting a pipeline run from an imported SFT model: the files are checked against the current
@@ -38,20 +39,20 @@ export async function startFromImportedModel(files: File[]): Promise<void> {
     try {
       chosen = Object.values(chooseModelFiles(files));
     } catch (e) {
-      return fail(e instanceof Error ? e.message : String(e));
+      return fail(errorMessage(e));
     }
     let picked: PickedFile[];
     try {
       picked = await Promise.all(chosen.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
     } catch (e) {
-      return fail(`The files could not be read (${e instanceof Error ? e.message : String(e)}).`);
+      return fail(`The files could not be read (${errorMessage(e)}).`);
     }
     const cfg = structuredClone($state.snapshot(pipelineConfig)) as PipelineConfig;
     let model: ReturnType<typeof readUploadedModel>;
     try {
       model = readUploadedModel(picked);
     } catch (e) {
-      return fail(e instanceof Error ? e.message : String(e));
+      return fail(errorMessage(e));
     }
     const shape = presetProblem(model.cfg, cfg.preset);
     if (shape) return fail(shape);
@@ -66,7 +67,7 @@ export async function startFromImportedModel(files: File[]): Promise<void> {
       await saveCheckpoint(db, { runId: rec.id, stage: c.stage, step: c.step, final: c.final, models: c.models, extra: c.extra });
     } catch (e) {
       await deleteRun(db, rec.id).catch(() => {}); // no record without its starting point
-      return fail(`The imported model could not be saved (${e instanceof Error ? e.message : String(e)}); nothing was started.`);
+      return fail(`The imported model could not be saved (${errorMessage(e)}); nothing was started.`);
     }
     const updated = await updateRun(db, rec.id, { stageStatus: { pretrain: 'done', sft: 'done' } });
     savedRuns.list = [updated, ...savedRuns.list];
@@ -76,7 +77,7 @@ export async function startFromImportedModel(files: File[]): Promise<void> {
     if (problem) return fail(problem);
     modelImport.message = `Started “${name}” from the imported model: pretraining and SFT are skipped; the reward model, PPO-ptx and the evaluation run now.`;
   } catch (e) {
-    fail(`The run could not be started (${e instanceof Error ? e.message : String(e)}).`);
+    fail(`The run could not be started (${errorMessage(e)}).`);
   } finally {
     modelImport.busy = false;
   }

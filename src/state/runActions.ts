@@ -7,6 +7,7 @@ import { deleteRun, renameRun, validateRunName } from '../store/runs';
 import { flush, stopRecordingRun } from './runRecorder.svelte';
 import { savedRuns } from './runs.svelte';
 import { database, refreshStorage, storage } from './storage.svelte';
+import { errorMessage } from '../util/errorMessage';
 
 export async function rename(id: string, name: string): Promise<string> {
   const check = validateRunName(name);
@@ -20,7 +21,7 @@ export async function rename(id: string, name: string): Promise<string> {
     if (i >= 0) savedRuns.list[i] = rec;
     return '';
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    return errorMessage(e);
   }
 }
 
@@ -36,6 +37,6 @@ export async function remove(id: string): Promise<void> {
     savedRuns.message = 'Run deleted.';
     void refreshStorage();
   } catch (e) {
-    storage.error = `The run could not be deleted (${e instanceof Error ? e.message : String(e)}).`;
+    storage.error = `The run could not be deleted (${errorMessage(e)}).`;
   }
 }

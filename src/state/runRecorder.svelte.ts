@@ -8,6 +8,7 @@ import { userDataForRun } from './userLabels.svelte';
 import { metricsAtCheckpoint, statusAtCheckpoint } from './resumeMath';
 import { runById, savedRuns } from './runs.svelte';
 import { database, refreshStorage, reportWriteError, storage } from './storage.svelte';
+import { errorMessage } from '../util/errorMessage';
 
 /**
  * Records the pipeline run in IndexedDB as it trains: the record is created before the worker
@@ -111,7 +112,7 @@ export async function resumeRun(id: string): Promise<string> {
     resumePipeline(id, metrics, done, rec.userData);
     return '';
   } catch (e) {
-    return `The run could not be resumed (${e instanceof Error ? e.message : String(e)}).`;
+    return `The run could not be resumed (${errorMessage(e)}).`;
   } finally {
     savedRuns.starting = false;
   }

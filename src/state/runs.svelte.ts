@@ -2,6 +2,7 @@ import { listRuns, type RunRecord } from '../store/runs';
 import { listCheckpoints } from '../store/checkpoints';
 import type { StageName } from '../store/runs';
 import { database, storage } from './storage.svelte';
+import { errorMessage } from '../util/errorMessage';
 
 /**
  * Saved runs as the page shows them: the list, the one opened for viewing, the pair being
@@ -37,7 +38,7 @@ export async function loadRuns(): Promise<void> {
       }
     }
   } catch (e) {
-    storage.error = `Saved runs could not be read (${e instanceof Error ? e.message : String(e)}).`;
+    storage.error = `Saved runs could not be read (${errorMessage(e)}).`;
   }
   savedRuns.loaded = true;
 }

@@ -4,6 +4,7 @@ import { inspection } from './inspection.svelte';
 import { request } from './requests';
 import { run } from './run.svelte';
 import { runById } from './runs.svelte';
+import { errorMessage } from '../util/errorMessage';
 
 /**
  * The samples view: the report's test prompts answered by base / SFT / PPO, each scored token by
@@ -55,7 +56,7 @@ export async function scoreSamples(samples: Sample[]): Promise<void> {
       }
     }
   } catch (e) {
-    samplesView.message = `The answers could not be scored: ${e instanceof Error ? e.message : String(e)}`;
+    samplesView.message = `The answers could not be scored: ${errorMessage(e)}`;
   } finally {
     if (mine === scoring) samplesView.busy = false;
   }

@@ -1,5 +1,6 @@
 import { openDb, type Db } from '../store/db';
 import { isQuotaError, requestPersistence, storageStatus, type StorageStatus } from '../store/storage';
+import { errorMessage } from '../util/errorMessage';
 
 /**
  * The page's one IndexedDB connection and the storage health shown to the user. Every other
@@ -20,7 +21,7 @@ export function database(): Promise<Db | null> {
   }).then(
     (db) => db,
     (e: unknown) => {
-      storage.error = e instanceof Error ? e.message : String(e);
+      storage.error = errorMessage(e);
       return null;
     },
   );
@@ -45,6 +46,6 @@ export function reportWriteError(what: string, e: unknown): void {
     storage.full = true;
     storage.error = `The disk is full: ${what} could not be saved. Delete old runs or free up disk space; training goes on but is not being saved.`;
   } else {
-    storage.error = `${what[0].toUpperCase()}${what.slice(1)} could not be saved (${e instanceof Error ? e.message : String(e)}).`;
+    storage.error = `${what[0].toUpperCase()}${what.slice(1)} could not be saved (${errorMessage(e)}).`;
   }
 }

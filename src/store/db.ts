@@ -38,6 +38,7 @@ import { migrateV1ToV2 } from './migrationV1ToV2';
 import { isQuotaError } from './quotaError';
 import type { RunRow, StageName } from './runRow';
 import type { Db, Migration, RlhfSchema, SchemaInfo, StoreName, UpgradeTx } from './schema';
+import { errorMessage } from '../util/errorMessage';
 
 export const DB_NAME = 'rlhf';
 export const SCHEMA_VERSION = 2;
@@ -228,7 +229,7 @@ export function openDb(name = DB_NAME, options: OpenOptions = {}): Promise<Db> {
 function openError(e: unknown, migrationError: unknown, fromVersion: number): DbError {
   if (migrationError !== undefined) {
     const full = isQuotaError(migrationError);
-    const why = migrationError instanceof Error ? migrationError.message : String(migrationError);
+    const why = errorMessage(migrationError);
     if (fromVersion === 0) {
       // Nothing was saved before: there is no old data to speak of.
       return new DbError(

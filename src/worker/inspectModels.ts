@@ -14,6 +14,7 @@ import { openDb } from '../store/db';
 import { getRun } from '../store/runs';
 import { latestGoodCheckpoint } from '../store/latestGoodCheckpoint';
 import type { InspectCommand, InspectEvent, ModelName, StageName, TokenScores } from './protocol';
+import { errorMessage } from '../util/errorMessage';
 
 /**
  * The worker's registry of models loaded for inspection (a saved run's latest good checkpoint),
@@ -145,6 +146,6 @@ export async function inspect(cmd: InspectCommand, post: (e: InspectEvent, trans
       }
     }
   } catch (e) {
-    post({ type: 'requestError', requestId, message: e instanceof Error ? e.message : String(e) });
+    post({ type: 'requestError', requestId, message: errorMessage(e) });
   }
 }

@@ -6,6 +6,7 @@ import { loadResume, pipelineRun, variantsRun } from './pipelineRun';
 import type { EngineInfo } from '../engine/backend';
 import { setFusedKernels } from '../kernels/settings';
 import { inspect } from './inspectModels';
+import { errorMessage } from '../util/errorMessage';
 
 /**
  * The training worker: owns the backend, the models and the loop. It answers commands from the
@@ -75,7 +76,7 @@ async function handle(cmd: Command): Promise<void> {
 
 self.onmessage = (e: MessageEvent<Command>) => {
   handle(e.data).catch((err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     post({ type: 'status', state: 'failed', message });
     post({ type: 'error', message, fatal: false });
   });
