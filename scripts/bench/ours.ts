@@ -11,7 +11,7 @@ import { lmTrainStep } from '../../src/train/trainStep';
 import type { TokenBatch } from '../../src/train/batches';
 import { setFusedKernels } from '../../src/kernels/settings';
 import { matmulKernel } from '../../src/kernels/linear';
-import { ppoPtxLossFused, ppoPtxLossReference, type PpoPtxLossInputs } from '../../src/kernels/ppoPtxLoss';
+import { ppoPtxLossFused, ppoPtxLossReference, setPpoPtxLayouts, type PpoPtxLossInputs } from '../../src/kernels/ppoPtxLoss';
 import { generate } from '../../src/model/generate';
 import { Rng } from '../../src/util/rng';
 import { benchAttention } from './attention';
@@ -218,7 +218,7 @@ async function ppoEntry(B = 16, T = 64, V = 256, warmup = 2, reps = 7): Promise<
   const peak = async (fn: typeof ppoPtxLossFused) => {
     const before = tf.memory().numBytes;
     const p = await tf.profile(() => run(fn));
-    return p.peakBytes - before;
+    return { bytes: p.peakBytes - before, kernels: p.kernels.length };
   };
   for (let i = 0; i < warmup; i++) for (const fn of [ppoPtxLossFused, ppoPtxLossReference]) await run(fn);
   const times = { custom: [] as number[], reference: [] as number[] };
@@ -231,13 +231,28 @@ async function ppoEntry(B = 16, T = 64, V = 256, warmup = 2, reps = 7): Promise<
       await run(fn);
       times[name].push(performance.now() - t0);
     }
+  // the GPU layout (one workgroup reduction per row), for comparison on this adapter
+  setPpoPtxLayouts({ fwd: { tpr: 32, rpw: 2 }, bwd: { tpr: 32, rpw: 2 }, reduce: 128 });
+  const gpuLayout: number[] = [];
+  await run(ppoPtxLossFused);
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await run(ppoPtxLossFused);
+    gpuLayout.push(performance.now() - t0);
+  }
+  setPpoPtxLayouts(null);
+  const customPeak = await peak(ppoPtxLossFused);
+  const referencePeak = await peak(ppoPtxLossReference);
   const result = {
     shape: { B, T, vocab: V, ptxB: B, ptxT: T },
     custom_ms: median(times.custom),
     reference_ms: median(times.reference),
     speedup: median(times.reference) / median(times.custom),
-    custom_bytes: await peak(ppoPtxLossFused),
-    reference_bytes: await peak(ppoPtxLossReference),
+    custom_ms_gpu_layout: median(gpuLayout),
+    custom_bytes: customPeak.bytes,
+    reference_bytes: referencePeak.bytes,
+    custom_kernels: customPeak.kernels,
+    reference_kernels: referencePeak.kernels,
   };
   tf.dispose(Object.values(inputs));
   return result;
