@@ -7,7 +7,7 @@ import { runProgram } from '../../src/kernels/runProgram';
 import { setFusedKernels } from '../../src/kernels/settings';
 import { attentionReference, paddedCausalBias } from '../../src/model/attention';
 import { Rng } from '../../src/util/rng';
-import { onBackend } from './helpers';
+import { maxRelErr, onBackend } from './helpers';
 
 // Parity of the fused attention kernels (webgpu) with the composed reference built from tfjs ops.
 // Forward within 1e-4, gradients within 1e-3, both relative to max(|reference|, 1).
@@ -48,13 +48,6 @@ function inputs(c: Case, seed: number) {
   };
 }
 
-/** max |a - b| / max(|b|, 1) */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(Math.abs(b[i]), 1));
-  return m;
-}
 
 /** Left padding: row r has pads[r] pads then real tokens. */
 function leftPadded(B: number, Tk: number, pads: number[]): number[] {
@@ -81,7 +74,7 @@ async function checkForward(c: Case, seed: number) {
   const got = await fused.data();
   expect(fused.shape).toEqual([c.B, c.nh, c.Tq, c.hs]);
   expect(got.every(Number.isFinite)).toBe(true);
-  expect(relErr(got, await composed.data())).toBeLessThan(1e-4);
+  expect(maxRelErr(got, await composed.data())).toBeLessThan(1e-4);
 
   // the raw model reference (additive bias, no zeroing) agrees on every row that sees a key
   const allValid = tf.ones([c.B, c.Tk]) as tf.Tensor2D;
@@ -93,7 +86,7 @@ async function checkForward(c: Case, seed: number) {
       for (let i = 0; i < c.Tq; i++) {
         const at = ((b * c.nh + h) * c.Tq + i) * c.hs;
         const row = got.slice(at, at + c.hs);
-        if (seen[b * c.Tq + i]) expect(relErr(row, raw.slice(at, at + c.hs))).toBeLessThan(1e-4);
+        if (seen[b * c.Tq + i]) expect(maxRelErr(row, raw.slice(at, at + c.hs))).toBeLessThan(1e-4);
         else expect(Array.from(row)).toEqual(new Array(c.hs).fill(0)); // a row with no key: zeros
       }
   tf.dispose([q, k, v, dO, keyValid, fused, composed, allValid, bias]);
@@ -107,11 +100,11 @@ async function checkGrads(c: Case, seed: number) {
   };
   const fused = run(causalAttention);
   const ref = run(attentionComposed);
-  expect(relErr(await fused.value.data(), await ref.value.data())).toBeLessThan(1e-4);
+  expect(maxRelErr(await fused.value.data(), await ref.value.data())).toBeLessThan(1e-4);
   for (let i = 0; i < 3; i++) {
     const g = await fused.grads[i].data();
     expect(g.every(Number.isFinite)).toBe(true);
-    expect(relErr(g, await ref.grads[i].data()), ['dq', 'dk', 'dv'][i]).toBeLessThan(1e-3);
+    expect(maxRelErr(g, await ref.grads[i].data()), ['dq', 'dk', 'dv'][i]).toBeLessThan(1e-3);
   }
   // not trivially zero (with a single key the output is v: dq = dk = 0)
   for (const i of c.Tk > 1 ? [0, 1, 2] : [2]) expect(Math.max(...Array.from(await fused.grads[i].data(), Math.abs))).toBeGreaterThan(1e-3);
@@ -155,7 +148,7 @@ describe('fused causal attention forward matches the reference', () => {
       if (seen[r % 18]) expect(Math.abs(all[n * 16 + r] - lse[r])).toBeLessThan(1e-4);
       else expect(all[n * 16 + r]).toBe(0);
     }
-    expect(relErr(all.slice(0, n * 16), await attentionComposed(q, k, v, keyValid).data())).toBeLessThan(1e-4);
+    expect(maxRelErr(all.slice(0, n * 16), await attentionComposed(q, k, v, keyValid).data())).toBeLessThan(1e-4);
     tf.dispose([q, k, v, dO, keyValid, packed, scores]);
   });
 });
@@ -200,7 +193,7 @@ describe('decode (one query against cached keys)', () => {
     // under a tape Tq = 1 takes the tiled forward (it writes the lse)
     const { value } = tf.valueAndGrads((qq: tf.Tensor) => tf.sum(tf.mul(causalAttention(qq as tf.Tensor4D, k, v, keyValid), dO)))([q]);
     const direct = tf.sum(tf.mul(decoded, dO));
-    expect(relErr(await value.data(), await direct.data())).toBeLessThan(1e-5);
+    expect(maxRelErr(await value.data(), await direct.data())).toBeLessThan(1e-5);
     tf.dispose([q, k, v, dO, keyValid, decoded, value, direct, profile.result as tf.Tensor]);
   });
 });
@@ -222,7 +215,7 @@ describe('the setting and resources', () => {
     const ref = await names();
     expect(ref.kernels).not.toContain(FUSED_ATTENTION);
     expect(ref.kernels).toContain('BatchMatMul');
-    expect(relErr(fused.out, ref.out)).toBeLessThan(1e-4);
+    expect(maxRelErr(fused.out, ref.out)).toBeLessThan(1e-4);
     tf.dispose([q, k, v, dO, keyValid]);
   });
 
@@ -243,10 +236,10 @@ describe('the setting and resources', () => {
       expect(fusedAttentionActive(16)).toBe(false);
       return both();
     });
-    expect(relErr(gpu.y, cpu.y)).toBeLessThan(1e-4);
-    expect(relErr(gpu.value, cpu.value)).toBeLessThan(1e-4);
-    expect(relErr(gpu.dq, cpu.dq)).toBeLessThan(1e-3);
-    expect(relErr(gpu.dk, cpu.dk)).toBeLessThan(1e-3);
+    expect(maxRelErr(gpu.y, cpu.y)).toBeLessThan(1e-4);
+    expect(maxRelErr(gpu.value, cpu.value)).toBeLessThan(1e-4);
+    expect(maxRelErr(gpu.dq, cpu.dq)).toBeLessThan(1e-3);
+    expect(maxRelErr(gpu.dk, cpu.dk)).toBeLessThan(1e-3);
   });
 
   test('no tensors leak across forward, backward and decode calls', async () => {

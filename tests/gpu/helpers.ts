@@ -36,6 +36,26 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/** Elementwise relative error: max over i of |a_i − b_i| / max(|b_i|, 1). */
+export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(Math.abs(b[i]), 1));
+  return m;
+}
+
+/** Error relative to the reference's scale: max |a_i − b_i| / max(1, max |b_i|). */
+export function scaledErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  let s = 1;
+  for (let i = 0; i < a.length; i++) {
+    m = Math.max(m, Math.abs(a[i] - b[i]));
+    s = Math.max(s, Math.abs(b[i]));
+  }
+  return m / s;
+}
+
 /** Runs fn with `backend` active, then switches back to webgpu. */
 export async function onBackend<T>(backend: string, fn: () => Promise<T>): Promise<T> {
   await tf.setBackend(backend);
@@ -44,4 +64,11 @@ export async function onBackend<T>(backend: string, fn: () => Promise<T>): Promi
   } finally {
     await tf.setBackend('webgpu');
   }
+}
+
+/** A value (a report, a stage report) without its wall-clock times: every key `seconds`, `*_seconds` or
+ *  `*Seconds` is dropped. Everything else of a deterministic run is equal between two runs. */
+export function withoutTimes(value: unknown): unknown {
+  const isTime = (k: string) => k === 'seconds' || k.endsWith('_seconds') || k.endsWith('Seconds');
+  return JSON.parse(JSON.stringify(value, (k, v) => (isTime(k) ? undefined : v)));
 }

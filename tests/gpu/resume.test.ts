@@ -8,6 +8,7 @@ import { saveCheckpoint } from '../../src/store/checkpoints';
 import { latestGoodCheckpoint } from '../../src/store/latestGoodCheckpoint';
 import { loadResume } from '../../src/worker/pipelineRun';
 import { getTask } from '../../src/tasks';
+import { withoutTimes } from './helpers';
 import { Rng } from '../../src/util/rng';
 import type { UserData } from '../../src/rlhf/pipeline';
 import { importedSftCheckpoint } from '../../src/rlhf/importedStart';
@@ -95,9 +96,8 @@ test('a resumed run trains on the user data stored with its record, not on none'
     const loaded = await loadResume(run.id, () => {}, name);
     expect(loaded.userData).toEqual(user);
     const resumed = await runPipeline(loaded.config, engine, { stage: () => {}, hooksFor: () => quiet, shouldStop: () => false }, loaded.checkpoint, loaded.userData);
-    const noSeconds = <T extends { seconds: number }>(x: T) => ({ ...x, seconds: 0 });
-    expect(noSeconds(resumed.stages.sft)).toEqual(noSeconds(full.stages.sft));
-    expect(noSeconds(resumed.stages.rm)).toEqual(noSeconds(full.stages.rm));
+    expect(withoutTimes(resumed.stages.sft)).toEqual(withoutTimes(full.stages.sft));
+    expect(withoutTimes(resumed.stages.rm)).toEqual(withoutTimes(full.stages.rm));
     expect(resumed.eval.labeler_score).toEqual(full.eval.labeler_score);
 
     // Without the labels the same checkpoint gives another SFT: the test above can tell.
@@ -152,10 +152,9 @@ test('pretraining and SFT autosave mid-stage; resumed there (through the store),
       expect(stages).toContain(`${at.stage}:running:resuming at step ${at.step}`);
       // The steps after the checkpoint have exactly the losses of the uninterrupted run.
       expect(b.losses[at.stage]).toEqual(a.losses[at.stage].slice(at.step));
-      const noSeconds = <T extends { seconds: number }>(x: T) => ({ ...x, seconds: 0 });
-      expect(noSeconds(resumed.stages.pretrain)).toEqual(noSeconds(full.stages.pretrain));
-      expect(noSeconds(resumed.stages.sft)).toEqual(noSeconds(full.stages.sft));
-      expect(noSeconds(resumed.stages.rm)).toEqual(noSeconds(full.stages.rm));
+      expect(withoutTimes(resumed.stages.pretrain)).toEqual(withoutTimes(full.stages.pretrain));
+      expect(withoutTimes(resumed.stages.sft)).toEqual(withoutTimes(full.stages.sft));
+      expect(withoutTimes(resumed.stages.rm)).toEqual(withoutTimes(full.stages.rm));
       expect(resumed.eval.labeler_score).toEqual(full.eval.labeler_score);
     }
   } finally {

@@ -1,9 +1,10 @@
 import { expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { runPipeline, type PipelineReport } from '../../src/rlhf/pipeline';
+import { runPipeline } from '../../src/rlhf/pipeline';
 import { DEFAULT_PIPELINE, type PipelineConfig } from '../../src/rlhf/config';
 import { forkStage, runVariants, stageOfSetting } from '../../src/rlhf/variants';
+import { withoutTimes } from './helpers';
 
 /** A very short micro pipeline (wasm): enough for every stage to run and every number to move. */
 const MICRO: PipelineConfig = {
@@ -17,10 +18,6 @@ const MICRO: PipelineConfig = {
 };
 const quiet = { stage: () => {}, hooksFor: () => ({ metrics: () => {}, samples: () => {}, shouldStop: () => false }), shouldStop: () => false };
 
-/** A report without its wall-clock times (everything else of a deterministic run is equal). */
-function withoutTimes(r: PipelineReport): unknown {
-  return JSON.parse(JSON.stringify(r, (k, v) => (k === 'seconds' || k.endsWith('Seconds') ? undefined : v)));
-}
 
 test('which stage a setting changes', () => {
   expect(stageOfSetting('ppo.beta')).toBe('ppo');
