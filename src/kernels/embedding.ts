@@ -11,7 +11,11 @@ import { fusedKernelsEnabled } from './settings';
  * without atomics: one thread per (row of the table, column) scans the B·T token ids and sums the
  * matching rows of dx (a compare per token; only matches load).
  */
-function oneHotF(indices: tf.Tensor, depth: number): tf.Tensor {
+/**
+ * One-hot rows as float32. tf.oneHot's own dtype argument is not honoured by the wasm backend
+ * (it writes int32 bits into a float32 tensor), so build int32 and cast.
+ */
+export function oneHotF(indices: tf.Tensor, depth: number): tf.Tensor {
   return tf.cast(tf.oneHot(indices as tf.Tensor1D, depth), 'float32');
 }
 

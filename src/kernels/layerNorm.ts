@@ -11,6 +11,8 @@ import { fusedKernelsEnabled } from './settings';
  *   backward  dx per row:  dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ∘x̂)),  ĝ = dy∘gain, x̂ = (x − mean)·rstd
  *             dgain = Σ_rows dy∘x̂ and dbias = Σ_rows dy: one thread per column
  */
+
+/** The composed tfjs-op LayerNorm: every backend but webgpu, and the parity tests' reference. */
 export function layerNormReference(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, eps = 1e-5): tf.Tensor2D {
   return tf.tidy(() => {
     const { mean, variance } = tf.moments(x, -1, true);
@@ -102,6 +104,7 @@ function dGainKernel(x: tf.Tensor, stats: tf.Tensor, dy: tf.Tensor): tf.Tensor {
   });
 }
 
+/** LayerNorm over the last axis of x (N, C): the fused kernels on webgpu, the reference elsewhere. */
 export function layerNorm(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, eps = 1e-5): tf.Tensor2D {
   if (!(onWebGPU() && fusedKernelsEnabled())) return layerNormReference(x, gain, bias, eps);
   const f = customOp((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {

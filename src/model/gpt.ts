@@ -2,12 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from './config';
 import { type Params, initialWeights, makeVariables, paramSpecs } from './params';
 import { causalAttention } from '../kernels/attention';
-import { linear as fusedLinear, matmulNT, gelu as geluOp } from '../kernels/linear';
-import { layerNorm as layerNormOp } from '../kernels/layerNorm';
+import { linear, matmulNT } from '../kernels/linear';
+import { layerNorm } from '../kernels/layerNorm';
 import { embed } from '../kernels/embedding';
 import { mergeHeads, splitHeads } from '../kernels/heads';
 import { rowAttention, rowAttentionActive } from '../kernels/rowAttention';
-import { crossEntropy } from '../kernels/crossEntropy';
 
 /**
  * A GPT-2 style decoder, written top to bottom like nanoGPT's model.py:
@@ -41,29 +40,6 @@ export interface ForwardOptions {
   dropoutSeed?: number;
 }
 
-/** LayerNorm over the last axis (one-thread-per-row kernels on webgpu, tfjs ops elsewhere). */
-export function layerNorm(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, eps = 1e-5): tf.Tensor2D {
-  return layerNormOp(x, gain, bias, eps);
-}
-
-/** GPT-2's tanh approximation of GELU ("gelu_new"). */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  return geluOp(x);
-}
-
-/**
- * One-hot rows as float32. tf.oneHot's own dtype argument is not honoured by the wasm backend
- * (it writes int32 bits into a float32 tensor), so build int32 and cast.
- */
-export function oneHotF(indices: tf.Tensor, depth: number): tf.Tensor {
-  return tf.cast(tf.oneHot(indices as tf.Tensor1D, depth), 'float32');
-}
-
-/** act(x @ w + b) on the barrier-free matmul kernels (webgpu) or tfjs ops (src/kernels/linear.ts). */
-function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, act: 'none' | 'gelu' = 'none'): tf.Tensor2D {
-  return fusedLinear(x, w as tf.Tensor2D, b as tf.Tensor1D, act);
-}
-
 let cloneCounter = 0;
 
 export class GPT {
@@ -94,26 +70,35 @@ export class GPT {
   /** tokens (B, T) int32 → final hidden states (B·T, C), after ln_f. */
   hidden(tokens: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor2D {
     const { cfg } = this;
-    const [B, T] = tokens.shape;
     let seed = opts.dropoutSeed ?? 0;
     const drop = (x: tf.Tensor2D) =>
       opts.training && cfg.dropout > 0 ? (tf.dropout(x, cfg.dropout, undefined, seed++) as tf.Tensor2D) : x;
 
     // Gather + scatter-add kernels on webgpu; one-hot matmuls elsewhere (wasm has no gather gradient).
     let x = drop(embed(tokens, this.p('wte.weight') as tf.Tensor2D, this.p('wpe.weight') as tf.Tensor2D, opts.positions)); // (B·T, C)
+    for (let i = 0; i < cfg.nLayer; i++) x = this.block(x, i, tokens.shape, opts, drop);
+    return this.ln(x, 'ln_f');
+  }
 
-    for (let i = 0; i < cfg.nLayer; i++) {
-      const h = `h.${i}`;
-      const a = this.attention(layerNorm(x, this.p(`${h}.ln_1.weight`), this.p(`${h}.ln_1.bias`)), i, B, T, opts.keyValid, opts.cache);
-      x = tf.add(x, drop(a));
-      const m = linear(
-        linear(layerNorm(x, this.p(`${h}.ln_2.weight`), this.p(`${h}.ln_2.bias`)), this.p(`${h}.mlp.c_fc.weight`), this.p(`${h}.mlp.c_fc.bias`), 'gelu'),
-        this.p(`${h}.mlp.c_proj.weight`),
-        this.p(`${h}.mlp.c_proj.bias`),
-      );
-      x = tf.add(x, drop(m));
-    }
-    return layerNorm(x, this.p('ln_f.weight'), this.p('ln_f.bias'));
+  /** Transformer block i: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)). x: (B·T, C). */
+  private block(x: tf.Tensor2D, i: number, [B, T]: number[], opts: ForwardOptions, drop: (x: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
+    x = tf.add(x, drop(this.attention(this.ln(x, `h.${i}.ln_1`), i, B, T, opts.keyValid, opts.cache)));
+    return tf.add(x, drop(this.mlp(this.ln(x, `h.${i}.ln_2`), i)));
+  }
+
+  /** The MLP of block i: gelu(x W_fc + b) W_proj + b. x: (N, C) → (N, C); the 4C hidden never leaves the kernels' fused GELU. */
+  mlp(x: tf.Tensor2D, i: number): tf.Tensor2D {
+    return this.dense(this.dense(x, `h.${i}.mlp.c_fc`, 'gelu'), `h.${i}.mlp.c_proj`);
+  }
+
+  /** LayerNorm `name` (its .weight and .bias) over the last axis of x (N, C). */
+  ln(x: tf.Tensor2D, name: string): tf.Tensor2D {
+    return layerNorm(x, this.p(`${name}.weight`), this.p(`${name}.bias`));
+  }
+
+  /** act(x @ W + b) for the dense layer `name` (its .weight (in, out) and .bias). */
+  private dense(x: tf.Tensor2D, name: string, act: 'none' | 'gelu' = 'none'): tf.Tensor2D {
+    return linear(x, this.p(`${name}.weight`) as tf.Tensor2D, this.p(`${name}.bias`) as tf.Tensor1D, act);
   }
 
   /** hidden (N, C) → logits (N, V) through the tied embedding. */
@@ -130,7 +115,7 @@ export class GPT {
   /** Causal self-attention of layer i. x: (B·T, C) → (B·T, C). */
   private attention(x: tf.Tensor2D, i: number, B: number, T: number, keyValid?: tf.Tensor2D, cache?: KVCache): tf.Tensor2D {
     const { nHead } = this.cfg;
-    const qkv = linear(x, this.p(`h.${i}.attn.c_attn.weight`), this.p(`h.${i}.attn.c_attn.bias`)); // (B·T, 3C)
+    const qkv = this.dense(x, `h.${i}.attn.c_attn`); // (B·T, 3C)
     const [q, kNew, vNew] = splitHeads(qkv, B, T, nHead); // (B, nh, T, hs) each
     let k = kNew;
     let v = vNew;
@@ -149,18 +134,10 @@ export class GPT {
     const rows = !cache && rowAttentionActive(q.shape[3]);
     const y = rows ? rowAttention(q, k, v, keyValid) : causalAttention(q, k, v, keyValid); // (B, nh, T, hs)
     const merged = mergeHeads(y); // (B·T, C)
-    return linear(merged, this.p(`h.${i}.attn.c_proj.weight`), this.p(`h.${i}.attn.c_proj.bias`));
+    return this.dense(merged, `h.${i}.attn.c_proj`);
   }
 
   dispose(): void {
     for (const v of this.params.values()) v.dispose();
   }
-}
-
-/**
- * Mean next-token cross-entropy over positions where mask = 1.
- * logits (N, V), targets (N) int32, mask (N) float → scalar.
- */
-export function lmLoss(logits: tf.Tensor2D, targets: tf.Tensor1D, mask: tf.Tensor1D): tf.Scalar {
-  return crossEntropy(logits, targets, mask); // one-thread-per-row kernel on webgpu (src/kernels/crossEntropy.ts)
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { lmLoss, type GPT } from '../model/gpt';
+import type { GPT } from '../model/gpt';
+import { crossEntropy } from '../kernels/crossEntropy';
 import { generate } from '../model/generate';
 import { BOS, decode, encode } from '../model/tokenizer';
 import type { TokenBatch } from '../train/batches';
@@ -42,7 +43,7 @@ export async function heldoutLoss(model: GPT, windows: TokenBatch[]): Promise<nu
   let sum = 0;
   for (const w of windows) {
     const l = tf.tidy(() =>
-      lmLoss(
+      crossEntropy(
         model.logits(tf.tensor2d(w.inputs, [w.B, w.T], 'int32')).reshape([w.B * w.T, model.cfg.vocabSize]) as tf.Tensor2D,
         tf.tensor1d(w.targets, 'int32'),
         tf.tensor1d(w.mask),

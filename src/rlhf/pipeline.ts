@@ -20,13 +20,7 @@ import { runPpo, type PpoIterationLog, type PpoState } from './ppo';
 import { modelFromWeights, modelWeights, optimizerState, restoreOptimizer, type Weights } from './snapshot';
 import { evaluate, type EvalResult } from './evaluate';
 
-/**
- * The InstructGPT pipeline in stage order — the same code under the UI, the headless runner and
- * the tests:  0 pretrain → 1 SFT → 2 reward model → 3 PPO-ptx → evaluation.
- * Prompt splits: the task's train prompts are divided between SFT demonstrations, RM rankings and
- * PPO (disjoint, as in the paper); validation prompts give the RM's held-out rankings and the PPO
- * probe; test prompts are only used by the final evaluation.
- */
+/** What a finished run reports: every stage's summary and the final evaluation (the runner's JSON). */
 export interface PipelineReport {
   task: string;
   preset: string;
@@ -147,6 +141,13 @@ export interface UserData {
   mode: 'mix' | 'replace';
 }
 
+/**
+ * The InstructGPT pipeline in stage order — the same code under the UI, the headless runner and
+ * the tests:  0 pretrain → 1 SFT → 2 reward model → 3 PPO-ptx → evaluation.
+ * Prompt splits: the task's train prompts are divided between SFT demonstrations, RM rankings and
+ * PPO (disjoint, as in the paper); validation prompts give the RM's held-out rankings and the PPO
+ * probe; test prompts are only used by the final evaluation.
+ */
 export async function runPipeline(
   cfg: PipelineConfig,
   engine: { backend: BackendName; adapter: AdapterSummary | null },

@@ -17,17 +17,7 @@ import type { ScalarModel } from './scalarModel';
 import type { PpoConfig } from './config';
 import { optimizerState, restoreOptimizer, type Weights } from './snapshot';
 
-/**
- * PPO-ptx (InstructGPT §3.5). Each iteration:
- *  1. rollout: sample a response per prompt from the policy (KV cache, temperature τ, no top-k/p);
- *  2. score:   old log-probs (at τ), SFT reference log-probs, values, RM score at the last real token;
- *              r_t = −β·KL_t, plus the score at the last response token; GAE (γ, λ); whitened advantages;
- *  3. update:  for each minibatch, clipped surrogate + γ_ptx · LM loss on a pretraining batch
- *              (one backward: the two gradients are summed in one step — the paper computes them on
- *              consecutive steps and accumulates, which is the same update), then the value model's
- *              clipped value loss (its own optimizer).
- * Shapes are fixed per run (rolloutBatch × (P+R)), so GPU buffers are reused every iteration.
- */
+/** The four models PPO works with. */
 export interface PpoModels {
   policy: GPT;
   ref: GPT; // frozen SFT
@@ -125,6 +115,17 @@ export interface PpoPersistence {
   save(state: PpoState): Promise<void>;
 }
 
+/**
+ * PPO-ptx (InstructGPT §3.5). Each iteration:
+ *  1. rollout: sample a response per prompt from the policy (KV cache, temperature τ, no top-k/p);
+ *  2. score:   old log-probs (at τ), SFT reference log-probs, values, RM score at the last real token;
+ *              r_t = −β·KL_t, plus the score at the last response token; GAE (γ, λ); whitened advantages;
+ *  3. update:  for each minibatch, clipped surrogate + γ_ptx · LM loss on a pretraining batch
+ *              (one backward: the two gradients are summed in one step — the paper computes them on
+ *              consecutive steps and accumulates, which is the same update), then the value model's
+ *              clipped value loss (its own optimizer).
+ * Shapes are fixed per run (rolloutBatch × (P+R)), so GPU buffers are reused every iteration.
+ */
 export async function runPpo(models: PpoModels, ctx: PpoContext, cfg: PpoConfig, hooks: StageHooks, persist?: PpoPersistence, resume?: PpoState): Promise<PpoResult> {
   const { policy, ref, rm, value } = models;
   const { layout, task } = ctx;

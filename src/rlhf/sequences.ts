@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { oneHotF, type GPT } from '../model/gpt';
+import type { GPT } from '../model/gpt';
+import { oneHotF } from '../kernels/embedding';
 import { onWebGPU } from '../kernels/runProgram';
 import { BOS, EOS, PAD, encode } from '../model/tokenizer';
 import { BANNED } from '../model/generate';

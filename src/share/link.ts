@@ -43,15 +43,15 @@ import {
   type DatasetMode,
   type LinkDataset,
   type LinkSchema,
-  type ParamSpec,
-  type ParamValue,
+  type SettingSpec,
+  type SettingValue,
   type RunSetup,
 } from './linkSchema';
 import { errorMessage } from '../util/errorMessage';
 
 // The codec reads and writes these: re-exported so its callers need one import.
 export { base64urlDecode, base64urlEncode } from './base64url';
-export type { DatasetMode, LinkDataset, LinkSchema, ParamSchema, ParamSpec, ParamValue, RunSetup } from './linkSchema';
+export type { DatasetMode, LinkDataset, LinkSchema, SettingSchema, SettingSpec, SettingValue, RunSetup } from './linkSchema';
 
 export type EncodeLinkResult =
   | { ok: true; hash: string }
@@ -124,7 +124,7 @@ export function encodeLink(setup: RunSetup, defaults: RunSetup, options: EncodeL
         return { ok: false, reason: 'invalid', message: `${key} has a value a link cannot hold: ${quote(payload[key])}` };
       }
     }
-    const config: Record<string, ParamValue> = {};
+    const config: Record<string, SettingValue> = {};
     let changed = 0;
     for (const key of Object.keys(setup.config ?? {}).sort()) {
       const v = setup.config[key];
@@ -297,7 +297,7 @@ function decodeInner(hash: string, schema: LinkSchema, options: DecodeLinkOption
   const base = defaultSetup(schema, generation);
   const setup: RunSetup = { ...base, config: { ...base.config } };
   if (schema.generation !== undefined) setup.generation = current;
-  const pick = <T extends ParamValue>(label: string, spec: ParamSpec, value: unknown, fallback: T): T => {
+  const pick = <T extends SettingValue>(label: string, spec: SettingSpec, value: unknown, fallback: T): T => {
     if (checkParam(spec, value)) return value as T;
     warn(`${label} must be ${describeSpec(spec)}; got ${quote(value)}. Using the default (${quote(fallback)}).`);
     return fallback;

@@ -7,9 +7,9 @@
 
 import type { Demonstration, Ranking } from '../io/jsonl';
 
-export type ParamValue = number | string | boolean;
+export type SettingValue = number | string | boolean;
 
-export interface ParamSpec {
+export interface SettingSpec {
   /** 'number' = finite float, 'int' = safe integer, 'enum' = one of `values`. */
   type: 'number' | 'int' | 'string' | 'boolean' | 'enum';
   /** Inclusive bounds for 'number' and 'int'. */
@@ -23,7 +23,7 @@ export interface ParamSpec {
 }
 
 /** Flat schema of config overrides, keyed by dotted name (e.g. "ppo.klCoef"). */
-export type ParamSchema = Record<string, ParamSpec>;
+export type SettingSchema = Record<string, SettingSpec>;
 
 /**
  * Defaults change between versions of the app, and a link holds only what differs from the
@@ -35,15 +35,15 @@ export interface DefaultsChange {
   /** the generation that introduced the change */
   generation: number;
   /** dotted config key → its default in the generations before */
-  previous: Record<string, ParamValue>;
+  previous: Record<string, SettingValue>;
 }
 
 /** What the decoder needs to know: the top-level fields plus the config schema. */
 export interface LinkSchema {
-  task: ParamSpec;
-  preset: ParamSpec;
-  seed: ParamSpec;
-  config: ParamSchema;
+  task: SettingSpec;
+  preset: SettingSpec;
+  seed: SettingSpec;
+  config: SettingSchema;
   /** the current defaults generation (default 1) */
   generation?: number;
   /** how the defaults got here, any order */
@@ -65,7 +65,7 @@ export interface RunSetup {
   preset: string;
   seed: number;
   /** Flat record of dotted keys. Decoded setups hold every schema key (defaults filled in). */
-  config: Record<string, ParamValue>;
+  config: Record<string, SettingValue>;
   dataset?: LinkDataset;
   /** the defaults generation that values left out of a link refer to (see {@link DefaultsChange}) */
   generation?: number;
@@ -78,7 +78,7 @@ function fmt(n: number): string {
 }
 
 /** Plain-text description of what a spec allows, e.g. "an integer from 0 to 100". */
-export function describeSpec(spec: ParamSpec): string {
+export function describeSpec(spec: SettingSpec): string {
   const range = (noun: string): string => {
     const { min, max } = spec;
     if (min !== undefined && max !== undefined) return `${noun} from ${fmt(min)} to ${fmt(max)}`;
@@ -101,7 +101,7 @@ export function describeSpec(spec: ParamSpec): string {
 }
 
 /** Does `v` satisfy `spec`? */
-export function checkParam(spec: ParamSpec, v: unknown): v is ParamValue {
+export function checkParam(spec: SettingSpec, v: unknown): v is SettingValue {
   switch (spec.type) {
     case 'number':
     case 'int':
@@ -126,8 +126,8 @@ export function checkParam(spec: ParamSpec, v: unknown): v is ParamValue {
  * change undone, newest first, so the oldest value of a key changed twice wins).
  */
 export function defaultSetup(schema: LinkSchema, generation = schema.generation ?? 1): RunSetup {
-  const config: Record<string, ParamValue> = {};
-  for (const key of Object.keys(schema.config)) config[key] = schema.config[key].default as ParamValue;
+  const config: Record<string, SettingValue> = {};
+  for (const key of Object.keys(schema.config)) config[key] = schema.config[key].default as SettingValue;
   const undo = (schema.history ?? []).filter((c) => c.generation > generation).sort((a, b) => b.generation - a.generation);
   for (const change of undo) for (const [key, v] of Object.entries(change.previous)) if (Object.hasOwn(config, key)) config[key] = v;
   const setup: RunSetup = {
@@ -141,6 +141,6 @@ export function defaultSetup(schema: LinkSchema, generation = schema.generation 
 }
 
 /** A value JSON carries as it is: a string, a boolean or a finite number. */
-export function isPrimitiveValue(v: unknown): v is ParamValue {
+export function isPrimitiveValue(v: unknown): v is SettingValue {
   return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 }

@@ -1,5 +1,5 @@
 import { DEFAULT_PIPELINE, DEFAULTS_GENERATION, DEFAULTS_HISTORY, PIPELINE_SETTINGS, type PipelineConfig } from '../rlhf/config';
-import type { LinkSchema, ParamSchema, ParamSpec, ParamValue, RunSetup } from '../share/linkSchema';
+import type { LinkSchema, SettingSchema, SettingSpec, SettingValue, RunSetup } from '../share/linkSchema';
 
 /**
  * Pure helpers over PipelineConfig by dotted key ("ppo.beta"): read, write, the link schema
@@ -9,12 +9,12 @@ import type { LinkSchema, ParamSchema, ParamSpec, ParamValue, RunSetup } from '.
 export const SETTING_KEYS: readonly string[] = Object.keys(PIPELINE_SETTINGS);
 const TOP = new Set(['task', 'preset', 'seed']);
 
-export function getSetting(cfg: PipelineConfig, key: string): ParamValue {
-  return key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], cfg) as ParamValue;
+export function getSetting(cfg: PipelineConfig, key: string): SettingValue {
+  return key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], cfg) as SettingValue;
 }
 
 /** Writes one leaf (the caller checks the value with settingProblem first). */
-export function setSetting(cfg: PipelineConfig, key: string, value: ParamValue): void {
+export function setSetting(cfg: PipelineConfig, key: string, value: SettingValue): void {
   const parts = key.split('.');
   let o = cfg as unknown as Record<string, unknown>;
   for (const p of parts.slice(0, -1)) o = o[p] as Record<string, unknown>;
@@ -27,7 +27,7 @@ export function settingKind(key: string): 'number' | 'enum' | 'boolean' {
   return PIPELINE_SETTINGS[key].values ? 'enum' : 'number';
 }
 
-function specFor(key: string): ParamSpec {
+function specFor(key: string): SettingSpec {
   const s = PIPELINE_SETTINGS[key];
   const def = getSetting(DEFAULT_PIPELINE, key);
   if (typeof def === 'boolean') return { type: 'boolean', default: def };
@@ -37,13 +37,13 @@ function specFor(key: string): ParamSpec {
 
 /** The link codec's schema, derived from the one source of settings and defaults. */
 export function linkSchema(): LinkSchema {
-  const config: ParamSchema = {};
+  const config: SettingSchema = {};
   for (const key of SETTING_KEYS) if (!TOP.has(key)) config[key] = specFor(key);
   return { task: specFor('task'), preset: specFor('preset'), seed: specFor('seed'), config, generation: DEFAULTS_GENERATION, history: DEFAULTS_HISTORY };
 }
 
 export function configToSetup(cfg: PipelineConfig): RunSetup {
-  const config: Record<string, ParamValue> = {};
+  const config: Record<string, SettingValue> = {};
   for (const key of SETTING_KEYS) if (!TOP.has(key)) config[key] = getSetting(cfg, key);
   return { task: cfg.task, preset: cfg.preset, seed: cfg.seed, config };
 }

@@ -1,5 +1,5 @@
 import { parseJsonlBytes, preferencesToRankings, rankingsToPreferences, toJsonl, type Demonstration, type Ranking } from '../io/jsonl';
-import { addDatasetRows, listDataset, replaceDataset, type DatasetKind, type StoredDemonstration, type StoredRanking } from '../store/datasets';
+import { addDatasetRows, listDataset, replaceDataset, type StoredKind, type StoredDemonstration, type StoredRanking } from '../store/datasets';
 import { database, refreshStorage, reportWriteError, storage } from './storage.svelte';
 import { errorMessage } from '../util/errorMessage';
 
@@ -34,13 +34,13 @@ export async function loadDatasets(task: string): Promise<void> {
   }
 }
 
-export const countOf = (kind: DatasetKind, source?: 'user' | 'import'): number =>
+export const countOf = (kind: StoredKind, source?: 'user' | 'import'): number =>
   (kind === 'demonstrations' ? datasets.demonstrations : datasets.rankings).filter((r) => !source || r.source === source).length;
 
 /** Adds one labeled row written on this page. Returns '' or the problem. */
 export async function addUserRow(kind: 'demonstrations', row: Demonstration): Promise<string>;
 export async function addUserRow(kind: 'rankings', row: Ranking): Promise<string>;
-export async function addUserRow(kind: DatasetKind, row: Demonstration | Ranking): Promise<string> {
+export async function addUserRow(kind: StoredKind, row: Demonstration | Ranking): Promise<string> {
   const db = await database();
   if (!db) return storage.error || 'Saving is unavailable in this browser.';
   try {

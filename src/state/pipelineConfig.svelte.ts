@@ -1,7 +1,7 @@
 import { DEFAULT_PIPELINE, settingProblem, type PipelineConfig } from '../rlhf/config';
 import { getTask } from '../tasks';
 import { promptCapacityProblem, PROMPT_COUNT_KEYS, setupProblems } from '../rlhf/promptNeeds';
-import type { ParamValue } from '../share/link';
+import type { SettingValue } from '../share/link';
 import { getSetting, setSetting } from './configKeys';
 import type { SettingsPreset } from './presets';
 
@@ -15,7 +15,7 @@ export const pipelineConfig = $state<PipelineConfig>(structuredClone(DEFAULT_PIP
 export const fieldProblems = $state<Record<string, string>>({});
 
 /** Tries a value for one setting: valid → written; invalid → refused with the reason (returned). */
-export function trySetting(key: string, value: ParamValue): string {
+export function trySetting(key: string, value: SettingValue): string {
   const problem = settingProblem(key, typeof value === 'boolean' ? String(value) : value);
   if (problem) {
     fieldProblems[key] = problem;
@@ -46,7 +46,7 @@ export function configBlockers(): string[] {
   return out;
 }
 
-export function settingValue(key: string): ParamValue {
+export function settingValue(key: string): SettingValue {
   return getSetting(pipelineConfig, key);
 }
 

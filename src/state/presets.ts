@@ -1,4 +1,4 @@
-import type { ParamValue } from '../share/link';
+import type { SettingValue } from '../share/link';
 
 /**
  * Setting presets: a model size plus step counts that make sense for it. Applying one writes
@@ -8,7 +8,7 @@ export interface SettingsPreset {
   id: string;
   title: string;
   about: string;
-  values: Record<string, ParamValue>;
+  values: Record<string, SettingValue>;
 }
 
 export const SETTINGS_PRESETS: SettingsPreset[] = [

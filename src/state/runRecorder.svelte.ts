@@ -217,7 +217,6 @@ export function startRecording(): () => void {
   };
 }
 
-/** Renames a run; returns the problem in words ('' when done). */
 /** Stops writing to the current record (it is being deleted). */
 export function stopRecordingRun(): void {
   savedRuns.recordingId = null;

@@ -1,5 +1,5 @@
 import type { PipelineReport } from '../rlhf/pipeline';
-import type { TokenScores } from '../worker/protocol';
+import type { Colouring, TokenScores } from '../worker/protocol';
 import { inspection } from './inspection.svelte';
 import { request } from './requests';
 import { run } from './run.svelte';
@@ -10,7 +10,6 @@ import { errorMessage } from '../util/errorMessage';
  * The samples view: the report's test prompts answered by base / SFT / PPO, each scored token by
  * token by the loaded models (worker `scoreTokens`), coloured by one of three measures.
  */
-export type Colouring = 'logprob' | 'kl' | 'value';
 export type Answer = 'base' | 'sft' | 'ppo';
 export const ANSWERS: { id: Answer; title: string }[] = [
   { id: 'base', title: 'Base' },

@@ -9,9 +9,9 @@
  */
 
 import { validateRow, type Demonstration, type Ranking } from '../io/jsonl';
-import { now, writeTx, type DatasetKind, type DatasetRow, type DatasetSource, type Db, type WriteHooks } from './db';
+import { now, writeTx, type StoredKind, type DatasetRow, type DatasetSource, type Db, type WriteHooks } from './db';
 
-export type { DatasetKind, DatasetSource };
+export type { StoredKind, DatasetSource };
 
 export interface RowByKind {
   demonstrations: Demonstration;
@@ -52,14 +52,14 @@ function checkTask(task: string): void {
   if (typeof task !== 'string' || task === '') throw new TypeError('A dataset task must be a non-empty string.');
 }
 
-function checkKind(kind: string): asserts kind is DatasetKind {
+function checkKind(kind: string): asserts kind is StoredKind {
   if (kind !== 'demonstrations' && kind !== 'rankings') {
     throw new TypeError(`Unknown dataset kind ${JSON.stringify(kind)}; expected "demonstrations" or "rankings".`);
   }
 }
 
 /** Validates every row and builds the records to store; throws {@link DatasetRowError} on the first bad one. */
-function toRecords<K extends DatasetKind>(
+function toRecords<K extends StoredKind>(
   task: string,
   kind: K,
   rows: readonly RowByKind[K][],
@@ -80,7 +80,7 @@ function toRecords<K extends DatasetKind>(
   });
 }
 
-function fromRecord<K extends DatasetKind>(r: DatasetRow): StoredByKind[K] {
+function fromRecord<K extends StoredKind>(r: DatasetRow): StoredByKind[K] {
   const meta = { id: r.id!, task: r.task, source: r.source, createdAt: r.createdAt };
   return (
     r.kind === 'demonstrations'
@@ -89,10 +89,10 @@ function fromRecord<K extends DatasetKind>(r: DatasetRow): StoredByKind[K] {
   ) as StoredByKind[K];
 }
 
-const range = (task: string, kind: DatasetKind): IDBKeyRange => IDBKeyRange.only([task, kind]);
+const range = (task: string, kind: StoredKind): IDBKeyRange => IDBKeyRange.only([task, kind]);
 
 /** Adds rows (all or none); returns their ids in order. */
-export async function addDatasetRows<K extends DatasetKind>(
+export async function addDatasetRows<K extends StoredKind>(
   db: Db,
   task: string,
   kind: K,
@@ -112,13 +112,13 @@ export async function addDatasetRows<K extends DatasetKind>(
 }
 
 /** A task's rows of one kind, oldest first. */
-export async function listDataset<K extends DatasetKind>(db: Db, task: string, kind: K): Promise<StoredByKind[K][]> {
+export async function listDataset<K extends StoredKind>(db: Db, task: string, kind: K): Promise<StoredByKind[K][]> {
   checkKind(kind);
   const rows = await db.getAllFromIndex('datasets', 'by-task-kind', range(task, kind));
   return rows.map((r) => fromRecord<K>(r));
 }
 
-export function countDataset(db: Db, task: string, kind: DatasetKind): Promise<number> {
+export function countDataset(db: Db, task: string, kind: StoredKind): Promise<number> {
   checkKind(kind);
   return db.countFromIndex('datasets', 'by-task-kind', range(task, kind));
 }
@@ -134,7 +134,7 @@ export function deleteDatasetRows(db: Db, ids: readonly number[]): Promise<numbe
 }
 
 /** Deletes all of a task's rows of one kind; returns how many. */
-export function clearDataset(db: Db, task: string, kind: DatasetKind): Promise<number> {
+export function clearDataset(db: Db, task: string, kind: StoredKind): Promise<number> {
   checkKind(kind);
   return writeTx(db, ['datasets'], async (tx) => deleteAll(tx.objectStore('datasets'), task, kind));
 }
@@ -142,7 +142,7 @@ export function clearDataset(db: Db, task: string, kind: DatasetKind): Promise<n
 async function deleteAll(
   store: { index(n: 'by-task-kind'): { getAllKeys(q: IDBKeyRange): Promise<number[]> }; delete(k: number): Promise<void> },
   task: string,
-  kind: DatasetKind,
+  kind: StoredKind,
 ): Promise<number> {
   const keys = await store.index('by-task-kind').getAllKeys(range(task, kind));
   await Promise.all(keys.map((k) => store.delete(k)));
@@ -153,7 +153,7 @@ async function deleteAll(
  * Replaces all of a task's rows of one kind (an import), in one transaction: if any row is
  * invalid ({@link DatasetRowError}) or any write fails, the old rows stay untouched.
  */
-export async function replaceDataset<K extends DatasetKind>(
+export async function replaceDataset<K extends StoredKind>(
   db: Db,
   task: string,
   kind: K,
@@ -173,7 +173,7 @@ export async function replaceDataset<K extends DatasetKind>(
 }
 
 /** Identity of a row for de-duplication: kind, prompt and the response text(s). */
-const rowKey = (kind: DatasetKind, r: { prompt: string; completion?: string; ranking?: readonly string[] }): string =>
+const rowKey = (kind: StoredKind, r: { prompt: string; completion?: string; ranking?: readonly string[] }): string =>
   JSON.stringify([kind, r.prompt, kind === 'demonstrations' ? r.completion : r.ranking]);
 
 /**

@@ -45,13 +45,14 @@ export interface BlobRow {
   bytes: ArrayBuffer;
 }
 
-export type DatasetKind = 'demonstrations' | 'rankings';
+/** What the store keeps: preferences are stored as rankings of two (io/jsonl.ts reads all three kinds). */
+export type StoredKind = 'demonstrations' | 'rankings';
 export type DatasetSource = 'user' | 'import';
 
 export interface DatasetRow {
   id?: number;
   task: string;
-  kind: DatasetKind;
+  kind: StoredKind;
   source: DatasetSource;
   createdAt: number;
   prompt: string;

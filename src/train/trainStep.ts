@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { lmLoss, type GPT } from '../model/gpt';
+import type { GPT } from '../model/gpt';
+import { crossEntropy } from '../kernels/crossEntropy';
 import type { AdamW } from '../model/optim';
 import type { TokenBatch } from './batches';
 
@@ -22,7 +23,7 @@ export function lmTrainStep(
     const vars = [...model.params.values()].filter((v) => v.trainable);
     const { value, grads } = tf.variableGrads(() => {
       const logits = model.logits(inputs, { training: true, dropoutSeed }).reshape([B * T, model.cfg.vocabSize]) as tf.Tensor2D;
-      return lmLoss(logits, targets, mask);
+      return crossEntropy(logits, targets, mask);
     }, vars);
     const gradNorm = optimizer.apply(grads, lr);
     return { loss: value, gradNorm };
@@ -58,7 +59,7 @@ export async function profiledLmTrainStep(
   const targets = tf.tensor1d(batch.targets, 'int32');
   const mask = tf.tensor1d(batch.mask, 'float32');
   const vars = [...model.params.values()].filter((v) => v.trainable);
-  const lossOf = () => lmLoss(model.logits(inputs, { training: true, dropoutSeed }).reshape([B * T, model.cfg.vocabSize]) as tf.Tensor2D, targets, mask);
+  const lossOf = () => crossEntropy(model.logits(inputs, { training: true, dropoutSeed }).reshape([B * T, model.cfg.vocabSize]) as tf.Tensor2D, targets, mask);
   try {
     const forward = await tf.time(() => tf.dispose(tf.tidy(lossOf)));
     let result: { value: tf.Scalar; grads: tf.NamedTensorMap } | null = null;

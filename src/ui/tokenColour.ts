@@ -1,4 +1,4 @@
-import type { TokenScores } from '../worker/protocol';
+import type { Colouring, TokenScores } from '../worker/protocol';
 
 /**
  * Per-token colouring of a response (pure, for the samples view):
@@ -9,7 +9,6 @@ import type { TokenScores } from '../worker/protocol';
  *   within ±0.1, which a fixed scale would leave almost white.
  * Returns the side of the scale and a strength in [0, 1] (0 for NaN: no colour).
  */
-export type Colouring = 'logprob' | 'kl' | 'value';
 export interface Shade {
   side: 'pos' | 'neg';
   strength: number;

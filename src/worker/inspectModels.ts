@@ -9,7 +9,7 @@ import { modelFromWeights } from '../rlhf/snapshot';
 import { buildSequences, layoutFor, policyLogits, type SequenceLayout } from '../rlhf/sequences';
 import { ScalarModel } from '../rlhf/scalarModel';
 import { sequenceLogProbs } from '../rlhf/math';
-import { attentionMaps } from '../rlhf/inspect';
+import { attentionMaps } from '../model/attentionMaps';
 import { openDb } from '../store/db';
 import { getRun } from '../store/runs';
 import { latestGoodCheckpoint } from '../store/latestGoodCheckpoint';

@@ -65,6 +65,9 @@ export type InspectCommand =
   | { type: 'attention'; requestId: number; model: ModelName; text: string };
 
 /** One response, token by token (NaN where the model needed is not loaded). */
+/** Which of TokenScores' measures colours a response's tokens in the samples view. */
+export type Colouring = 'logprob' | 'kl' | 'value';
+
 export interface TokenScores {
   /** the response tokens as text (EOS as "<eos>") */
   tokens: string[];

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type EngineInfo } from '../../src/engine/backend';
-import { lmLoss } from '../../src/model/gpt';
+import { crossEntropy } from '../../src/kernels/crossEntropy';
 import { TEST_CFG, maxAbsDiff, modelFrom, onBackend, randomTokens, randomWeights } from './helpers';
 
 let engine: EngineInfo;
@@ -21,7 +21,7 @@ async function forwardAndGrads() {
   const logits = model.logits(x);
   const vars = [...model.params.values()];
   const { value, grads } = tf.variableGrads(
-    () => lmLoss(model.logits(x).reshape([B * T, TEST_CFG.vocabSize]) as tf.Tensor2D, tf.tensor1d(targets, 'int32'), tf.ones([B * T])),
+    () => crossEntropy(model.logits(x).reshape([B * T, TEST_CFG.vocabSize]) as tf.Tensor2D, tf.tensor1d(targets, 'int32'), tf.ones([B * T])),
     vars,
   );
   const out = {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { GPT } from '../../src/model/gpt';
-import { attentionMaps } from '../../src/rlhf/inspect';
+import { attentionMaps } from '../../src/model/attentionMaps';
 import { TEST_CFG, maxAbsDiff, modelFrom, randomTokens, randomWeights } from './helpers';
 
 beforeAll(async () => {
