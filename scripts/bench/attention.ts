@@ -29,10 +29,11 @@ export interface AttentionBenchResult {
 
 type Attn = (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D) => tf.Tensor4D;
 
-
 /** One forward + backward with a fixed upstream gradient; resolves when the GPU is done. */
 async function fwdBwd(attn: Attn, q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, dO: tf.Tensor4D): Promise<void> {
-  const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(attn(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D), dO)))([q, k, v]);
+  const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+    tf.sum(tf.mul(attn(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D), dO)),
+  )([q, k, v]);
   await Promise.all(grads.map((g) => g.data()));
   tf.dispose([value, ...grads]);
 }
@@ -59,7 +60,10 @@ export async function benchAttention(shape: AttentionShape, { warmup = 2, reps =
     // interleaved, so a slow phase of a shared machine hits both sides alike
     const times = { custom: [] as number[], reference: [] as number[] };
     for (let i = 0; i < reps; i++)
-      for (const [name, attn] of [['custom', custom], ['reference', reference]] as const) {
+      for (const [name, attn] of [
+        ['custom', custom],
+        ['reference', reference],
+      ] as const) {
         const t0 = performance.now();
         await fwdBwd(attn, q, k, v, dO);
         times[name].push(performance.now() - t0);

@@ -13,7 +13,6 @@ import { Rng } from '../../src/util/rng';
 import { BOS } from '../../src/model/tokenizer';
 import { median } from './median';
 
-
 /** B prompts of 10-17 tokens: BOS + 9..16 random printable ids (deterministic). */
 export function realPrompts(B: number, vocab: number, seed = 9): number[][] {
   const rng = new Rng(seed);

@@ -20,7 +20,6 @@ import { setKVDecoder } from '../../src/model/decoder';
 import { rmStepTimes } from './rmStep';
 import { median } from './median';
 
-
 /** Counts compute dispatches and queue submits (patched once on the prototypes). */
 const counters = { dispatches: 0, submits: 0 };
 function installCounters(): void {
@@ -78,7 +77,15 @@ export interface StepResult {
  * Medians of `reps` training steps (after `warmup`) of our model. A step ends when its loss is
  * read back (one small read per step, like the app's log).
  */
-async function trainStep(opts: { backend: 'webgpu' | 'cpu'; fused: boolean; cfg?: GPTConfig; B?: number; T?: number; warmup?: number; reps?: number }): Promise<StepResult> {
+async function trainStep(opts: {
+  backend: 'webgpu' | 'cpu';
+  fused: boolean;
+  cfg?: GPTConfig;
+  B?: number;
+  T?: number;
+  warmup?: number;
+  reps?: number;
+}): Promise<StepResult> {
   await init();
   const cfg = opts.cfg ?? PEER_CFG;
   const B = opts.B ?? 16;
@@ -200,18 +207,32 @@ async function ppoEntry(B = 16, T = 64, V = 256, warmup = 2, reps = 7): Promise<
   const rows = B * T;
   const make = (): PpoPtxLossInputs => ({
     logits: tf.randomNormal([B, T, V], 0, 2, 'float32', 1),
-    actions: tf.tensor2d(Int32Array.from({ length: rows }, () => rng.int(V)), [B, T], 'int32'),
+    actions: tf.tensor2d(
+      Int32Array.from({ length: rows }, () => rng.int(V)),
+      [B, T],
+      'int32',
+    ),
     oldLogp: tf.randomNormal([B, T], -5, 1, 'float32', 2),
     advantages: tf.randomNormal([B, T], 0, 1, 'float32', 3),
-    mask: tf.tensor2d(Float32Array.from({ length: rows }, (_, i) => (i % T < T / 4 ? 0 : 1)), [B, T]),
+    mask: tf.tensor2d(
+      Float32Array.from({ length: rows }, (_, i) => (i % T < T / 4 ? 0 : 1)),
+      [B, T],
+    ),
     ptxLogits: tf.randomNormal([B, T, V], 0, 2, 'float32', 4),
-    ptxTargets: tf.tensor2d(Int32Array.from({ length: rows }, () => rng.int(V)), [B, T], 'int32'),
+    ptxTargets: tf.tensor2d(
+      Int32Array.from({ length: rows }, () => rng.int(V)),
+      [B, T],
+      'int32',
+    ),
     ptxMask: tf.ones([B, T]),
   });
   const inputs = make();
   const options = { clip: 0.2, ptxCoef: 27.8, temperature: 1 };
   const run = async (fn: typeof ppoPtxLossFused) => {
-    const { value, grads } = tf.valueAndGrads((logits: tf.Tensor, ptxLogits: tf.Tensor) => fn({ ...inputs, logits, ptxLogits }, options).loss)([inputs.logits, inputs.ptxLogits]);
+    const { value, grads } = tf.valueAndGrads((logits: tf.Tensor, ptxLogits: tf.Tensor) => fn({ ...inputs, logits, ptxLogits }, options).loss)([
+      inputs.logits,
+      inputs.ptxLogits,
+    ]);
     await Promise.all(grads.map((g) => g.data()));
     tf.dispose([value, ...grads]);
   };

@@ -47,7 +47,9 @@ async function trainPeer(opts: { backend?: string; warmup?: number; reps?: numbe
   const tokens = Uint16Array.from({ length: 200_000 }, () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 16) % 128);
   await trainer.prepare(tokens);
   console.log('peer: dataset prepared');
-  const inner = (trainer as unknown as { trainer: { trainOnDataset: (...a: unknown[]) => Promise<unknown>; stop: () => void; setLearningRate: (lr: number) => void } }).trainer;
+  const inner = (
+    trainer as unknown as { trainer: { trainOnDataset: (...a: unknown[]) => Promise<unknown>; stop: () => void; setLearningRate: (lr: number) => void } }
+  ).trainer;
   const dataset = (trainer as unknown as { trainDataset: unknown }).trainDataset;
   inner.setLearningRate(1e-3);
   const stamps: number[] = [];

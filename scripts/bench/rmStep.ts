@@ -14,8 +14,7 @@ import { buildSequences, lastHidden, layoutFor, type SequenceBatch } from '../..
 import { Rng } from '../../src/util/rng';
 import { median } from './median';
 
-const text = (rng: Rng, min: number, max: number) =>
-  Array.from({ length: min + rng.int(max - min + 1) }, () => String.fromCharCode(97 + rng.int(26))).join('');
+const text = (rng: Rng, min: number, max: number) => Array.from({ length: min + rng.int(max - min + 1) }, () => String.fromCharCode(97 + rng.int(26))).join('');
 
 /** Random ranked sets with the task's length spread: prompts 5–16 chars, responses 1–12. */
 function rankedBatch(P: number, K: number, seed: number): SequenceBatch {

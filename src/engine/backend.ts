@@ -82,7 +82,9 @@ function registerWebGPU(): void {
         vendor: info?.vendor ?? '',
         architecture: info?.architecture ?? '',
         description: info?.description ?? '',
-        isFallback: Boolean((info as unknown as { isFallbackAdapter?: boolean })?.isFallbackAdapter ?? (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter),
+        isFallback: Boolean(
+          (info as unknown as { isFallbackAdapter?: boolean })?.isFallbackAdapter ?? (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter,
+        ),
         limits: Object.fromEntries(KEY_LIMITS.map((k) => [k, (device.limits as unknown as Record<string, number>)[k]])),
         features: [...adapter.features].map(String).sort(),
       };

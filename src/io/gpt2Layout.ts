@@ -104,11 +104,7 @@ export interface Gpt2Config extends Gpt2Dims {
 export class Gpt2ConfigError extends Error {
   readonly problems: string[];
   constructor(problems: string[]) {
-    super(
-      problems.length === 1
-        ? `invalid GPT-2 config: ${problems[0]}`
-        : `invalid GPT-2 config:\n- ${problems.join('\n- ')}`,
-    );
+    super(problems.length === 1 ? `invalid GPT-2 config: ${problems[0]}` : `invalid GPT-2 config:\n- ${problems.join('\n- ')}`);
     this.name = 'Gpt2ConfigError';
     this.problems = problems;
   }
@@ -248,9 +244,7 @@ export function parseGpt2Config(json: unknown): Gpt2Config {
 
   const act = get('activation_function') ?? 'gelu_new';
   if (act !== 'gelu_new' && act !== 'gelu_pytorch_tanh') {
-    problems.push(
-      `activation_function ${showValue(act)} is not supported (the model implements the tanh GELU, "gelu_new")`,
-    );
+    problems.push(`activation_function ${showValue(act)} is not supported (the model implements the tanh GELU, "gelu_new")`);
   }
   const eps = get('layer_norm_epsilon') ?? 1e-5;
   if (!(typeof eps === 'number' && Number.isFinite(eps) && eps > 0)) {
@@ -315,10 +309,7 @@ export function parseGpt2Config(json: unknown): Gpt2Config {
  * (embeddings, blocks in order, final LayerNorm, then the score head when `withScore`).
  * Used to validate imported weights.
  */
-export function expectedGpt2Shapes(
-  cfg: Gpt2Dims & { nInner?: number },
-  options: { withScore?: boolean } = {},
-): Map<string, number[]> {
+export function expectedGpt2Shapes(cfg: Gpt2Dims & { nInner?: number }, options: { withScore?: boolean } = {}): Map<string, number[]> {
   const problems = checkDims(cfg, CAMEL_NAMES);
   if (problems.length) throw new Gpt2ConfigError(problems);
   const { vocabSize: V, nPositions: T, nEmbd: C, nLayer: L } = cfg;
@@ -374,10 +365,7 @@ export interface Gpt2ShapeCheck {
  * Compares named tensors (e.g. from `decodeSafetensors`) against {@link expectedGpt2Shapes}.
  * Names are normalised with {@link normalizeGpt2Name}; known non-parameter entries are ignored.
  */
-export function checkGpt2Tensors(
-  expected: Map<string, number[]>,
-  tensors: readonly { name: string; shape: readonly number[] }[],
-): Gpt2ShapeCheck {
+export function checkGpt2Tensors(expected: Map<string, number[]>, tensors: readonly { name: string; shape: readonly number[] }[]): Gpt2ShapeCheck {
   const seen = new Set<string>();
   const unexpected: string[] = [];
   const mismatched: string[] = [];

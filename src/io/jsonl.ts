@@ -49,11 +49,7 @@ export interface Ranking {
 }
 
 export type DatasetKind = 'demonstrations' | 'preferences' | 'rankings';
-export type RowOf<K extends DatasetKind> = K extends 'demonstrations'
-  ? Demonstration
-  : K extends 'preferences'
-    ? Preference
-    : Ranking;
+export type RowOf<K extends DatasetKind> = K extends 'demonstrations' ? Demonstration : K extends 'preferences' ? Preference : Ranking;
 
 export interface JsonlProblem {
   /** 1-based line number; 0 = the file as a whole. */
@@ -116,12 +112,7 @@ const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.c
 
 type Check = { row: Demonstration | Preference | Ranking } | { problems: { field?: string; message: string }[] };
 
-function str(
-  o: Record<string, unknown>,
-  key: string,
-  allowEmpty: boolean,
-  problems: { field?: string; message: string }[],
-): string {
+function str(o: Record<string, unknown>, key: string, allowEmpty: boolean, problems: { field?: string; message: string }[]): string {
   if (!has(o, key)) {
     problems.push({ field: key, message: 'missing' });
     return '';
@@ -184,7 +175,10 @@ export function validateRow(kind: DatasetKind, value: unknown): Check {
   const collision = problems.length ? null : collidingResponses(r as string[]);
   if (collision) {
     const [x, y] = [(r as string[])[collision.sameAs], (r as string[])[collision.index]];
-    problems.push({ field: `ranking[${collision.index}]`, message: `becomes identical to ranking[${collision.sameAs}] for the model: ${collisionReason(x, y)}` });
+    problems.push({
+      field: `ranking[${collision.index}]`,
+      message: `becomes identical to ranking[${collision.sameAs}] for the model: ${collisionReason(x, y)}`,
+    });
   }
   return problems.length ? { problems } : { row: { prompt, ranking: [...(r as string[])] } };
 }
@@ -201,9 +195,7 @@ function detectKind(value: unknown): DatasetKind | { message: string } {
   if (kinds.length === 1) return kinds[0];
   if (kinds.length === 0) {
     return {
-      message:
-        'cannot tell the dataset format: expected "completion" (demonstrations), "chosen"/"rejected" ' +
-        '(preferences) or "ranking" (rankings)',
+      message: 'cannot tell the dataset format: expected "completion" (demonstrations), "chosen"/"rejected" ' + '(preferences) or "ranking" (rankings)',
     };
   }
   return { message: `ambiguous format: the row has keys of more than one kind (${kinds.join(', ')})` };
@@ -212,11 +204,7 @@ function detectKind(value: unknown): DatasetKind | { message: string } {
 /**
  * Parses JSON Lines text. Never throws. See the module comment for the accepted formats.
  */
-export function parseJsonl(
-  text: string,
-  kind: DatasetKind | 'auto' = 'auto',
-  options: JsonlOptions = {},
-): JsonlResult {
+export function parseJsonl(text: string, kind: DatasetKind | 'auto' = 'auto', options: JsonlOptions = {}): JsonlResult {
   try {
     return parseInner(text, kind, options);
   } catch (e) {
@@ -297,11 +285,7 @@ function parseInner(text: string, requested: DatasetKind | 'auto', options: Json
  * Parses JSON Lines bytes (e.g. from a File). Checks the size before decoding and reports
  * invalid UTF-8 with its line number and byte offset. Never throws.
  */
-export function parseJsonlBytes(
-  bytes: Uint8Array,
-  kind: DatasetKind | 'auto' = 'auto',
-  options: JsonlOptions = {},
-): JsonlResult {
+export function parseJsonlBytes(bytes: Uint8Array, kind: DatasetKind | 'auto' = 'auto', options: JsonlOptions = {}): JsonlResult {
   try {
     if (!(bytes instanceof Uint8Array)) return fileError('expected bytes');
     const maxTotal = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL;

@@ -72,7 +72,12 @@ export function exportModel(cfg: GPTConfig, weights: Weights, head: ModelHead, m
     'config.json': JSON.stringify(config, null, 2),
     'vocab.json': JSON.stringify(vocab),
     'merges.txt': '#version: 0.2\n',
-    'special_tokens_map.json': JSON.stringify({ bos_token: SPECIAL_NAMES[BOS], eos_token: SPECIAL_NAMES[EOS], pad_token: SPECIAL_NAMES[PAD], unk_token: '<unk>' }),
+    'special_tokens_map.json': JSON.stringify({
+      bos_token: SPECIAL_NAMES[BOS],
+      eos_token: SPECIAL_NAMES[EOS],
+      pad_token: SPECIAL_NAMES[PAD],
+      unk_token: '<unk>',
+    }),
   };
 }
 
@@ -89,9 +94,14 @@ export interface ModelFileNames {
  * safetensors header before any tensor is copied, F16/BF16/F64 weights are converted to F32, and
  * NaN or ±Infinity weights are refused (modelTensors.ts).
  */
-export function importModel(files: { safetensors: Uint8Array; config: string; names?: Partial<ModelFileNames> }): { cfg: GPTConfig; weights: Weights; head: ModelHead } {
+export function importModel(files: { safetensors: Uint8Array; config: string; names?: Partial<ModelFileNames> }): {
+  cfg: GPTConfig;
+  weights: Weights;
+  head: ModelHead;
+} {
   const names: ModelFileNames = { safetensors: 'model.safetensors', config: 'config.json', ...files.names };
-  if (files.config.length > IMPORT_LIMITS.configBytes) throw new Error(`${names.config} is ${formatSize(files.config.length)}, too large for a config.json (at most ${formatSize(IMPORT_LIMITS.configBytes)})`);
+  if (files.config.length > IMPORT_LIMITS.configBytes)
+    throw new Error(`${names.config} is ${formatSize(files.config.length)}, too large for a config.json (at most ${formatSize(IMPORT_LIMITS.configBytes)})`);
   let json: unknown;
   try {
     json = JSON.parse(files.config);
@@ -107,7 +117,15 @@ export function importModel(files: { safetensors: Uint8Array; config: string; na
   }
   const tooLarge = configLimitProblems(hf, names.config);
   if (tooLarge.length) throw new Error(tooLarge.join('; '));
-  const cfg: GPTConfig = { vocabSize: hf.vocabSize, contextLength: hf.nPositions, dModel: hf.nEmbd, nLayer: hf.nLayer, nHead: hf.nHead, mlpRatio: hf.nInner / hf.nEmbd, dropout: 0 };
+  const cfg: GPTConfig = {
+    vocabSize: hf.vocabSize,
+    contextLength: hf.nPositions,
+    dModel: hf.nEmbd,
+    nLayer: hf.nLayer,
+    nHead: hf.nHead,
+    mlpRatio: hf.nInner / hf.nEmbd,
+    dropout: 0,
+  };
   let header: SafetensorsHeader;
   try {
     header = parseSafetensorsHeader(files.safetensors, { upcastFloats: true, maxHeaderBytes: IMPORT_LIMITS.headerBytes, maxTensors: IMPORT_LIMITS.tensors });

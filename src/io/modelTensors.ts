@@ -68,7 +68,9 @@ export function readModelTensors(bytes: Uint8Array, header: SafetensorsHeader, c
     else byName.set(name, e);
   }
   if (duplicates.length) {
-    throw new Error(`${file} holds one tensor under two names (${duplicates.slice(0, 3).join('; ')}${duplicates.length > 3 ? ` and ${duplicates.length - 3} more` : ''}): which one is meant cannot be told, so nothing is imported`);
+    throw new Error(
+      `${file} holds one tensor under two names (${duplicates.slice(0, 3).join('; ')}${duplicates.length > 3 ? ` and ${duplicates.length - 3} more` : ''}): which one is meant cannot be told, so nothing is imported`,
+    );
   }
 
   const specs = paramSpecs(cfg).map((s) => ({ name: s.name, shape: s.shape }));
@@ -82,12 +84,15 @@ export function readModelTensors(bytes: Uint8Array, header: SafetensorsHeader, c
   const expected = new Set(specs.map((s) => s.name));
   const missing = specs.filter((s) => !byName.has(s.name)).map((s) => s.name);
   if (missing.length) {
-    throw new Error(`${file} has no tensor ${quoted(missing)}, which a model of ${cfg.nLayer} layer${cfg.nLayer === 1 ? '' : 's'} with n_embd ${cfg.dModel} needs (is config.json the one that belongs to it?)`);
+    throw new Error(
+      `${file} has no tensor ${quoted(missing)}, which a model of ${cfg.nLayer} layer${cfg.nLayer === 1 ? '' : 's'} with n_embd ${cfg.dModel} needs (is config.json the one that belongs to it?)`,
+    );
   }
   for (const s of specs) {
     const e = byName.get(s.name)!;
     if (!FLOAT_DTYPES.has(e.dtype)) throw new Error(`${file}: tensor ${quote(e.name)} is ${e.dtype}; weights must be floats (F32, F16, BF16 or F64)`);
-    if (shapeText(e.shape) !== shapeText(s.shape)) throw new Error(`${file}: tensor ${quote(e.name)} has shape ${shapeText(e.shape)}; config.json asks for ${shapeText(s.shape)}`);
+    if (shapeText(e.shape) !== shapeText(s.shape))
+      throw new Error(`${file}: tensor ${quote(e.name)} has shape ${shapeText(e.shape)}; config.json asks for ${shapeText(s.shape)}`);
   }
   const unexpected: string[] = [];
   let lmHead: SafetensorsEntry | undefined;
@@ -99,7 +104,9 @@ export function readModelTensors(bytes: Uint8Array, header: SafetensorsHeader, c
     else unexpected.push(e.name);
   }
   if (unexpected.length) {
-    throw new Error(`${file} holds tensor${unexpected.length === 1 ? '' : 's'} this model does not have: ${quoted(unexpected)} (config.json says n_layer ${cfg.nLayer}${hasScore ? '' : ', no score head'}); refusing rather than guessing which file is wrong`);
+    throw new Error(
+      `${file} holds tensor${unexpected.length === 1 ? '' : 's'} this model does not have: ${quoted(unexpected)} (config.json says n_layer ${cfg.nLayer}${hasScore ? '' : ', no score head'}); refusing rather than guessing which file is wrong`,
+    );
   }
 
   const weights = new Map<string, Float32Array>();
@@ -112,9 +119,14 @@ export function readModelTensors(bytes: Uint8Array, header: SafetensorsHeader, c
   }
   if (lmHead) {
     const wte = weights.get('wte.weight')!;
-    const head = FLOAT_DTYPES.has(lmHead.dtype) && shapeText(lmHead.shape) === shapeText([cfg.vocabSize, cfg.dModel]) ? (readTensor(bytes, header.bufferStart, lmHead).data as Float32Array) : null;
+    const head =
+      FLOAT_DTYPES.has(lmHead.dtype) && shapeText(lmHead.shape) === shapeText([cfg.vocabSize, cfg.dModel])
+        ? (readTensor(bytes, header.bufferStart, lmHead).data as Float32Array)
+        : null;
     if (!head || head.some((v, i) => v !== wte[i])) {
-      throw new Error(`${file}: tensor ${quote(lmHead.name)} differs from wte.weight; this app's output layer is tied to the token embedding (tie_word_embeddings), so a separate lm_head cannot be imported`);
+      throw new Error(
+        `${file}: tensor ${quote(lmHead.name)} differs from wte.weight; this app's output layer is tied to the token embedding (tie_word_embeddings), so a separate lm_head cannot be imported`,
+      );
     }
   }
   return { weights, hasScore };

@@ -26,7 +26,15 @@ const baseName = (path: string): string => path.slice(path.lastIndexOf('/') + 1)
 const lower = (name: string): string => baseName(name).toLowerCase();
 
 /** JSON files a Hugging Face model folder holds besides config.json: never taken for the config. */
-const NOT_THE_CONFIG = new Set(['vocab.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'added_tokens.json', 'preprocessor_config.json']);
+const NOT_THE_CONFIG = new Set([
+  'vocab.json',
+  'special_tokens_map.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'generation_config.json',
+  'added_tokens.json',
+  'preprocessor_config.json',
+]);
 
 export type ChosenFiles<T> = { zip: T } | { safetensors: T; config: T };
 
@@ -46,14 +54,21 @@ export function chooseModelFiles<T extends { name: string; size?: number }>(file
     const named = weights.filter((f) => lower(f.name) === 'model.safetensors');
     const safetensors = named.length === 1 ? named[0] : weights.length === 1 ? weights[0] : undefined;
     if (weights.length > 1 && !safetensors) {
-      throw new Error(`Several .safetensors files were picked (${weights.map((f) => f.name).join(', ')}): pick one model’s model.safetensors (a checkpoint split into shards cannot be imported).`);
+      throw new Error(
+        `Several .safetensors files were picked (${weights.map((f) => f.name).join(', ')}): pick one model’s model.safetensors (a checkpoint split into shards cannot be imported).`,
+      );
     }
     const jsons = files.filter((f) => lower(f.name).endsWith('.json'));
     const exact = jsons.filter((f) => lower(f.name) === 'config.json');
     const others = jsons.filter((f) => !NOT_THE_CONFIG.has(lower(f.name)));
     const config = exact.length === 1 ? exact[0] : exact.length === 0 && others.length === 1 ? others[0] : undefined;
     if (!safetensors || !config) {
-      const why = exact.length > 1 ? ` (${exact.length} files are named config.json: pick one model’s files)` : !config && jsons.length ? ` (no config.json among ${jsons.map((f) => f.name).join(', ')})` : '';
+      const why =
+        exact.length > 1
+          ? ` (${exact.length} files are named config.json: pick one model’s files)`
+          : !config && jsons.length
+            ? ` (no config.json among ${jsons.map((f) => f.name).join(', ')})`
+            : '';
       throw new Error(`Choose a model’s model.safetensors and config.json together (hold Ctrl or ⌘ to select both), or the zip exported from a run${why}.`);
     }
     chosen = { safetensors, config };
@@ -88,11 +103,15 @@ function modelInZip(zip: PickedFile): ModelBytes {
   } catch (e) {
     throw new Error(`${zip.name} is not a readable zip file. ${errorMessage(e)}.`);
   }
-  const folders = [...new Set(entries.filter((e) => baseName(e.name) === 'model.safetensors').map((e) => e.name.slice(0, e.name.length - 'model.safetensors'.length)))];
+  const folders = [
+    ...new Set(entries.filter((e) => baseName(e.name) === 'model.safetensors').map((e) => e.name.slice(0, e.name.length - 'model.safetensors'.length))),
+  ];
   if (!folders.length) throw new Error(`${zip.name} holds no model.safetensors.`);
   const folder = folders.includes('sft/') ? 'sft/' : folders.length === 1 ? folders[0] : null;
   if (folder === null) {
-    throw new Error(`${zip.name} holds several models (${folders.map((f) => f.replace(/\/$/, '')).join(', ')}) and no “sft” folder: pick the files of one model.`);
+    throw new Error(
+      `${zip.name} holds several models (${folders.map((f) => f.replace(/\/$/, '')).join(', ')}) and no “sft” folder: pick the files of one model.`,
+    );
   }
   const entry = (path: string, max: number): Uint8Array | undefined => {
     const found = entries.filter((e) => e.name === path);
@@ -118,7 +137,12 @@ export function readUploadedModel(files: PickedFile[]): UploadedModel {
   const { safetensors, config, names, source } =
     'zip' in chosen
       ? modelInZip(chosen.zip)
-      : { safetensors: chosen.safetensors.bytes, config: utf8(chosen.config.bytes, chosen.config.name), names: { safetensors: chosen.safetensors.name, config: chosen.config.name }, source: chosen.safetensors.name };
+      : {
+          safetensors: chosen.safetensors.bytes,
+          config: utf8(chosen.config.bytes, chosen.config.name),
+          names: { safetensors: chosen.safetensors.name, config: chosen.config.name },
+          source: chosen.safetensors.name,
+        };
   let model: ReturnType<typeof importModel>;
   try {
     model = importModel({ safetensors, config, names });
@@ -139,6 +163,8 @@ export function presetProblem(model: GPTConfig, preset: PresetName): string {
   if (!want) return `Unknown model size “${preset}”.`;
   if (sameShape(model, want)) return '';
   const match = (Object.keys(PRESETS) as PresetName[]).find((p) => sameShape(model, PRESETS[p]));
-  return `The model (${describe(model)}) does not have the shape of the “${preset}” model size in the settings (${describe(want)}). ` +
-    (match ? `It has the shape of “${match}”: choose that model size, then import again.` : 'No model size of this app has that shape.');
+  return (
+    `The model (${describe(model)}) does not have the shape of the “${preset}” model size in the settings (${describe(want)}). ` +
+    (match ? `It has the shape of “${match}”: choose that model size, then import again.` : 'No model size of this app has that shape.')
+  );
 }

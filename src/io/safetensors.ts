@@ -83,10 +83,7 @@ function writeWords(out: Uint8Array, offset: number, data: Float32Array | Int32A
  * (duplicate or reserved names, dtype/array mismatch, data length ≠ product(shape), bad shape,
  * non-string metadata values).
  */
-export function encodeSafetensors(
-  tensors: readonly SafetensorsTensor[],
-  metadata?: Record<string, string>,
-): Uint8Array {
+export function encodeSafetensors(tensors: readonly SafetensorsTensor[], metadata?: Record<string, string>): Uint8Array {
   const seen = new Set<string>();
   for (const t of tensors) {
     if (typeof t.name !== 'string') fail('tensor name must be a string');
@@ -103,9 +100,7 @@ export function encodeSafetensors(
     if (!isShape(t.shape)) fail(`tensor ${describe(t.name)}: shape must be an array of non-negative integers`);
     const n = product(t.shape);
     if (n !== t.data.length) {
-      fail(
-        `tensor ${describe(t.name)}: shape [${t.shape.join(', ')}] has ${n} elements but data has ${t.data.length}`,
-      );
+      fail(`tensor ${describe(t.name)}: shape [${t.shape.join(', ')}] has ${n} elements but data has ${t.data.length}`);
     }
   }
   if (metadata !== undefined) {

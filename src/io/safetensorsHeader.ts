@@ -89,9 +89,7 @@ export function product(shape: readonly number[]): number {
 }
 
 export function isShape(shape: unknown): shape is number[] {
-  return (
-    Array.isArray(shape) && shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)
-  );
+  return Array.isArray(shape) && shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0);
 }
 
 const CONVERTIBLE = new Set(['F16', 'BF16', 'F64']);
@@ -163,16 +161,11 @@ export function parseSafetensorsHeader(bytes: Uint8Array, options: DecodeSafeten
     const convertible = CONVERTIBLE.has(dtype);
     if (dtype !== 'F32' && dtype !== 'I32' && !(convertible && options.upcastFloats)) {
       fail(
-        `${where}: unsupported dtype ${dtype} (supported: F32, I32` +
-          (convertible ? '; F16, BF16 and F64 are converted to F32 only with upcastFloats)' : ')'),
+        `${where}: unsupported dtype ${dtype} (supported: F32, I32` + (convertible ? '; F16, BF16 and F64 are converted to F32 only with upcastFloats)' : ')'),
       );
     }
     if (!isShape(shape)) fail(`${where}: "shape" must be an array of non-negative integers`);
-    if (
-      !Array.isArray(offsets) ||
-      offsets.length !== 2 ||
-      !offsets.every((o) => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0)
-    ) {
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0)) {
       fail(`${where}: "data_offsets" must be [begin, end] with non-negative integers`);
     }
     const [begin, end] = offsets as [number, number];
@@ -182,9 +175,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array, options: DecodeSafeten
     }
     const expected = product(shape) * KNOWN_DTYPE_SIZES[dtype];
     if (expected !== end - begin) {
-      fail(
-        `${where}: shape [${shape.join(', ')}] × ${dtype} needs ${expected} bytes but data_offsets span ${end - begin}`,
-      );
+      fail(`${where}: shape [${shape.join(', ')}] × ${dtype} needs ${expected} bytes but data_offsets span ${end - begin}`);
     }
     entries.push({ name, dtype, shape: [...shape], begin, end });
   }

@@ -50,4 +50,3 @@ export function firstInvalidUtf8(b: Uint8Array): number {
   }
   return -1;
 }
-

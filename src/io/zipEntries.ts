@@ -108,9 +108,12 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, maxBytes: numbe
   if (size > maxBytes) fail(`${name} declares ${formatSize(size)} uncompressed, more than the ${formatSize(maxBytes)} this import reads`);
   const L = IMPORT_LIMITS;
   if (size > L.ratioFreeBytes && size > L.compressionRatio * compressedSize) {
-    fail(`${name} would inflate ${Math.round(size / Math.max(1, compressedSize))}× (${formatSize(compressedSize)} to ${formatSize(size)}), more than the ${L.compressionRatio}× a model file can: this looks like a zip bomb; unzip it yourself and pick its files`);
+    fail(
+      `${name} would inflate ${Math.round(size / Math.max(1, compressedSize))}× (${formatSize(compressedSize)} to ${formatSize(size)}), more than the ${L.compressionRatio}× a model file can: this looks like a zip bomb; unzip it yourself and pick its files`,
+    );
   }
-  if (entry.method === 0 && compressedSize !== size) fail(`${name} is damaged: stored uncompressed, but its sizes differ (${compressedSize} and ${size} bytes)`);
+  if (entry.method === 0 && compressedSize !== size)
+    fail(`${name} is damaged: stored uncompressed, but its sizes differ (${compressedSize} and ${size} bytes)`);
 
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const at = entry.localOffset;

@@ -62,7 +62,16 @@ export interface UpdateConstants {
 }
 
 /** New p, m or v (which) for one parameter; the old value where the step is not ok. */
-export function updateKernel(which: 'p' | 'm' | 'v', p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, coef: tf.Tensor, k: UpdateConstants, decay: boolean): tf.Tensor {
+export function updateKernel(
+  which: 'p' | 'm' | 'v',
+  p: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  g: tf.Tensor,
+  coef: tf.Tensor,
+  k: UpdateConstants,
+  decay: boolean,
+): tf.Tensor {
   const out = {
     m: 'select(m, mNew, ok)',
     v: 'select(v, vNew, ok)',

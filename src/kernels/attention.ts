@@ -138,7 +138,14 @@ function fusedAttentionKernel({ inputs, backend, attrs }: { inputs: tf.NamedTens
  * The backward passes: D = rowsum(dO∘O), then dQ and [dK | dV] recomputing P = exp(S - lse) tile
  * by tile. packed: the forward's [O | lse].
  */
-export function fusedAttentionBackward(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, keyValid: tf.Tensor2D | undefined, packed: tf.Tensor, dO: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
+export function fusedAttentionBackward(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  keyValid: tf.Tensor2D | undefined,
+  packed: tf.Tensor,
+  dO: tf.Tensor4D,
+): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
   const dims = dimsOf(q, k);
   const mask = keyValid ? [keyValid] : [];
   const delta = runProgram(deltaProgram(dims), [packed, dO]); // (B·nh·Tq)

@@ -143,14 +143,32 @@ export function forwardProgram({ B, nh, Tq, hs }: AttentionDims, tiles: Tiles, h
 export function dqProgram({ B, nh, Tq, hs }: AttentionDims, tiles: Tiles, hasMask: boolean): WebGPUProgram {
   const { br, bc } = tiles;
   const consts = { HS: hs, HS4: hs / 4, BR: br, BC: bc };
-  return new TiledAttentionProgram(dqSource, 'attentionBackwardDq', consts, hasMask, ['Q', 'K', 'V', 'dO', 'Packed', 'Delta'], [B, nh, Tq, hs], [Math.ceil(Tq / br), nh, B], [br, 1, 1]);
+  return new TiledAttentionProgram(
+    dqSource,
+    'attentionBackwardDq',
+    consts,
+    hasMask,
+    ['Q', 'K', 'V', 'dO', 'Packed', 'Delta'],
+    [B, nh, Tq, hs],
+    [Math.ceil(Tq / br), nh, B],
+    [br, 1, 1],
+  );
 }
 
 /** Backward packed [dK | dV] (2·B·nh·Tk·hs). Inputs Q, K, V, dO, Packed, Delta [, KeyValid]. */
 export function dkdvProgram({ B, nh, Tk, hs }: AttentionDims, tiles: Tiles, hasMask: boolean): WebGPUProgram {
   const { br, bc } = tiles;
   const consts = { HS: hs, HS4: hs / 4, BR: br, BC: bc };
-  return new TiledAttentionProgram(dkdvSource, 'attentionBackwardDkDv', consts, hasMask, ['Q', 'K', 'V', 'dO', 'Packed', 'Delta'], [2 * B * nh * Tk * hs], [Math.ceil(Tk / bc), nh, B], [bc, 1, 1]);
+  return new TiledAttentionProgram(
+    dkdvSource,
+    'attentionBackwardDkDv',
+    consts,
+    hasMask,
+    ['Q', 'K', 'V', 'dO', 'Packed', 'Delta'],
+    [2 * B * nh * Tk * hs],
+    [Math.ceil(Tk / bc), nh, B],
+    [bc, 1, 1],
+  );
 }
 
 /** Decode (Tq = 1): O (B, nh, 1, hs); one workgroup of DECODE_WG threads per (b, h). */

@@ -109,7 +109,17 @@ export function cachedAttention(cache: tf.Tensor, pads: tf.Tensor, d: CacheDims,
  * The token of that row is tokens[(b·T + τ)·stride + offset] (int32), so a sampler's packed
  * output can feed it directly (stride 1, offset 0: a plain (B, T) tensor).
  */
-export function decodeEmbed(tokens: tf.Tensor, pads: tf.Tensor, wte: tf.Tensor, wpe: tf.Tensor, B: number, T: number, t0: number, stride = 1, offset = 0): tf.Tensor {
+export function decodeEmbed(
+  tokens: tf.Tensor,
+  pads: tf.Tensor,
+  wte: tf.Tensor,
+  wpe: tf.Tensor,
+  B: number,
+  T: number,
+  t0: number,
+  stride = 1,
+  offset = 0,
+): tf.Tensor {
   const C = wte.shape[1]!;
   const threads = B * T * (C / 4);
   const info = runFlatInfo({
@@ -222,7 +232,9 @@ export function decodeMatmul(x: tf.Tensor, w: tf.Tensor, o: DecodeMatmulOptions 
     },
     components: { inputs: comps, output: 4 },
     // cache rows: row b·T + τ of this matmul → (layer·B + b)·Tmax + t0 + τ
-    prelude: into ? 'fn outRow(r : i32) -> i32 { let b = r / uniforms.T; return (uniforms.layer * uniforms.B + b) * uniforms.Tmax + uniforms.t0 + r - b * uniforms.T; }' : '',
+    prelude: into
+      ? 'fn outRow(r : i32) -> i32 { let b = r / uniforms.T; return (uniforms.layer * uniforms.B + b) * uniforms.Tmax + uniforms.t0 + r - b * uniforms.T; }'
+      : '',
     output: into?.cache,
   });
   return into ? into.cache : tf.engine().makeTensorFromTensorInfo(info);
@@ -243,7 +255,12 @@ export function decodeMatmul(x: tf.Tensor, w: tf.Tensor, o: DecodeMatmulOptions 
  * it)], in row order, as the CPU sampler draws them; draws advances by the unfinished rows (τ > 0).
  * One thread per row.
  */
-export function sampleNext(logits: tf.Tensor, uniforms: tf.Tensor, prev: tf.Tensor, o: { temperature: number; banned: number[]; pad: number; eos: number }): tf.Tensor {
+export function sampleNext(
+  logits: tf.Tensor,
+  uniforms: tf.Tensor,
+  prev: tf.Tensor,
+  o: { temperature: number; banned: number[]; pad: number; eos: number },
+): tf.Tensor {
   const [B, V] = logits.shape as [number, number];
   const greedy = o.temperature <= 0;
   const allowed = (i: string) => (o.banned.length ? o.banned.map((id) => `${i} != ${id}`).join(' && ') : 'true');

@@ -24,9 +24,7 @@ export function embedReference(tokens: tf.Tensor2D, wte: tf.Tensor2D, wpe: tf.Te
     const [B, T] = tokens.shape;
     const [V, C] = wte.shape;
     const tok = tf.matMul(oneHotF(tokens.reshape([B * T]), V), wte);
-    const pos = positions
-      ? tf.matMul(oneHotF(positions.reshape([B * T]), wpe.shape[0]), wpe)
-      : tf.tile(tf.slice(wpe, [0, 0], [T, C]), [B, 1]);
+    const pos = positions ? tf.matMul(oneHotF(positions.reshape([B * T]), wpe.shape[0]), wpe) : tf.tile(tf.slice(wpe, [0, 0], [T, C]), [B, 1]);
     return tf.add(tok, pos) as tf.Tensor2D;
   });
 }

@@ -157,12 +157,10 @@ export class MatmulProgram implements WebGPUProgram {
       for (let kk = 0; kk < 4; kk++)
         for (let j = 0; j < cv; j++) lines.push(`    let ${b(kk, j)} = vec4<f32>(bc${j}0[${kk}], bc${j}1[${kk}], bc${j}2[${kk}], bc${j}3[${kk}]);`);
     } else {
-      for (let kk = 0; kk < 4; kk++)
-        for (let j = 0; j < cv; j++) lines.push(`    let ${b(kk, j)} = B[((k + ${kk}) * uniforms.N + c${j}0) / 4];`);
+      for (let kk = 0; kk < 4; kk++) for (let j = 0; j < cv; j++) lines.push(`    let ${b(kk, j)} = B[((k + ${kk}) * uniforms.N + c${j}0) / 4];`);
     }
     for (let i = 0; i < rm; i++)
-      for (let j = 0; j < cv; j++)
-        for (let kk = 0; kk < 4; kk++) lines.push(`    acc${i}_${j} = fma(vec4<f32>(${a(i, kk)}), ${b(kk, j)}, acc${i}_${j});`);
+      for (let j = 0; j < cv; j++) for (let kk = 0; kk < 4; kk++) lines.push(`    acc${i}_${j} = fma(vec4<f32>(${a(i, kk)}), ${b(kk, j)}, acc${i}_${j});`);
     lines.push('  }');
     this.store(lines);
     return lines.join('\n');

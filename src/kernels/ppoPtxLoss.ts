@@ -368,7 +368,12 @@ function validate(inputs: PpoPtxLossInputs, options: PpoPtxLossOptions): void {
   };
   check(logits.rank >= 2 && ptxLogits.rank >= 2, `logits must be (B, T, V), got [${logits.shape}] and ptx [${ptxLogits.shape}]`);
   const rowShape = logits.shape.slice(0, -1);
-  for (const [name, t] of [['actions', actions], ['oldLogp', oldLogp], ['advantages', advantages], ['mask', mask]] as const) {
+  for (const [name, t] of [
+    ['actions', actions],
+    ['oldLogp', oldLogp],
+    ['advantages', advantages],
+    ['mask', mask],
+  ] as const) {
     check(same(t.shape, rowShape), `${name} must be [${rowShape}], got [${t.shape}]`);
   }
   const ptxRowShape = ptxLogits.shape.slice(0, -1);

@@ -83,7 +83,9 @@ function masking(kv: tf.Tensor | undefined, vec4Inputs: tf.Tensor[], names: stri
  * private arrays in memory, named values stay in registers.
  */
 function unroll(body: string, hs4: number): string {
-  let out = body.replace(/var (qr|acc|accv) : array<vec4<f32>, HS4>;/g, (_, name: string) => Array.from({ length: hs4 }, (_, c) => `var ${name}_${c} : vec4<f32>;`).join(' '));
+  let out = body.replace(/var (qr|acc|accv) : array<vec4<f32>, HS4>;/g, (_, name: string) =>
+    Array.from({ length: hs4 }, (_, c) => `var ${name}_${c} : vec4<f32>;`).join(' '),
+  );
   out = out.replace(/for \(var c = 0; c < HS4; c\+\+\) \{ ([^}]*) \}/g, (_, inner: string) =>
     Array.from({ length: hs4 }, (_, c) => inner.replace(/(qr|acc|accv)\[c\]/g, `$1_${c}`).replace(/\+ c\]/g, `+ ${c}]`)).join(' '),
   );
@@ -217,8 +219,12 @@ function grad(which: 'q' | 'kv', q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, dO: t
     ${accumulate}
   }
   for (var c = 0; c < HS4; c++) { result[index * HS4 + c] = acc[c]; }
-  ${both ? `let vo = uniforms.threads * HS4; // dV after all of dK
-  for (var c = 0; c < HS4; c++) { result[vo + index * HS4 + c] = accv[c]; }` : ''}`,
+  ${
+    both
+      ? `let vo = uniforms.threads * HS4; // dV after all of dK
+  for (var c = 0; c < HS4; c++) { result[vo + index * HS4 + c] = accv[c]; }`
+      : ''
+  }`,
   });
 }
 

@@ -93,7 +93,11 @@ export class KVDecoder {
         this.dense(x, `${h}.attn.c_attn`, `${h}.ln_1`, 'none', undefined, { cache: this.cache, dims: this.dims, layer: i, T, t0 });
         // last layer: only the last position goes on (the cache has every position's q, k, v)
         const y = cachedAttention(this.cache, this.pads, this.dims, i, T, t0, last ? T - 1 : 0);
-        if (last && T > 1) x = tf.reshape(x, [B, T, C]).slice([0, T - 1, 0], [B, 1, C]).reshape([B, C]);
+        if (last && T > 1)
+          x = tf
+            .reshape(x, [B, T, C])
+            .slice([0, T - 1, 0], [B, 1, C])
+            .reshape([B, C]);
         x = this.dense(y, `${h}.attn.c_proj`, undefined, 'none', x);
         const u = this.dense(x, `${h}.mlp.c_fc`, `${h}.ln_2`, 'gelu');
         x = this.dense(u, `${h}.mlp.c_proj`, undefined, 'none', x);

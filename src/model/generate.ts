@@ -125,7 +125,15 @@ async function generateDecoder(model: GPT, prompts: number[][], P: number, maxNe
     const step = next++;
     const logits =
       step === 0
-        ? tf.tidy(() => decoder.prefill(tf.tensor2d(prompts.flatMap((p, b) => [...new Array(pads[b]).fill(PAD), ...p]), [B, P], 'int32')))
+        ? tf.tidy(() =>
+            decoder.prefill(
+              tf.tensor2d(
+                prompts.flatMap((p, b) => [...new Array(pads[b]).fill(PAD), ...p]),
+                [B, P],
+                'int32',
+              ),
+            ),
+          )
         : decoder.step(prev, P + step - 1); // tokens = the first B entries of the state
     const state = predict ? sampleNext(logits, uniforms, prev, sampler) : null;
     if (state) {
@@ -202,7 +210,10 @@ function fullStep(model: GPT, rows: number[][], pads: number[], cache?: KVCache)
     const Tk = rows[0].length;
     const tokens = tf.tensor2d(rows.flat(), [B, Tk], 'int32');
     const h = model.hidden(tokens, { positions: positionsFor(pads, 0, Tk), keyValid: keyValid(pads, Tk), cache });
-    const last = h.reshape([B, Tk, model.cfg.dModel]).slice([0, Tk - 1, 0], [B, 1, model.cfg.dModel]).reshape([B, model.cfg.dModel]);
+    const last = h
+      .reshape([B, Tk, model.cfg.dModel])
+      .slice([0, Tk - 1, 0], [B, 1, model.cfg.dModel])
+      .reshape([B, model.cfg.dModel]);
     return model.unembed(last as tf.Tensor2D);
   });
 }
@@ -213,7 +224,11 @@ function decodeStep(model: GPT, rows: number[][], pads: number[], cache: KVCache
   const logits = tf.tidy(() => {
     const B = rows.length;
     const Tk = rows[0].length;
-    const tokens = tf.tensor2d(rows.map((r) => r[Tk - 1]), [B, 1], 'int32');
+    const tokens = tf.tensor2d(
+      rows.map((r) => r[Tk - 1]),
+      [B, 1],
+      'int32',
+    );
     const h = model.hidden(tokens, { positions: positionsFor(pads, Tk - 1, Tk), keyValid: keyValid(pads, Tk), cache });
     return model.unembed(h);
   });

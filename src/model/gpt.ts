@@ -57,7 +57,11 @@ export class GPT {
     const params: Params = new Map();
     let i = 0;
     const scope = `c${cloneCounter++}`;
-    for (const [name, v] of this.params) params.set(name, tf.tidy(() => tf.variable(v.clone(), trainable, `${scope}/${i++}/${name}`)));
+    for (const [name, v] of this.params)
+      params.set(
+        name,
+        tf.tidy(() => tf.variable(v.clone(), trainable, `${scope}/${i++}/${name}`)),
+      );
     return new GPT(this.cfg, params);
   }
 
@@ -71,8 +75,7 @@ export class GPT {
   hidden(tokens: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor2D {
     const { cfg } = this;
     let seed = opts.dropoutSeed ?? 0;
-    const drop = (x: tf.Tensor2D) =>
-      opts.training && cfg.dropout > 0 ? (tf.dropout(x, cfg.dropout, undefined, seed++) as tf.Tensor2D) : x;
+    const drop = (x: tf.Tensor2D) => (opts.training && cfg.dropout > 0 ? (tf.dropout(x, cfg.dropout, undefined, seed++) as tf.Tensor2D) : x);
 
     // Gather + scatter-add kernels on webgpu; one-hot matmuls elsewhere (wasm has no gather gradient).
     let x = drop(embed(tokens, this.p('wte.weight') as tf.Tensor2D, this.p('wpe.weight') as tf.Tensor2D, opts.positions)); // (B·T, C)

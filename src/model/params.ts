@@ -82,7 +82,10 @@ export function makeVariables(specs: ParamSpec[], weights: Weights, trainable = 
   for (const spec of specs) {
     const data = weights.get(spec.name);
     if (!data) throw new Error(`missing weight ${spec.name}`);
-    params.set(spec.name, tf.tidy(() => tf.variable(tf.tensor(data, spec.shape, 'float32'), trainable, `${scope}/${spec.name}`, 'float32')));
+    params.set(
+      spec.name,
+      tf.tidy(() => tf.variable(tf.tensor(data, spec.shape, 'float32'), trainable, `${scope}/${spec.name}`, 'float32')),
+    );
   }
   return params;
 }
@@ -93,4 +96,3 @@ export async function readWeights(params: Params): Promise<Weights> {
   for (const [name, v] of params) out.set(name, (await v.data()) as Float32Array);
   return out;
 }
-

@@ -32,7 +32,11 @@ export async function answers(model: GPT, prompts: string[], maxTokens: number, 
   const out: string[] = [];
   for (let i = 0; i < prompts.length; i += chunk) {
     const part = prompts.slice(i, i + chunk);
-    const g = await generate(model, part.map((p) => [BOS, ...encode(p)]), { temperature, topK: 0, topP: 1, maxNewTokens: maxTokens, seed: seed + i, useCache: true });
+    const g = await generate(
+      model,
+      part.map((p) => [BOS, ...encode(p)]),
+      { temperature, topK: 0, topP: 1, maxNewTokens: maxTokens, seed: seed + i, useCache: true },
+    );
     out.push(...g.tokens.map((t) => decode(t)));
   }
   return out;

@@ -60,13 +60,31 @@ async function lmStage(ctx: RunContext, stage: 'pretrain' | 'sft', trained: GPT,
     ? {
         every: hooks.lmCheckpointEvery ?? LM_CHECKPOINT_EVERY,
         save: async ({ rng: lmRng, ...cursor }, optimizer) =>
-          ctx.save({ stage, step: cursor.step, final: false, models: await setup.models(), optimizer: { lm: await optimizerState(optimizer, trained.params) }, rng: { lm: lmRng }, extra: { lm: cursor } }),
+          ctx.save({
+            stage,
+            step: cursor.step,
+            final: false,
+            models: await setup.models(),
+            optimizer: { lm: await optimizerState(optimizer, trained.params) },
+            rng: { lm: lmRng },
+            extra: { lm: cursor },
+          }),
       }
     : undefined;
   const run = await runLMLoop(
     trained,
     batch,
-    { steps: setup.steps, lr: setup.lr, warmup: setup.warmup, minLrRatio: 0.1, seed: setup.seed, logEvery: 10, sampleEvery: setup.sampleEvery, samplePrompts: ctx.data.samplePrompts, sampleMaxTokens: ctx.layout.R },
+    {
+      steps: setup.steps,
+      lr: setup.lr,
+      warmup: setup.warmup,
+      minLrRatio: 0.1,
+      seed: setup.seed,
+      logEvery: 10,
+      sampleEvery: setup.sampleEvery,
+      samplePrompts: ctx.data.samplePrompts,
+      sampleMaxTokens: ctx.layout.R,
+    },
     hooks.hooksFor(stage),
     autosave,
     inside ? plan.lm(trained) : undefined,

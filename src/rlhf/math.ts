@@ -101,13 +101,7 @@ export function tokenRewards(
  * mask = 0. The JS loop is over T (a shape, <= a few hundred), never over data.
  * rewards, values, mask: [B,T]  ->  { advantages [B,T], returns [B,T] }.
  */
-export function gae(
-  rewards: tf.Tensor,
-  values: tf.Tensor,
-  mask: tf.Tensor,
-  gamma: number,
-  lambda: number,
-): { advantages: tf.Tensor2D; returns: tf.Tensor2D } {
+export function gae(rewards: tf.Tensor, values: tf.Tensor, mask: tf.Tensor, gamma: number, lambda: number): { advantages: tf.Tensor2D; returns: tf.Tensor2D } {
   return tf.tidy(() => {
     const T = rewards.shape[1] as number;
     const r = tf.unstack(rewards, 1); // T × [B]

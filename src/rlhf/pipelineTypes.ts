@@ -43,7 +43,16 @@ export interface PipelineReport {
       /** means of ten equal slices of the training losses */
       loss_curve?: number[];
     };
-    ppo: { iterations: number; reward_first: number; reward_last: number; kl_last: number; seconds: number; skipped_updates: number; ema_updates?: number; log: PpoIterationLog[] };
+    ppo: {
+      iterations: number;
+      reward_first: number;
+      reward_last: number;
+      kl_last: number;
+      seconds: number;
+      skipped_updates: number;
+      ema_updates?: number;
+      log: PpoIterationLog[];
+    };
   };
   eval: {
     prompts: number;

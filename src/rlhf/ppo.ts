@@ -126,7 +126,14 @@ export interface PpoPersistence {
  *              clipped value loss (its own optimizer).
  * Shapes are fixed per run (rolloutBatch × (P+R)), so GPU buffers are reused every iteration.
  */
-export async function runPpo(models: PpoModels, ctx: PpoContext, cfg: PpoConfig, hooks: StageHooks, persist?: PpoPersistence, resume?: PpoState): Promise<PpoResult> {
+export async function runPpo(
+  models: PpoModels,
+  ctx: PpoContext,
+  cfg: PpoConfig,
+  hooks: StageHooks,
+  persist?: PpoPersistence,
+  resume?: PpoState,
+): Promise<PpoResult> {
   const { policy, ref, rm, value } = models;
   const { layout, task } = ctx;
   const policyVars = [...policy.params.values()].filter((v) => v.trainable);
@@ -242,8 +249,19 @@ export async function runPpo(models: PpoModels, ctx: PpoContext, cfg: PpoConfig,
       const secs = (performance.now() - t0) / 1000;
       const metricValues: Record<string, number[]> = {};
       for (const [k, v] of Object.entries(entry)) if (typeof v === 'number') metricValues[k] = [v];
-      hooks.metrics({ step: it + 1, total: cfg.iterations, values: metricValues, stepsPerSec: 1 / secs, tokensPerSec: (batch.N * (layout.P + layout.R)) / secs, etaSeconds: (cfg.iterations - it - 1) * secs });
-      if (it === 0 || (it + 1) % Math.max(1, cfg.probeEvery) === 0) hooks.samples(it + 1, prompts.slice(0, 4).map((prompt, i) => ({ prompt, completion: texts[i] })));
+      hooks.metrics({
+        step: it + 1,
+        total: cfg.iterations,
+        values: metricValues,
+        stepsPerSec: 1 / secs,
+        tokensPerSec: (batch.N * (layout.P + layout.R)) / secs,
+        etaSeconds: (cfg.iterations - it - 1) * secs,
+      });
+      if (it === 0 || (it + 1) % Math.max(1, cfg.probeEvery) === 0)
+        hooks.samples(
+          it + 1,
+          prompts.slice(0, 4).map((prompt, i) => ({ prompt, completion: texts[i] })),
+        );
 
       // A non-finite update never reaches the weights (AdamW skips it); repeated failures stop the stage.
       badIterations = skippedNow > skippedBefore ? badIterations + 1 : 0;
@@ -288,7 +306,19 @@ function rowsOf(t: tf.Tensor, rows: number[]): tf.Tensor {
  * (the fused WGSL kernel on webgpu, the composed reference elsewhere). Plain PPO (γ = 0) passes a
  * one-token, fully masked ptx batch instead of running the model on pretraining text.
  */
-function policyStep(policy: GPT, opt: AdamW, vars: tf.Variable[], mb: SequenceBatch, rows: number[], s: Scored, ptx: ReturnType<typeof sampleWindows> | null, cfg: PpoConfig, lr: number, seed: number, log: ScalarLog): void {
+function policyStep(
+  policy: GPT,
+  opt: AdamW,
+  vars: tf.Variable[],
+  mb: SequenceBatch,
+  rows: number[],
+  s: Scored,
+  ptx: ReturnType<typeof sampleWindows> | null,
+  cfg: PpoConfig,
+  lr: number,
+  seed: number,
+  log: ScalarLog,
+): void {
   tf.tidy(() => {
     const V = policy.cfg.vocabSize;
     const mask = rowsOf(s.mask, rows);
@@ -300,8 +330,13 @@ function policyStep(policy: GPT, opt: AdamW, vars: tf.Variable[], mb: SequenceBa
     let stats: tf.Scalar[] = [];
     const { grads } = tf.variableGrads(() => {
       const logits = policyLogits(policy, mb, PPO_DROPOUT, seed);
-      const ptxLogits = ptx ? policy.logits(tf.tensor2d(ptx.inputs, [ptx.B, ptx.T], 'int32'), { training: PPO_DROPOUT, dropoutSeed: seed + 1 }) : tf.zeros([1, 1, V]);
-      const out = ppoPtxLoss({ logits, actions, oldLogp, advantages, mask, ptxLogits, ptxTargets, ptxMask }, { clip: cfg.clip, ptxCoef: cfg.ptxCoef, temperature: cfg.temperature });
+      const ptxLogits = ptx
+        ? policy.logits(tf.tensor2d(ptx.inputs, [ptx.B, ptx.T], 'int32'), { training: PPO_DROPOUT, dropoutSeed: seed + 1 })
+        : tf.zeros([1, 1, V]);
+      const out = ppoPtxLoss(
+        { logits, actions, oldLogp, advantages, mask, ptxLogits, ptxTargets, ptxMask },
+        { clip: cfg.clip, ptxCoef: cfg.ptxCoef, temperature: cfg.temperature },
+      );
       stats = [out.policyLoss, out.clipfrac, out.approxKl, out.ptxLoss].map((t) => tf.keep(t));
       return out.loss;
     }, vars);
@@ -315,12 +350,26 @@ function policyStep(policy: GPT, opt: AdamW, vars: tf.Variable[], mb: SequenceBa
   });
 }
 
-function valueStep(value: ScalarModel, opt: AdamW, vars: tf.Variable[], mb: SequenceBatch, rows: number[], s: Scored, cfg: PpoConfig, lr: number, seed: number, log: ScalarLog): void {
+function valueStep(
+  value: ScalarModel,
+  opt: AdamW,
+  vars: tf.Variable[],
+  mb: SequenceBatch,
+  rows: number[],
+  s: Scored,
+  cfg: PpoConfig,
+  lr: number,
+  seed: number,
+  log: ScalarLog,
+): void {
   tf.tidy(() => {
     const mask = rowsOf(s.mask, rows);
     const oldValues = rowsOf(s.oldValues, rows);
     const returns = rowsOf(s.returns, rows);
-    const { value: loss, grads } = tf.variableGrads(() => valueLoss(value.values(mb, PPO_DROPOUT, seed + 2), oldValues, returns, mask, cfg.valueClip).loss, vars);
+    const { value: loss, grads } = tf.variableGrads(
+      () => valueLoss(value.values(mb, PPO_DROPOUT, seed + 2), oldValues, returns, mask, cfg.valueClip).loss,
+      vars,
+    );
     opt.apply(grads, lr).dispose();
     log.push('valueLoss', tf.keep(loss));
   });
@@ -328,7 +377,11 @@ function valueStep(value: ScalarModel, opt: AdamW, vars: tf.Variable[], mb: Sequ
 
 /** Held-out labelers' mean (noise-free) judgement of greedy answers to the probe prompts. */
 export async function probeScore(policy: GPT, ctx: PpoContext): Promise<number> {
-  const out = await generate(policy, ctx.probePrompts.map((p) => [BOS, ...encode(p)]), { temperature: 0, topK: 0, topP: 1, maxNewTokens: ctx.layout.R, seed: 0, useCache: true });
+  const out = await generate(
+    policy,
+    ctx.probePrompts.map((p) => [BOS, ...encode(p)]),
+    { temperature: 0, topK: 0, topP: 1, maxNewTokens: ctx.layout.R, seed: 0, useCache: true },
+  );
   let sum = 0;
   ctx.probePrompts.forEach((p, i) => {
     const r = decode(out.tokens[i]);

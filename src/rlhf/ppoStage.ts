@@ -27,14 +27,31 @@ export async function ppoStage(ctx: RunContext, base: GPT, sft: GPT, reward: Sca
   });
   const run = await runPpo(
     { policy, ref: sft, rm: reward, value, ema },
-    { task: ctx.task, layout: ctx.layout, trainPrompts: data.ppoPrompts, probePrompts: data.probePrompts, probeLabelers: ctx.pool!.heldOut, pretrainStream: data.stream, ptxSeqLen: ctx.seqLen, seed: cfg.seed + 3 },
+    {
+      task: ctx.task,
+      layout: ctx.layout,
+      trainPrompts: data.ppoPrompts,
+      probePrompts: data.probePrompts,
+      probeLabelers: ctx.pool!.heldOut,
+      pretrainStream: data.stream,
+      ptxSeqLen: ctx.seqLen,
+      seed: cfg.seed + 3,
+    },
     cfg.ppo,
     hooks.hooksFor('ppo'),
     hooks.checkpoint
       ? {
           every: hooks.ppoCheckpointEvery ?? 10,
           save: async ({ policyOpt, valueOpt, rng: ppoRng, ...state }) =>
-            ctx.save({ stage: 'ppo', step: state.iteration, final: false, models: await models(), optimizer: { policy: policyOpt, value: valueOpt }, rng: { ppo: ppoRng }, extra: { ppo: state } }),
+            ctx.save({
+              stage: 'ppo',
+              step: state.iteration,
+              final: false,
+              models: await models(),
+              optimizer: { policy: policyOpt, value: valueOpt },
+              rng: { ppo: ppoRng },
+              extra: { ppo: state },
+            }),
         }
       : undefined,
     resume,
@@ -45,7 +62,16 @@ export async function ppoStage(ctx: RunContext, base: GPT, sft: GPT, reward: Sca
   const last = run.log[run.log.length - 1];
   // a resumed stage adds the time it ran before the checkpoint
   const before = resume ? (plan.checkpoint?.extra.summaries.ppo?.seconds ?? 0) : 0;
-  ctx.summaries.ppo = { iterations: run.iterations, reward_first: first10(rewards), reward_last: last10(rewards), kl_last: last?.kl ?? NaN, seconds: run.seconds + before, skipped_updates: run.skipped, ema_updates: run.emaUpdates, log: run.log };
+  ctx.summaries.ppo = {
+    iterations: run.iterations,
+    reward_first: first10(rewards),
+    reward_last: last10(rewards),
+    kl_last: last?.kl ?? NaN,
+    seconds: run.seconds + before,
+    skipped_updates: run.skipped,
+    ema_updates: run.emaUpdates,
+    log: run.log,
+  };
   await ctx.save({ stage: 'ppo', step: run.iterations, final: true, models: await models() });
   hooks.stage('ppo', 'done', `${run.iterations} iterations, reward ${first10(rewards).toFixed(2)} → ${last10(rewards).toFixed(2)}`);
   return ema ?? policy;

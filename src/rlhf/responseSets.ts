@@ -18,7 +18,16 @@ export const SAMPLE_ROWS = 128;
  * often repeats itself) the set is topped up with candidates; `sampled` counts the SFT samples
  * (the report's rm.sampled_share).
  */
-export async function responseSets(sft: GPT, task: Task, prompts: string[], K: number, source: RewardConfig['responses'], layout: SequenceLayout, rng: Rng, rows = SAMPLE_ROWS) {
+export async function responseSets(
+  sft: GPT,
+  task: Task,
+  prompts: string[],
+  K: number,
+  source: RewardConfig['responses'],
+  layout: SequenceLayout,
+  rng: Rng,
+  rows = SAMPLE_ROWS,
+) {
   const fromModel = source === 'samples' ? K : source === 'mixed' ? Math.ceil(K / 2) : 0;
   const samples: string[][] = prompts.map(() => []);
   // One generation row per (prompt, sample), in batches of `rows`: a decode step costs ~1/3 as
@@ -26,7 +35,11 @@ export async function responseSets(sft: GPT, task: Task, prompts: string[], K: n
   const owners = prompts.flatMap((_, i) => Array<number>(fromModel).fill(i));
   for (let r = 0; r < owners.length; r += rows) {
     const part = owners.slice(r, r + rows);
-    const g = await generate(sft, part.map((i) => [BOS, ...encode(prompts[i])]), { temperature: 1, topK: 0, topP: 1, maxNewTokens: layout.R, seed: rng.int(2 ** 31), useCache: true });
+    const g = await generate(
+      sft,
+      part.map((i) => [BOS, ...encode(prompts[i])]),
+      { temperature: 1, topK: 0, topP: 1, maxNewTokens: layout.R, seed: rng.int(2 ** 31), useCache: true },
+    );
     g.tokens.forEach((t, j) => samples[part[j]].push(decode(t)));
   }
   return prompts.map((prompt, i) => {

@@ -40,13 +40,15 @@ export function resumePlan(checkpoint?: PipelineCheckpoint): ResumePlan {
     },
     lm(model) {
       const cursor = c?.extra.lm;
-      if (!c || !cursor || c.rng?.lm === undefined || !c.optimizer?.lm) throw new Error(`the ${c?.stage} checkpoint at step ${c?.step} has no training state to resume from`);
+      if (!c || !cursor || c.rng?.lm === undefined || !c.optimizer?.lm)
+        throw new Error(`the ${c?.stage} checkpoint at step ${c?.step} has no training state to resume from`);
       const moments = c.optimizer.lm;
       return { cursor: { ...cursor, rng: c.rng.lm }, restore: (opt) => restoreOptimizer(opt, model.params, moments) };
     },
     ppo() {
       const st = c?.extra.ppo;
-      if (!c || !st || c.rng?.ppo === undefined || !c.optimizer?.policy || !c.optimizer.value) throw new Error(`the PPO checkpoint at iteration ${c?.step} has no training state to resume from`);
+      if (!c || !st || c.rng?.ppo === undefined || !c.optimizer?.policy || !c.optimizer.value)
+        throw new Error(`the PPO checkpoint at iteration ${c?.step} has no training state to resume from`);
       return { ...st, rng: c.rng.ppo, policyOpt: c.optimizer.policy, valueOpt: c.optimizer.value };
     },
   };

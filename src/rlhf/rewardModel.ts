@@ -45,7 +45,11 @@ export function rubricAccuracy(task: Task, sets: RankedSet[]): number {
 
 /** P ranked sets → one SequenceBatch of P·K rows, prompt-major, best first within a prompt. */
 function rankedBatch(layout: SequenceLayout, sets: RankedSet[]) {
-  return buildSequences(layout, sets.flatMap((s) => s.responses.map(() => s.prompt)), sets.flatMap((s) => s.responses));
+  return buildSequences(
+    layout,
+    sets.flatMap((s) => s.responses.map(() => s.prompt)),
+    sets.flatMap((s) => s.responses),
+  );
 }
 
 /** Mean pairwise accuracy of the RM on ranked sets (eval mode, batched). */
@@ -156,7 +160,14 @@ export async function trainRewardModel(
         const now = performance.now();
         const sps = (logEvery * 1000) / Math.max(1, now - last);
         last = now;
-        hooks.metrics({ step: done, total: cfg.steps, values, stepsPerSec: sps, tokensPerSec: sps * batch.N * (layout.P + layout.R), etaSeconds: (cfg.steps - done) / sps });
+        hooks.metrics({
+          step: done,
+          total: cfg.steps,
+          values,
+          stepsPerSec: sps,
+          tokensPerSec: sps * batch.N * (layout.P + layout.R),
+          etaSeconds: (cfg.steps - done) / sps,
+        });
       }
     }
     // Normalise: demonstrations score mean 0 (InstructGPT: "so that the labeler demonstrations achieve a mean score of 0").
@@ -169,7 +180,14 @@ export async function trainRewardModel(
     rm.addBias(-demoMeanBefore);
     const trainAccuracy = await rankingAccuracy(rm, layout, data.train.slice(0, Math.max(data.heldout.length, 32)));
     const heldoutAccuracy = await rankingAccuracy(rm, layout, data.heldout);
-    hooks.metrics({ step, total: cfg.steps, values: { trainAccuracy: [trainAccuracy], heldoutAccuracy: [heldoutAccuracy] }, stepsPerSec: 0, tokensPerSec: 0, etaSeconds: 0 });
+    hooks.metrics({
+      step,
+      total: cfg.steps,
+      values: { trainAccuracy: [trainAccuracy], heldoutAccuracy: [heldoutAccuracy] },
+      stepsPerSec: 0,
+      tokensPerSec: 0,
+      etaSeconds: 0,
+    });
     return { rm, steps: step, losses, trainAccuracy, heldoutAccuracy, demoMeanBefore, seconds: (performance.now() - start) / 1000, stopped };
   } finally {
     log.dispose();

@@ -28,7 +28,8 @@ export async function rewardStage(ctx: RunContext, base: GPT, sft: GPT): Promise
   const samplingSeconds = (performance.now() - samplingStart) / 1000;
   const pool = (ctx.pool = labelers(ctx, heldoutSets));
   const labelRng = rng.fork('labels');
-  const train = ctx.userRankings.length && ctx.userMode === 'replace' ? ctx.userRankings : [...rankSets(task, pool.train, trainSets, labelRng), ...ctx.userRankings];
+  const train =
+    ctx.userRankings.length && ctx.userMode === 'replace' ? ctx.userRankings : [...rankSets(task, pool.train, trainSets, labelRng), ...ctx.userRankings];
   const heldout = rankSets(task, pool.heldOut, heldoutSets, labelRng);
   const rmRun = await trainRewardModel(sft, layout, { train, heldout, demos: ctx.demos.slice(0, 128) }, cfg.rm, cfg.seed + 2, hooks.hooksFor('rm'));
   const reward = ctx.own(rmRun.rm);
@@ -53,7 +54,12 @@ export async function rewardStage(ctx: RunContext, base: GPT, sft: GPT): Promise
     loss_last: last10(rmRun.losses),
     loss_curve: curve(rmRun.losses),
   };
-  await ctx.save({ stage: 'rm', step: rmRun.steps, final: true, models: { base: await modelWeights(base), sft: await modelWeights(sft), reward: await modelWeights(reward.backbone) } });
+  await ctx.save({
+    stage: 'rm',
+    step: rmRun.steps,
+    final: true,
+    models: { base: await modelWeights(base), sft: await modelWeights(sft), reward: await modelWeights(reward.backbone) },
+  });
   hooks.stage('rm', 'done', doneNote(ctx));
   return reward;
 }

@@ -62,7 +62,8 @@ export function runContext(cfg: PipelineConfig, hooks: PipelineHooks, resume?: P
   const modelCfg = PRESETS[cfg.preset];
   const layout = layoutFor(task.maxPromptLength, task.maxResponseLength);
   const problems = [...setupProblems(cfg), ...validateConfig(modelCfg)];
-  if (layout.P + layout.R > modelCfg.contextLength) problems.push(`the ${cfg.preset} preset's context (${modelCfg.contextLength}) is shorter than the task's prompt + response (${layout.P + layout.R})`);
+  if (layout.P + layout.R > modelCfg.contextLength)
+    problems.push(`the ${cfg.preset} preset's context (${modelCfg.contextLength}) is shorter than the task's prompt + response (${layout.P + layout.R})`);
   if (problems.length) throw new Error(`Invalid setup: ${problems.join('; ')}`);
   const seqLen = Math.min(cfg.pretrain.seqLen, modelCfg.contextLength);
 
@@ -71,7 +72,9 @@ export function runContext(cfg: PipelineConfig, hooks: PipelineHooks, resume?: P
   const data = pipelineData(cfg, task, rng, seqLen);
   const userDemos = (userData?.demonstrations ?? []).map((d) => ({ prompt: d.prompt, response: d.completion }));
   const demos = userDemos.length && userData?.mode === 'replace' ? userDemos : [...data.demos, ...userDemos];
-  const userRankings: RankedSet[] = (userData?.rankings ?? []).filter((r) => r.ranking.length === cfg.rm.k).map((r) => ({ prompt: r.prompt, responses: r.ranking, labelerId: 'you' }));
+  const userRankings: RankedSet[] = (userData?.rankings ?? [])
+    .filter((r) => r.ranking.length === cfg.rm.k)
+    .map((r) => ({ prompt: r.prompt, responses: r.ranking, labelerId: 'you' }));
 
   const plan = resumePlan(resume);
   const models: { dispose(): void }[] = [];

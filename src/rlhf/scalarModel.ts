@@ -16,8 +16,14 @@ export class ScalarModel {
   constructor(readonly backbone: GPT) {
     if (!backbone.params.has('score.weight')) {
       const C = backbone.cfg.dModel;
-      backbone.params.set('score.weight', tf.tidy(() => tf.variable(tf.zeros([C, 1]), true, `${backbone.p('wte.weight').name}/score.weight`)));
-      backbone.params.set('score.bias', tf.tidy(() => tf.variable(tf.zeros([1]), true, `${backbone.p('wte.weight').name}/score.bias`)));
+      backbone.params.set(
+        'score.weight',
+        tf.tidy(() => tf.variable(tf.zeros([C, 1]), true, `${backbone.p('wte.weight').name}/score.weight`)),
+      );
+      backbone.params.set(
+        'score.bias',
+        tf.tidy(() => tf.variable(tf.zeros([1]), true, `${backbone.p('wte.weight').name}/score.bias`)),
+      );
     }
   }
 

@@ -158,7 +158,10 @@ export function lastHidden(hidden: tf.Tensor3D, b: SequenceBatch): tf.Tensor2D {
   const L = b.layout.P + b.layout.R;
   const C = hidden.shape[2];
   if (onWebGPU()) {
-    const rows = tf.tensor1d(Int32Array.from(b.lastIndex, (j, n) => n * L + j), 'int32');
+    const rows = tf.tensor1d(
+      Int32Array.from(b.lastIndex, (j, n) => n * L + j),
+      'int32',
+    );
     return tf.gather(hidden.reshape([b.N * L, C]), rows) as tf.Tensor2D;
   }
   const pick = oneHotF(tf.tensor1d(b.lastIndex, 'int32'), L).reshape([b.N, L, 1]);

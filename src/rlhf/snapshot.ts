@@ -30,8 +30,12 @@ export function modelFromWeights(cfg: GPTConfig, weights: Weights): GPT {
   for (const [name, data] of weights) {
     const shape = shapes.get(name);
     if (!shape) throw new Error(`checkpoint has an unknown parameter "${name}"`);
-    if (shape.reduce((a, b) => a * b, 1) !== data.length) throw new Error(`checkpoint parameter "${name}" has ${data.length} values, expected shape [${shape}]`);
-    params.set(name, tf.tidy(() => tf.variable(tf.tensor(data, shape), true, `${scope}/${name}`)));
+    if (shape.reduce((a, b) => a * b, 1) !== data.length)
+      throw new Error(`checkpoint parameter "${name}" has ${data.length} values, expected shape [${shape}]`);
+    params.set(
+      name,
+      tf.tidy(() => tf.variable(tf.tensor(data, shape), true, `${scope}/${name}`)),
+    );
   }
   for (const spec of paramSpecs(cfg)) if (!params.has(spec.name)) throw new Error(`checkpoint is missing parameter "${spec.name}"`);
   return new GPT(cfg, params);

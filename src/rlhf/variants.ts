@@ -59,7 +59,10 @@ export async function runVariants(
   onReport?: (i: number, report: PipelineReport) => void,
 ): Promise<VariantsResult> {
   if (configs.length === 0) throw new Error('runVariants: no setups');
-  const forks = configs.slice(1).map((c) => forkStage(configs[0], c)).filter((f) => f !== null);
+  const forks = configs
+    .slice(1)
+    .map((c) => forkStage(configs[0], c))
+    .filter((f) => f !== null);
   const earliest = forks.length ? Math.min(...forks.map((f) => ORDER.indexOf(f))) : null;
   // Variants restart at the earliest changed stage; a change of the evaluation alone still re-runs
   // PPO (a finished PPO stage is not a resume point), which gives the same policy.

@@ -58,9 +58,7 @@ export type EncodeLinkResult =
   | { ok: false; reason: 'too-large'; length: number; limit: number; message: string }
   | { ok: false; reason: 'invalid'; message: string };
 
-export type DecodeLinkResult =
-  | { ok: true; setup: RunSetup; warnings: string[] }
-  | { ok: false; message: string; setup: RunSetup };
+export type DecodeLinkResult = { ok: true; setup: RunSetup; warnings: string[] } | { ok: false; message: string; setup: RunSetup };
 
 export interface EncodeLinkOptions {
   /** Longest hash (including "#") to produce; default {@link MAX_LINK_CHARS}. */

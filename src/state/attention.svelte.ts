@@ -27,7 +27,7 @@ export const attentionResult = $state({ current: null as AttentionResult | null 
 /** One head's (T, T) pattern out of the result. */
 export function headMap(r: AttentionResult, layer: number, head: number): Float32Array {
   const T = r.tokens.length;
-  const at = ((layer * r.nHead + head) * T) * T;
+  const at = (layer * r.nHead + head) * T * T;
   return r.weights.subarray(at, at + T * T);
 }
 

@@ -106,7 +106,11 @@ export async function importFile(file: File, mode: 'add' | 'replace'): Promise<v
 
 /** The JSONL text of one kind ('preferences' expands each ranking into its C(K,2) pairs). */
 export function exportText(kind: 'demonstrations' | 'rankings' | 'preferences'): string {
-  if (kind === 'demonstrations') return toJsonl('demonstrations', datasets.demonstrations.map(({ prompt, completion }) => ({ prompt, completion })));
+  if (kind === 'demonstrations')
+    return toJsonl(
+      'demonstrations',
+      datasets.demonstrations.map(({ prompt, completion }) => ({ prompt, completion })),
+    );
   const rankings = datasets.rankings.map(({ prompt, ranking }) => ({ prompt, ranking }));
   return kind === 'rankings' ? toJsonl('rankings', rankings) : toJsonl('preferences', rankingsToPreferences(rankings));
 }

@@ -48,4 +48,3 @@ export function loadModelsAfterRuns(): () => void {
     if (e.type === 'status' && e.state === 'done' && run.kind === 'pipeline' && run.runId) void loadRunModels(run.runId);
   });
 }
-

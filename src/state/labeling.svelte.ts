@@ -88,7 +88,12 @@ export function nextSet(): void {
     .then((r) => {
       if (labeling.round !== round) return;
       const sampled = distinct(r.sets[0]?.responses ?? []).slice(0, labeling.k);
-      const extra = sampled.length < labeling.k ? fromGenerator().filter((x) => !sampled.includes(x)).slice(0, labeling.k - sampled.length) : [];
+      const extra =
+        sampled.length < labeling.k
+          ? fromGenerator()
+              .filter((x) => !sampled.includes(x))
+              .slice(0, labeling.k - sampled.length)
+          : [];
       labeling.order = [...sampled, ...extra];
       labeling.origin = extra.length
         ? `${sampled.length} sampled from the ${source} model, ${extra.length} from the task’s generator (the model repeated itself)`

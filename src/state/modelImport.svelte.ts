@@ -57,11 +57,20 @@ export async function startFromImportedModel(files: File[]): Promise<void> {
     const shape = presetProblem(model.cfg, cfg.preset);
     if (shape) return fail(shape);
     const db = await database();
-    if (!db) return fail(`The run cannot be saved, and an imported run starts from a saved checkpoint: ${storage.error || 'saving is unavailable in this browser'}.`);
+    if (!db)
+      return fail(`The run cannot be saved, and an imported run starts from a saved checkpoint: ${storage.error || 'saving is unavailable in this browser'}.`);
 
     const name = Array.from(`${cfg.task} · ${cfg.preset} · seed ${cfg.seed} · from ${model.source}`).slice(0, MAX_RUN_NAME).join('');
     const userData = userDataForRun(cfg)?.data;
-    const rec = await createRun(db, { name, task: cfg.task, preset: cfg.preset, seed: cfg.seed, config: cfg, ...(userData ? { userData } : {}), imported: { source: model.source, skipped: ['pretrain', 'sft'] } });
+    const rec = await createRun(db, {
+      name,
+      task: cfg.task,
+      preset: cfg.preset,
+      seed: cfg.seed,
+      config: cfg,
+      ...(userData ? { userData } : {}),
+      imported: { source: model.source, skipped: ['pretrain', 'sft'] },
+    });
     const c = importedSftCheckpoint(model.weights, model.source);
     try {
       await saveCheckpoint(db, { runId: rec.id, stage: c.stage, step: c.step, final: c.final, models: c.models, extra: c.extra });

@@ -45,7 +45,14 @@ async function createRecord(cfg: PipelineConfig, userData?: UserData): Promise<R
   const db = await database();
   if (!db) return null;
   try {
-    const rec = await createRun(db, { name: defaultName(cfg), task: cfg.task, preset: cfg.preset, seed: cfg.seed, config: cfg, ...(userData ? { userData } : {}) });
+    const rec = await createRun(db, {
+      name: defaultName(cfg),
+      task: cfg.task,
+      preset: cfg.preset,
+      seed: cfg.seed,
+      config: cfg,
+      ...(userData ? { userData } : {}),
+    });
     savedRuns.list = [rec, ...savedRuns.list];
     return rec;
   } catch (e) {
@@ -97,9 +104,7 @@ export async function resumeRun(id: string): Promise<string> {
     await flush();
     const { checkpoint, skipped } = await latestGoodCheckpointInfo(db, id);
     if (!checkpoint) {
-      return skipped.length
-        ? 'Every checkpoint of this run is damaged; start it again.'
-        : 'This run has no checkpoint to resume from; start it again.';
+      return skipped.length ? 'Every checkpoint of this run is damaged; start it again.' : 'This run has no checkpoint to resume from; start it again.';
     }
     const probeEvery = (rec.config as PipelineConfig | undefined)?.ppo?.probeEvery ?? 0;
     const metrics = metricsAtCheckpoint($state.snapshot(rec.metrics) as RunRecord['metrics'], checkpoint, probeEvery);

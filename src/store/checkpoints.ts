@@ -233,9 +233,7 @@ export async function saveCheckpoint(db: Db, data: CheckpointData, opts: SaveOpt
     }
     const budgetCheck = (extra: number): void => {
       if (opts.maxBytes !== undefined && used + extra > opts.maxBytes) {
-        throw quotaExceededError(
-          `Storage budget of ${opts.maxBytes} bytes exceeded (${used} in use, ${total} more needed).`,
-        );
+        throw quotaExceededError(`Storage budget of ${opts.maxBytes} bytes exceeded (${used} in use, ${total} more needed).`);
       }
     };
 
@@ -285,12 +283,7 @@ function corrupt(row: CheckpointRow, entry: BlobEntry, blob: BlobRow | undefined
   if (!blob) return new CorruptCheckpointError(row.id, entry.name, 'missing', `${where} is missing.`);
   if (blob.length !== entry.length || !(blob.bytes instanceof ArrayBuffer) || blob.bytes.byteLength !== 4 * entry.length) {
     const got = blob.bytes instanceof ArrayBuffer ? `${blob.bytes.byteLength} bytes` : 'no bytes';
-    return new CorruptCheckpointError(
-      row.id,
-      entry.name,
-      'length',
-      `${where} has ${got}, expected ${4 * entry.length} (${entry.length} float32 values).`,
-    );
+    return new CorruptCheckpointError(row.id, entry.name, 'length', `${where} has ${got}, expected ${4 * entry.length} (${entry.length} float32 values).`);
   }
   const actual = crc32(blob.bytes);
   if (actual !== entry.crc32 || blob.crc32 !== entry.crc32) {

@@ -59,12 +59,7 @@ function checkKind(kind: string): asserts kind is StoredKind {
 }
 
 /** Validates every row and builds the records to store; throws {@link DatasetRowError} on the first bad one. */
-function toRecords<K extends StoredKind>(
-  task: string,
-  kind: K,
-  rows: readonly RowByKind[K][],
-  source: DatasetSource,
-): DatasetRow[] {
+function toRecords<K extends StoredKind>(task: string, kind: K, rows: readonly RowByKind[K][], source: DatasetSource): DatasetRow[] {
   checkTask(task);
   checkKind(kind);
   if (source !== 'user' && source !== 'import') throw new TypeError(`Unknown dataset source ${JSON.stringify(source)}.`);
@@ -83,9 +78,7 @@ function toRecords<K extends StoredKind>(
 function fromRecord<K extends StoredKind>(r: DatasetRow): StoredByKind[K] {
   const meta = { id: r.id!, task: r.task, source: r.source, createdAt: r.createdAt };
   return (
-    r.kind === 'demonstrations'
-      ? { ...meta, prompt: r.prompt, completion: r.completion! }
-      : { ...meta, prompt: r.prompt, ranking: r.ranking! }
+    r.kind === 'demonstrations' ? { ...meta, prompt: r.prompt, completion: r.completion! } : { ...meta, prompt: r.prompt, ranking: r.ranking! }
   ) as StoredByKind[K];
 }
 
@@ -188,10 +181,7 @@ export async function addMissingRows(
   opts: DatasetWriteOptions = {},
 ): Promise<{ demonstrations: number; rankings: number; skipped: number }> {
   const source = opts.source ?? 'import';
-  const records = [
-    ...toRecords(task, 'demonstrations', rows.demonstrations ?? [], source),
-    ...toRecords(task, 'rankings', rows.rankings ?? [], source),
-  ];
+  const records = [...toRecords(task, 'demonstrations', rows.demonstrations ?? [], source), ...toRecords(task, 'rankings', rows.rankings ?? [], source)];
   return writeTx(db, ['datasets'], async (tx, track) => {
     const store = tx.objectStore('datasets');
     const index = store.index('by-task-kind');

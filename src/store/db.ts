@@ -203,8 +203,7 @@ export function openDb(name = DB_NAME, options: OpenOptions = {}): Promise<Db> {
       fail(
         new DbError(
           'unavailable',
-          'Saving is unavailable: this browser gives the page no IndexedDB storage (it may be disabled, ' +
-            'or this is a private window).',
+          'Saving is unavailable: this browser gives the page no IndexedDB storage (it may be disabled, ' + 'or this is a private window).',
           { cause: e },
         ),
       );
@@ -242,7 +241,9 @@ function openError(e: unknown, migrationError: unknown, fromVersion: number): Db
     }
     return new DbError(
       'migration',
-      (full ? 'The disk is full: saved runs could not be upgraded to the new storage format. ' : `Saved runs could not be upgraded to the new storage format (${why}). `) +
+      (full
+        ? 'The disk is full: saved runs could not be upgraded to the new storage format. '
+        : `Saved runs could not be upgraded to the new storage format (${why}). `) +
         `Nothing was changed; the old data is still there.` +
         (full ? ' Free up disk space and reload the page.' : ''),
       { cause: migrationError },
@@ -267,7 +268,6 @@ function openError(e: unknown, migrationError: unknown, fromVersion: number): Db
 export function deleteDb(name = DB_NAME): Promise<void> {
   return deleteDB(name);
 }
-
 
 async function migrate(db: Db, oldVersion: number, newVersion: number, tx: UpgradeTx): Promise<void> {
   const info: SchemaInfo = { version: oldVersion, createdAt: now(), migrations: [] };

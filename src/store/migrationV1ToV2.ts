@@ -90,9 +90,7 @@ export const migrateV1ToV2: Migration = async (db, tx) => {
 /** A Float32Array (or its bytes) from version 1 as a standalone ArrayBuffer. */
 function float32Bytes(data: unknown, name: string): ArrayBuffer {
   if (data instanceof Float32Array) {
-    return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer
-      ? data.buffer
-      : data.slice().buffer;
+    return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer ? data.buffer : data.slice().buffer;
   }
   if (data instanceof ArrayBuffer && data.byteLength % 4 === 0) return data;
   throw new Error(`checkpoint blob "${name}" is not float32 data`);

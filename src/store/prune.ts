@@ -41,11 +41,7 @@ export function checkpointsToKeep(newestFirst: readonly CheckpointInfo[], policy
  * stage's final one, and `keepIds`), with their blobs, in one transaction. Returns the deleted
  * ones, newest first.
  */
-export function pruneCheckpoints(
-  db: Db,
-  runId: string,
-  policy: PrunePolicy = DEFAULT_PRUNE_POLICY,
-): Promise<CheckpointInfo[]> {
+export function pruneCheckpoints(db: Db, runId: string, policy: PrunePolicy = DEFAULT_PRUNE_POLICY): Promise<CheckpointInfo[]> {
   return writeTx(db, ['checkpoints', 'blobs'], async (tx) => {
     const ckpts = tx.objectStore('checkpoints');
     const all = (await ckpts.index('by-run-seq').getAll(runSeqRange(runId))).reverse().map(infoOf);

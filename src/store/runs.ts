@@ -8,19 +8,7 @@
  * Concurrent updates are safe: each is one read-modify-write transaction.
  */
 
-import {
-  STAGES,
-  blobRange,
-  newId,
-  normalizeRun,
-  now,
-  writeTx,
-  type Db,
-  type RunRow,
-  type RunUserData,
-  type StageName,
-  type StageStatus,
-} from './db';
+import { STAGES, blobRange, newId, normalizeRun, now, writeTx, type Db, type RunRow, type RunUserData, type StageName, type StageStatus } from './db';
 
 export { STAGES, type RunUserData, type StageName, type StageStatus };
 export type RunRecord = RunRow;
@@ -155,9 +143,9 @@ export async function updateRun(db: Db, id: string, patch: RunPatch): Promise<Ru
 }
 
 function checkSetup(p: { task?: unknown; preset?: unknown; seed?: unknown }): void {
-  if (p.task !== undefined && typeof p.task !== 'string') throw new TypeError('A run\'s task must be a string.');
-  if (p.preset !== undefined && typeof p.preset !== 'string') throw new TypeError('A run\'s preset must be a string.');
-  if (p.seed !== undefined && !Number.isSafeInteger(p.seed)) throw new TypeError('A run\'s seed must be an integer.');
+  if (p.task !== undefined && typeof p.task !== 'string') throw new TypeError("A run's task must be a string.");
+  if (p.preset !== undefined && typeof p.preset !== 'string') throw new TypeError("A run's preset must be a string.");
+  if (p.seed !== undefined && !Number.isSafeInteger(p.seed)) throw new TypeError("A run's seed must be an integer.");
 }
 
 /**
@@ -176,7 +164,8 @@ function checkUserData(u: RunUserData): void {
     if (typeof d?.prompt !== 'string' || typeof d?.completion !== 'string') bad(`demonstration ${i + 1} needs a text prompt and completion`);
   });
   u.rankings.forEach((r, i) => {
-    if (typeof r?.prompt !== 'string' || !Array.isArray(r?.ranking) || !r.ranking.every((x) => typeof x === 'string')) bad(`ranking ${i + 1} needs a text prompt and a list of text responses`);
+    if (typeof r?.prompt !== 'string' || !Array.isArray(r?.ranking) || !r.ranking.every((x) => typeof x === 'string'))
+      bad(`ranking ${i + 1} needs a text prompt and a list of text responses`);
   });
 }
 

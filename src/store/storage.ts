@@ -3,13 +3,7 @@
  * Pure: no tfjs, no UI; every function works (degraded) where `navigator.storage` is missing.
  */
 
-import {
-  describeCheckpoint,
-  saveCheckpoint,
-  type CheckpointData,
-  type CheckpointInfo,
-  type SaveOptions,
-} from './checkpoints';
+import { describeCheckpoint, saveCheckpoint, type CheckpointData, type CheckpointInfo, type SaveOptions } from './checkpoints';
 import type { Db } from './db';
 import { latestGoodCheckpointInfo } from './latestGoodCheckpoint';
 import { pruneCheckpoints, type PrunePolicy } from './prune';
@@ -102,11 +96,7 @@ export interface SafeSaveOptions extends SaveOptions {
  * one that verifies, nor, by default, the stages' final ones) and retries once. If it still
  * does not fit, returns `{ok: false, reason: 'quota', message}`. Other errors are thrown.
  */
-export async function saveCheckpointSafely(
-  db: Db,
-  ckpt: CheckpointData,
-  opts: SafeSaveOptions = {},
-): Promise<SafeSaveResult> {
+export async function saveCheckpointSafely(db: Db, ckpt: CheckpointData, opts: SafeSaveOptions = {}): Promise<SafeSaveResult> {
   try {
     return { ok: true, checkpoint: await saveCheckpoint(db, ckpt, opts), pruned: [] };
   } catch (e) {
@@ -134,9 +124,7 @@ export async function saveCheckpointSafely(
   return {
     ok: false,
     reason: 'quota',
-    message:
-      `The disk is full: ${what} could not be saved.${freed}${kept} ` +
-      `Free up disk space or delete old runs, then save again.`,
+    message: `The disk is full: ${what} could not be saved.${freed}${kept} ` + `Free up disk space or delete old runs, then save again.`,
     kept: good,
     pruned,
   };

@@ -101,7 +101,10 @@ export function randomInstruction(rng: Rng): Instruction {
     }
     case 'count': {
       // Draw the word from a 2-3 letter sub-alphabet so counts above 1 are common.
-      const sub = rng.shuffle([...LETTERS]).slice(0, rng.range(2, 3)).join('');
+      const sub = rng
+        .shuffle([...LETTERS])
+        .slice(0, rng.range(2, 3))
+        .join('');
       const arg = letters(rng, rng.range(3, 5), sub);
       const letter = rng.chance(0.85) ? rng.pick([...sub]) : rng.pick([...LETTERS]);
       return { kind, arg, letter };
@@ -135,7 +138,10 @@ export function corruptAnswer(ins: Instruction, rng: Rng): string {
         s[rng.int(s.length)] = rng.pick([...DIGITS]);
         return s.join(' ');
       }
-      return [...ds].sort().slice(0, ds.length - 1).join(' ');
+      return [...ds]
+        .sort()
+        .slice(0, ds.length - 1)
+        .join(' ');
     }
     case 'count': {
       const n = Number(target);

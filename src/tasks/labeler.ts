@@ -219,7 +219,14 @@ export class LabelerPool {
 }
 
 /** Identities with mild random biases. Ids: train-1.., heldout-1.. */
-export function makeProfiles(task: Task, rng: Rng, nTrain: number, nHeldOut: number, maxLengthBias = 0.03, maxPartBias = 0.05): {
+export function makeProfiles(
+  task: Task,
+  rng: Rng,
+  nTrain: number,
+  nHeldOut: number,
+  maxLengthBias = 0.03,
+  maxPartBias = 0.05,
+): {
   train: LabelerProfile[];
   heldOut: LabelerProfile[];
 } {
@@ -257,7 +264,13 @@ export function createLabelerPool(task: Task, opts: LabelerPoolOptions = {}): La
  * With `others`, the pairs are one labeler from `labelers` and one from `others` (e.g. training vs
  * held-out labelers); without, every pair of distinct labelers in `labelers`.
  */
-export function measureAgreement(task: Task, labelers: readonly SimulatedLabeler[], sets: readonly ResponseSet[], rng: Rng, others?: readonly SimulatedLabeler[]): number {
+export function measureAgreement(
+  task: Task,
+  labelers: readonly SimulatedLabeler[],
+  sets: readonly ResponseSet[],
+  rng: Rng,
+  others?: readonly SimulatedLabeler[],
+): number {
   const all = others ? [...labelers, ...others] : [...labelers];
   const labelerPairs: [number, number][] = [];
   for (let x = 0; x < all.length; x++)

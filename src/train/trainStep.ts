@@ -8,13 +8,7 @@ import type { TokenBatch } from './batches';
  * One optimizer step of masked next-token cross-entropy (pretraining: mask all ones; SFT: mask on
  * response tokens only). Returns kept scalars — the caller logs them and they are read later.
  */
-export function lmTrainStep(
-  model: GPT,
-  optimizer: AdamW,
-  batch: TokenBatch,
-  lr: number,
-  dropoutSeed: number,
-): { loss: tf.Scalar; gradNorm: tf.Scalar } {
+export function lmTrainStep(model: GPT, optimizer: AdamW, batch: TokenBatch, lr: number, dropoutSeed: number): { loss: tf.Scalar; gradNorm: tf.Scalar } {
   return tf.tidy(() => {
     const { B, T } = batch;
     const inputs = tf.tensor2d(batch.inputs, [B, T], 'int32');

@@ -1,7 +1,12 @@
 import { STAGES } from '../rlhf/stages';
 
 /** Which metric series each stage shows, with a label saying what the number is. */
-export interface ChartSpec { stage: string; metric: string; label: string; log?: boolean }
+export interface ChartSpec {
+  stage: string;
+  metric: string;
+  label: string;
+  log?: boolean;
+}
 
 export const KNOWN_CHARTS: ChartSpec[] = [
   { stage: 'pretrain', metric: 'loss', label: 'Base LM · training loss (nats/token)', log: true },

@@ -33,7 +33,8 @@ export async function pipelineRun(
       {
         stage: (stage, state, message) => {
           post({ type: 'stage', stage, state, message });
-          if (db && persist && stage !== 'eval') void updateRun(db, persist.runId, { stageStatus: { [stage]: state === 'done' ? 'done' : 'running' } }).catch(() => {});
+          if (db && persist && stage !== 'eval')
+            void updateRun(db, persist.runId, { stageStatus: { [stage]: state === 'done' ? 'done' : 'running' } }).catch(() => {});
         },
         hooksFor: (stage: StageName) => ({
           metrics: (m) => post({ type: 'metrics', stage, ...m, ...memorySnapshot() }),
@@ -60,7 +61,13 @@ export async function pipelineRun(
 }
 
 /** Runs several setups sharing their common stages (nothing saved); a `report` event per setup. */
-export async function variantsRun(configs: PipelineConfig[], engine: EngineInfo, post: (e: WorkerEvent) => void, shouldStop: () => boolean, userData?: UserData): Promise<void> {
+export async function variantsRun(
+  configs: PipelineConfig[],
+  engine: EngineInfo,
+  post: (e: WorkerEvent) => void,
+  shouldStop: () => boolean,
+  userData?: UserData,
+): Promise<void> {
   post({ type: 'status', state: 'training', stage: 'pretrain' });
   const start = performance.now();
   try {
@@ -80,7 +87,11 @@ export async function variantsRun(configs: PipelineConfig[], engine: EngineInfo,
       (i, report) => post({ type: 'report', report, variant: i }),
     );
     const seconds = Math.round((performance.now() - start) / 1000);
-    post({ type: 'status', state: 'done', message: `${configs.length} setups in ${seconds} s: ${result.stageRuns} stage runs instead of ${4 * configs.length} (they differ from ${result.fork ?? 'nowhere'} on).` });
+    post({
+      type: 'status',
+      state: 'done',
+      message: `${configs.length} setups in ${seconds} s: ${result.stageRuns} stage runs instead of ${4 * configs.length} (they differ from ${result.fork ?? 'nowhere'} on).`,
+    });
   } catch (e) {
     if (e instanceof StoppedError) post({ type: 'status', state: 'stopped', message: e.message });
     else throw e;
@@ -88,7 +99,16 @@ export async function variantsRun(configs: PipelineConfig[], engine: EngineInfo,
 }
 
 async function saveTo(db: Db, runId: string, c: PipelineCheckpoint, post: (e: WorkerEvent) => void): Promise<void> {
-  const result = await saveCheckpointSafely(db, { runId, stage: c.stage, step: c.step, final: c.final, models: c.models, optimizer: c.optimizer, rng: c.rng, extra: c.extra });
+  const result = await saveCheckpointSafely(db, {
+    runId,
+    stage: c.stage,
+    step: c.step,
+    final: c.final,
+    models: c.models,
+    optimizer: c.optimizer,
+    rng: c.rng,
+    extra: c.extra,
+  });
   if (!result.ok) {
     // Training goes on; the latest good checkpoint stays on disk.
     post({ type: 'error', message: result.message, fatal: false });
@@ -112,13 +132,26 @@ export async function loadResume(
     const run = await getRun(db, runId);
     if (!run) throw new Error(`There is no saved run with id ${runId}.`);
     const { checkpoint, skipped } = await latestGoodCheckpoint(db, runId);
-    for (const s of skipped) post({ type: 'error', message: `A checkpoint of this run (${s.stage} step ${s.step}) is damaged: ${s.message}. Resuming from an earlier one.`, fatal: false });
+    for (const s of skipped)
+      post({
+        type: 'error',
+        message: `A checkpoint of this run (${s.stage} step ${s.step}) is damaged: ${s.message}. Resuming from an earlier one.`,
+        fatal: false,
+      });
     if (!checkpoint) throw new Error('This run has no usable checkpoint to resume from; start it again.');
     return {
       config: run.config as PipelineConfig,
       // The labels stored with the run, not today's datasets: a resume trains on the same data.
       ...(run.userData ? { userData: run.userData } : {}),
-      checkpoint: { stage: checkpoint.stage, step: checkpoint.step, final: checkpoint.final, models: checkpoint.models, optimizer: checkpoint.optimizer, rng: checkpoint.rng, extra: checkpoint.extra as PipelineCheckpoint['extra'] },
+      checkpoint: {
+        stage: checkpoint.stage,
+        step: checkpoint.step,
+        final: checkpoint.final,
+        models: checkpoint.models,
+        optimizer: checkpoint.optimizer,
+        rng: checkpoint.rng,
+        extra: checkpoint.extra as PipelineCheckpoint['extra'],
+      },
     };
   } finally {
     db.close();

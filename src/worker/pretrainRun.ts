@@ -40,7 +40,12 @@ export async function pretrainRun(setup: TrainSetup, post: (e: WorkerEvent) => v
       },
     );
     const skippedNote = result.skipped > 0 ? ` ${result.skipped} step(s) with a non-finite gradient were skipped.` : '';
-    post({ type: 'status', state: result.stopped ? 'stopped' : 'done', stage: 'pretrain', message: `${result.steps} steps in ${result.seconds.toFixed(1)} s.${skippedNote}` });
+    post({
+      type: 'status',
+      state: result.stopped ? 'stopped' : 'done',
+      stage: 'pretrain',
+      message: `${result.steps} steps in ${result.seconds.toFixed(1)} s.${skippedNote}`,
+    });
   } finally {
     model.dispose();
   }

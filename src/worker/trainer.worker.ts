@@ -65,7 +65,14 @@ async function handle(cmd: Command): Promise<void> {
         } else if (cmd.type === 'variants') await variantsRun(cmd.configs, engine, post, stop, cmd.userData);
         else {
           const { config, checkpoint, userData } = await loadResume(cmd.runId, post);
-          await pipelineRun(config, engine, post, stop, { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery, lmCheckpointEvery: cmd.lmCheckpointEvery, resume: checkpoint }, userData);
+          await pipelineRun(
+            config,
+            engine,
+            post,
+            stop,
+            { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery, lmCheckpointEvery: cmd.lmCheckpointEvery, resume: checkpoint },
+            userData,
+          );
         }
       } finally {
         busy = false;

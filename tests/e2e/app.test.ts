@@ -34,7 +34,10 @@ describe('the built app', () => {
       await page.getByTestId('field-steps').fill('60');
       await page.getByTestId('field-sampleEvery').fill('30');
       await page.getByTestId('train').click();
-      await page.waitForFunction(() => (window as unknown as { __rlhf: { run: RunView } }).__rlhf.run.state === 'done', null, { timeout: 240_000, polling: 500 });
+      await page.waitForFunction(() => (window as unknown as { __rlhf: { run: RunView } }).__rlhf.run.state === 'done', null, {
+        timeout: 240_000,
+        polling: 500,
+      });
 
       const view = await page.evaluate(() => {
         const r = (window as unknown as { __rlhf: { run: RunView } }).__rlhf.run;
@@ -68,7 +71,10 @@ describe('the built app', () => {
       await page.getByTestId('field-steps').fill('30');
       await page.getByTestId('field-sampleEvery').fill('0');
       await page.getByTestId('train').click();
-      await page.waitForFunction(() => (window as unknown as { __rlhf: { run: RunView } }).__rlhf.run.state === 'done', null, { timeout: 120_000, polling: 500 });
+      await page.waitForFunction(() => (window as unknown as { __rlhf: { run: RunView } }).__rlhf.run.state === 'done', null, {
+        timeout: 120_000,
+        polling: 500,
+      });
       const losses = await page.evaluate(() => [...(window as unknown as { __rlhf: { run: RunView } }).__rlhf.run.losses]);
       expect(losses).toHaveLength(30);
       expect(losses.every(Number.isFinite)).toBe(true);

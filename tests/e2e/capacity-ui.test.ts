@@ -14,7 +14,8 @@ afterAll(() => {
   server?.kill();
 });
 
-const pack = (payload: object) => '#r1.' + base64urlEncode(deflateSync(new TextEncoder().encode(JSON.stringify({ d: DEFAULTS_GENERATION, ...payload })), { level: 9 }));
+const pack = (payload: object) =>
+  '#r1.' + base64urlEncode(deflateSync(new TextEncoder().encode(JSON.stringify({ d: DEFAULTS_GENERATION, ...payload })), { level: 9 }));
 
 test('a setup that needs more prompts than its task has: the fields say so, Run stays off until it fits', async () => {
   // sentiment with 9 000 ranked prompts and 4 000 demonstrations: more than the task's openings

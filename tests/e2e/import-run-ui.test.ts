@@ -49,7 +49,10 @@ function nanWeights() {
 /** An entry declaring 4 GB (its data not even deflate) beside a model whose own entry declares 4 GB too. */
 function bombZip() {
   const out = exportModel(PRESETS.micro, initialWeights(PRESETS.micro, 3), 'lm');
-  const zip = zipSync({ 'sft/model.safetensors': out['model.safetensors'], 'sft/config.json': strToU8(out['config.json']), 'junk.bin': new Uint8Array(16) }, { level: 0 });
+  const zip = zipSync(
+    { 'sft/model.safetensors': out['model.safetensors'], 'sft/config.json': strToU8(out['config.json']), 'junk.bin': new Uint8Array(16) },
+    { level: 0 },
+  );
   const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
   for (let p = zip.length - 22 - 1; p >= 0; p--) {
     // every central-directory record: declare 4 GB uncompressed for the model and the junk
@@ -85,7 +88,11 @@ describe('a run from an imported model', () => {
       await picker.setInputFiles([corruptedZip()]);
       await page.getByText(/^run\.zip: sft\/model\.safetensors is damaged: its CRC-32 is [0-9a-f]{8} but the zip records [0-9a-f]{8}/).waitFor();
       await picker.setInputFiles(modelFiles('micro', undefined, nanWeights()));
-      await page.getByText(/^The model in model\.safetensors could not be read: model\.safetensors: tensor "wte\.weight" has 1 value that is NaN or ±Infinity, the first at index 226 \[7, 2\]/).waitFor();
+      await page
+        .getByText(
+          /^The model in model\.safetensors could not be read: model\.safetensors: tensor "wte\.weight" has 1 value that is NaN or ±Infinity, the first at index 226 \[7, 2\]/,
+        )
+        .waitFor();
       await picker.setInputFiles([bombZip()]);
       await page.getByText(/^bomb\.zip: sft\/model\.safetensors declares 4096 MB uncompressed, more than the 129 MB this import reads/).waitFor();
       const tooLarge = JSON.stringify({ ...JSON.parse(modelFiles('micro')[1].buffer.toString()), n_layer: 1e9 });
@@ -108,14 +115,20 @@ describe('a run from an imported model', () => {
       expect(await readHandle(page, (h) => h.run.state)).toBe('done');
       await page.waitForFunction('!!window.__rlhf.savedRuns.list[0]?.report', null, { timeout: 30_000 });
       const saved = await readHandle(page, (h) => {
-        const r = h.savedRuns.list[0] as unknown as { imported: unknown; stageStatus: unknown; report: { stages: { pretrain: { steps: number }; sft: { steps: number }; rm: { steps: number } } } };
+        const r = h.savedRuns.list[0] as unknown as {
+          imported: unknown;
+          stageStatus: unknown;
+          report: { stages: { pretrain: { steps: number }; sft: { steps: number }; rm: { steps: number } } };
+        };
         return { imported: r.imported, status: r.stageStatus, steps: [r.report.stages.pretrain.steps, r.report.stages.sft.steps, r.report.stages.rm.steps] };
       });
       expect(saved.imported).toEqual({ source: 'model.safetensors', skipped: ['pretrain', 'sft'] });
       expect(saved.status).toEqual({ pretrain: 'done', sft: 'done', rm: 'done', ppo: 'done' });
       expect(saved.steps).toEqual([0, 0, 4]);
       expect(await page.getByTestId('run-imported').textContent()).toBe('Started from the imported model model.safetensors: pretraining and SFT were skipped.');
-      const stageMessages = await readHandle(page, (h) => (h.run as unknown as { stages: { stage: string; message?: string }[] }).stages.filter((s) => s.stage === 'sft').map((s) => s.message));
+      const stageMessages = await readHandle(page, (h) =>
+        (h.run as unknown as { stages: { stage: string; message?: string }[] }).stages.filter((s) => s.stage === 'sft').map((s) => s.message),
+      );
       expect(stageMessages.join(' ')).toMatch(/skipped: started from the imported model model\.safetensors/);
       expect(app.consoleErrors).toEqual([]);
     } finally {

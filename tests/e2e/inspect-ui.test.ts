@@ -11,7 +11,6 @@ afterAll(() => {
   server?.kill();
 });
 
-
 describe('after a run: samples side by side, attention maps, labeling from the trained model', () => {
   test('the user’s label joins training; the trained models are scored token by token, attend, and write labeling sets', async () => {
     const app = await openApp('?backend=wasm');
@@ -53,7 +52,9 @@ describe('after a run: samples side by side, attention maps, labeling from the t
       await page.getByTestId('view-inspect').click();
       await page.getByTestId('models-loaded').waitFor();
       expect(await page.getByTestId('hacking-caption').textContent()).toMatch(/Reward hacking/);
-      await page.waitForFunction('window.__rlhf.samplesView.busy === false && Object.keys(window.__rlhf.samplesView.scores).length > 0', null, { timeout: 60_000 });
+      await page.waitForFunction('window.__rlhf.samplesView.busy === false && Object.keys(window.__rlhf.samplesView.scores).length > 0', null, {
+        timeout: 60_000,
+      });
       const firstCard = page.getByTestId('sample-card').first();
       const strip = firstCard.getByTestId('answer-ppo').getByTestId('token-strip');
       await strip.waitFor();
@@ -77,7 +78,10 @@ describe('after a run: samples side by side, attention maps, labeling from the t
       // Keyboard: focus the strip's token, → moves on, the readout follows.
       await tok.focus();
       await page.keyboard.press('ArrowRight');
-      const second = await strip.getByTestId('token').nth(1).evaluate((el) => el === document.activeElement);
+      const second = await strip
+        .getByTestId('token')
+        .nth(1)
+        .evaluate((el) => el === document.activeElement);
       expect(second).toBe(true);
       expect(await readout.textContent()).toMatch(/value −?\d+\.\d\d/);
       // Text stays text: the prompt is in the DOM as text.
@@ -116,12 +120,16 @@ describe('after a run: samples side by side, attention maps, labeling from the t
       // Labeling from the trained policy.
       await page.getByTestId('view-label').click();
       await page.getByTestId('label-source-policy').check();
-      await page.waitForFunction(() => document.querySelector('[data-testid="label-origin"]')?.getAttribute('data-source') === 'policy', null, { timeout: 30_000 });
+      await page.waitForFunction(() => document.querySelector('[data-testid="label-origin"]')?.getAttribute('data-source') === 'policy', null, {
+        timeout: 30_000,
+      });
       expect(await page.getByTestId('label-origin').textContent()).toMatch(/sampled from the policy model/);
       expect(await page.getByTestId('rank-item').count()).toBeGreaterThanOrEqual(2);
       await page.getByTestId('submit-ranking').click();
       await page.waitForFunction(() => document.querySelector('[data-testid="user-rank-count"]')?.textContent === '2');
-      await page.waitForFunction(() => document.querySelector('[data-testid="label-origin"]')?.textContent?.includes('policy model'), null, { timeout: 30_000 });
+      await page.waitForFunction(() => document.querySelector('[data-testid="label-origin"]')?.textContent?.includes('policy model'), null, {
+        timeout: 30_000,
+      });
       expect(await axeViolations(page)).toEqual([]);
 
       // Inspect from the Runs panel: the saved run's models load again and the samples view opens.
@@ -129,7 +137,11 @@ describe('after a run: samples side by side, attention maps, labeling from the t
       await page.getByTestId('view-runs').click();
       await page.getByTestId('run-inspect').click();
       await page.getByTestId('samples-compare').waitFor();
-      await page.waitForFunction((g) => (window as unknown as { __rlhf: { inspection: { generation: number; loading: boolean } } }).__rlhf.inspection.generation > g, generation, { timeout: 30_000 });
+      await page.waitForFunction(
+        (g) => (window as unknown as { __rlhf: { inspection: { generation: number; loading: boolean } } }).__rlhf.inspection.generation > g,
+        generation,
+        { timeout: 30_000 },
+      );
       await page.getByTestId('models-loaded').waitFor();
       await page.getByTestId('sample-card').first().getByTestId('token-strip').first().waitFor({ timeout: 60_000 });
       expect(app.consoleErrors).toEqual([]);

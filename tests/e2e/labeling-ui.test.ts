@@ -64,7 +64,10 @@ describe('the user as labeler, and datasets', () => {
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Rankings (.jsonl)' }).click()]);
       const path = await download.path();
       const text = (await import('node:fs')).readFileSync(path!, 'utf8');
-      const rows = text.trim().split('\n').map((l) => JSON.parse(l) as { prompt: string; ranking: string[] });
+      const rows = text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { prompt: string; ranking: string[] });
       expect(rows).toHaveLength(4);
       expect(rows[2]).toEqual({ prompt: 'p1', ranking: ['good', 'bad'] });
 

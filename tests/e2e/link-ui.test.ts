@@ -25,7 +25,9 @@ describe('share links', () => {
     const { page } = app;
     try {
       await page.getByTestId('link-setup').waitFor();
-      expect(await page.getByTestId('link-setup').textContent()).toMatch(/changes 4 settings: preset, seed, sft\.steps, ppo\.beta.*Nothing runs until you press Start/);
+      expect(await page.getByTestId('link-setup').textContent()).toMatch(
+        /changes 4 settings: preset, seed, sft\.steps, ppo\.beta.*Nothing runs until you press Start/,
+      );
       expect(await page.getByTestId('setting-seed').inputValue()).toBe('7');
       await page.getByTestId('engine').waitFor({ timeout: 60_000 });
       await page.waitForTimeout(500);
@@ -144,12 +146,16 @@ describe('share links', () => {
       await page.getByTestId('engine').waitFor({ timeout: 60_000 });
       await page.getByTestId('run-pipeline').click();
       await page.getByTestId('user-labels-used').waitFor({ timeout: 60_000 });
-      expect(await page.getByTestId('user-labels-used').textContent()).toMatch(/2 of your demonstrations and 1 of your rankings, mixed with the simulated labelers/);
+      expect(await page.getByTestId('user-labels-used').textContent()).toMatch(
+        /2 of your demonstrations and 1 of your rankings, mixed with the simulated labelers/,
+      );
       await page.waitForFunction('window.__rlhf.run.state === "training"', null, { timeout: 60_000, polling: 50 });
       await page.getByTestId('stop-pipeline').click();
       // Stopping waits for the step in flight: under heavy load that took over 60 s on wasm.
       await page.waitForFunction('window.__rlhf.run.state !== "training"', null, { timeout: 240_000, polling: 100 });
-      expect(await page.getByTestId('link-dataset-message').textContent()).toMatch(/Added 2 demonstrations and 1 ranking from the link to your instructions datasets\. Nothing was replaced\./);
+      expect(await page.getByTestId('link-dataset-message').textContent()).toMatch(
+        /Added 2 demonstrations and 1 ranking from the link to your instructions datasets\. Nothing was replaced\./,
+      );
       expect(await page.getByTestId('link-dataset').count()).toBe(0);
       expect(decoded(page.url()).ok && (decoded(page.url()) as { setup: { dataset?: unknown } }).setup.dataset).toBeUndefined();
 
@@ -192,7 +198,9 @@ describe('share links', () => {
       await page.getByTestId('copy-link').click();
       await page.getByTestId('share-too-large').waitFor();
       expect(await page.getByTestId('copy-status').textContent()).toBe('Link copied to the clipboard. It holds the settings only.');
-      expect(await page.getByTestId('share-too-large').textContent()).toMatch(/Your 500 demonstrations and 0 rankings would make the link \d+ characters long, more than the 8,000 a link may have\..*Export dataset \(JSONL\)/);
+      expect(await page.getByTestId('share-too-large').textContent()).toMatch(
+        /Your 500 demonstrations and 0 rankings would make the link \d+ characters long, more than the 8,000 a link may have\..*Export dataset \(JSONL\)/,
+      );
       const copied = decoded(await page.evaluate(() => navigator.clipboard.readText()));
       expect(copied.ok && copied.setup.seed).toBe(3);
       expect(copied.ok && copied.setup.dataset).toBeUndefined();

@@ -14,7 +14,6 @@ afterAll(() => {
   server?.kill();
 });
 
-
 describe('the pipeline through the UI', () => {
   const profile = mkdtempSync(join(tmpdir(), 'rlhf-ui-'));
   afterAll(() => rmSync(profile, { recursive: true, force: true }));
@@ -92,7 +91,9 @@ describe('the pipeline through the UI', () => {
 
       // The run was saved with its report.
       await page.getByTestId('view-runs').click();
-      await page.waitForFunction('window.__rlhf.savedRuns.list.length === 2 && window.__rlhf.savedRuns.list.every((r) => !!r.report)', null, { timeout: 30_000 });
+      await page.waitForFunction('window.__rlhf.savedRuns.list.length === 2 && window.__rlhf.savedRuns.list.every((r) => !!r.report)', null, {
+        timeout: 30_000,
+      });
       expect(await page.getByTestId('run-item').nth(0).getAttribute('data-status')).toBe('done');
       expect(await page.getByTestId('run-item').nth(1).getAttribute('data-status')).toBe('done');
 

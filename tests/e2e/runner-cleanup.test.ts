@@ -11,7 +11,10 @@ const PORT = (Number(process.env.E2E_PORT) || 4173) + 2;
 
 function runPipeline(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['scripts/pipeline.mjs', ...args], { env: { ...process.env, RUNNER_PORT: String(PORT) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['scripts/pipeline.mjs', ...args], {
+      env: { ...process.env, RUNNER_PORT: String(PORT) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('exit', (code) => resolve({ code, stderr }));

@@ -41,13 +41,21 @@ export function overflow(page: Page): Promise<number> {
 export async function axeViolations(page: Page): Promise<string[]> {
   const source = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
   await page.evaluate(source);
-  return withEverythingRendered(page, () => page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[]; failureSummary?: string }[] }[] }> } }).axe;
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} ${n.failureSummary ?? ''}`));
-  }));
+  return withEverythingRendered(page, () =>
+    page.evaluate(async () => {
+      const axe = (
+        window as unknown as {
+          axe: {
+            run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[]; failureSummary?: string }[] }[] }>;
+          };
+        }
+      ).axe;
+      const r = await axe.run(document, { resultTypes: ['violations'] });
+      return r.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} ${n.failureSummary ?? ''}`));
+    }),
+  );
 }
 
 /**
@@ -104,9 +112,13 @@ export function expectResponsive(record: LongTaskRecord, label: string): void {
   const longest = tasks.reduce((m, t) => Math.max(m, t.ms), 0);
   const busySeconds = new Set(tasks.map((t) => Math.floor(t.at))).size;
   const list = tasks.map((t) => `${t.ms.toFixed(0)} ms at +${t.at.toFixed(2)} s (${t.stage})`).join(', ');
-  console.log(`[main thread] ${label}: ${tasks.length} task(s) over ${BUDGET_MS} ms in ${seconds.toFixed(0)} s, longest ${longest.toFixed(0)} ms${tasks.length ? `: ${list}` : ''}`);
+  console.log(
+    `[main thread] ${label}: ${tasks.length} task(s) over ${BUDGET_MS} ms in ${seconds.toFixed(0)} s, longest ${longest.toFixed(0)} ms${tasks.length ? `: ${list}` : ''}`,
+  );
   expect(longest, `a main-thread task over ${HARD_TASK_MS} ms (${label}): ${list}`).toBeLessThanOrEqual(HARD_TASK_MS);
-  expect(busySeconds, `main-thread tasks over ${BUDGET_MS} ms in ${busySeconds} of ${seconds.toFixed(0)} s (${label}): ${list}`).toBeLessThanOrEqual(Math.max(2, seconds / 2));
+  expect(busySeconds, `main-thread tasks over ${BUDGET_MS} ms in ${busySeconds} of ${seconds.toFixed(0)} s (${label}): ${list}`).toBeLessThanOrEqual(
+    Math.max(2, seconds / 2),
+  );
 }
 
 export interface RlhfHandle {

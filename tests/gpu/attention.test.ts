@@ -1,7 +1,15 @@
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { FUSED_ATTENTION, attentionComposed, attentionTiles, causalAttention, fusedAttentionActive, setAttentionMaxTile, setAttentionStorageLimit } from '../../src/kernels/attention';
+import {
+  FUSED_ATTENTION,
+  attentionComposed,
+  attentionTiles,
+  causalAttention,
+  fusedAttentionActive,
+  setAttentionMaxTile,
+  setAttentionStorageLimit,
+} from '../../src/kernels/attention';
 import { forwardProgram } from '../../src/kernels/attentionPrograms';
 import { runProgram } from '../../src/kernels/runProgram';
 import { setFusedKernels } from '../../src/kernels/settings';
@@ -35,7 +43,10 @@ interface Case {
 function randn(shape: number[], seed: number, std = 1): tf.Tensor4D {
   const rng = new Rng(seed);
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor4d(Float32Array.from({ length: n }, () => std * rng.normal()), shape as [number, number, number, number]);
+  return tf.tensor4d(
+    Float32Array.from({ length: n }, () => std * rng.normal()),
+    shape as [number, number, number, number],
+  );
 }
 
 function inputs(c: Case, seed: number) {
@@ -47,7 +58,6 @@ function inputs(c: Case, seed: number) {
     keyValid: c.mask ? tf.tensor2d(c.mask, [c.B, c.Tk]) : undefined,
   };
 }
-
 
 /** Left padding: row r has pads[r] pads then real tokens. */
 function leftPadded(B: number, Tk: number, pads: number[]): number[] {

@@ -47,7 +47,10 @@ describe('generation', () => {
     tf.dispose([prompt, first]);
     for (const next of [7, 40, 2, 99]) {
       for (const r of rows) r.push(next);
-      const tok = tf.tensor1d(rows.map((r) => r[r.length - 1]), 'int32');
+      const tok = tf.tensor1d(
+        rows.map((r) => r[r.length - 1]),
+        'int32',
+      );
       const logits = decoder.step(tok, rows[0].length - 1);
       expect(maxAbsDiff(await logits.data(), await reference())).toBeLessThan(1e-4);
       tf.dispose([tok, logits]);
@@ -228,4 +231,3 @@ describe('generation', () => {
     expect(same).toBeGreaterThanOrEqual(rows - 2);
   });
 });
-

@@ -34,9 +34,12 @@ let seed = 1;
 const rnd = (shape: number[], std = 1) => tf.randomNormal(shape, 0, std, 'float32', seed++);
 const ints = (n: number, max: number, shape: number[]) => {
   const rng = new Rng(seed++);
-  return tf.tensor(Int32Array.from({ length: n }, () => rng.int(max)), shape, 'int32');
+  return tf.tensor(
+    Int32Array.from({ length: n }, () => rng.int(max)),
+    shape,
+    'int32',
+  );
 };
-
 
 /**
  * Value and gradients of sum(f(inputs) ∘ dy) for a fixed random dy, with the fused kernels on and
@@ -173,10 +176,13 @@ describe('attention heads layout', () => {
     const [B, T, nh, hs] = [2, 5, 3, 4];
     const qkv = rnd([B * T, 3 * nh * hs]);
     for (const part of [0, 1, 2]) await parity((x) => splitHeads(x as tf.Tensor2D, B, T, nh)[part], [qkv]);
-    await parity((x) => {
-      const [q, k, v] = splitHeads(x as tf.Tensor2D, B, T, nh);
-      return tf.add(tf.mul(q, 2), tf.sub(k, tf.mul(v, 3)));
-    }, [qkv]);
+    await parity(
+      (x) => {
+        const [q, k, v] = splitHeads(x as tf.Tensor2D, B, T, nh);
+        return tf.add(tf.mul(q, 2), tf.sub(k, tf.mul(v, 3)));
+      },
+      [qkv],
+    );
     const y = rnd([B, nh, T, hs]);
     await parity((x) => mergeHeads(x as tf.Tensor4D), [y]);
     tf.dispose([qkv, y]);
@@ -195,7 +201,13 @@ describe('row attention (one thread per row)', () => {
       const k = rnd([B, nh, T, hs]);
       const v = rnd([B, nh, T, hs]);
       // fused = rowAttention, reference = attentionComposed (plain tfjs ops)
-      await parity((a, b, c) => (fusedOn() ? rowAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D) : attentionComposed(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D)), [q, k, v]);
+      await parity(
+        (a, b, c) =>
+          fusedOn()
+            ? rowAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D)
+            : attentionComposed(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D),
+        [q, k, v],
+      );
       tf.dispose([q, k, v]);
     });
 
@@ -210,9 +222,14 @@ describe('row attention (one thread per row)', () => {
       const q = rnd([B, nh, T, hs]);
       const k = rnd([B, nh, T, hs]);
       const v = rnd([B, nh, T, hs]);
-      const keyValid = tf.tensor2d(Float32Array.from({ length: B * T }, (_, i) => mask(Math.floor(i / T), i % T)), [B, T]);
+      const keyValid = tf.tensor2d(
+        Float32Array.from({ length: B * T }, (_, i) => mask(Math.floor(i / T), i % T)),
+        [B, T],
+      );
       const attn = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-        fusedOn() ? rowAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, keyValid) : attentionComposed(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, keyValid);
+        fusedOn()
+          ? rowAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, keyValid)
+          : attentionComposed(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, keyValid);
       await parity(attn, [q, k, v]);
       setFusedKernels(true);
       const y = await rowAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, keyValid).data();
@@ -223,9 +240,20 @@ describe('row attention (one thread per row)', () => {
   test('a left-padded batch (SFT, RM, PPO) through the model: row kernels match the reference, gradients too', async () => {
     setRowAttention(true);
     const [B, T, pads] = [2, 9, [0, 4]];
-    const x = tf.tensor2d(Int32Array.from({ length: B * T }, (_, i) => (i * 7) % TEST_CFG.vocabSize), [B, T], 'int32');
-    const positions = tf.tensor2d(Int32Array.from({ length: B * T }, (_, i) => Math.max(0, (i % T) - pads[Math.floor(i / T)])), [B, T], 'int32');
-    const keyValid = tf.tensor2d(Float32Array.from({ length: B * T }, (_, i) => (i % T < pads[Math.floor(i / T)] ? 0 : 1)), [B, T]);
+    const x = tf.tensor2d(
+      Int32Array.from({ length: B * T }, (_, i) => (i * 7) % TEST_CFG.vocabSize),
+      [B, T],
+      'int32',
+    );
+    const positions = tf.tensor2d(
+      Int32Array.from({ length: B * T }, (_, i) => Math.max(0, (i % T) - pads[Math.floor(i / T)])),
+      [B, T],
+      'int32',
+    );
+    const keyValid = tf.tensor2d(
+      Float32Array.from({ length: B * T }, (_, i) => (i % T < pads[Math.floor(i / T)] ? 0 : 1)),
+      [B, T],
+    );
     const model = GPT.create(TEST_CFG, 6);
     const vars = [...model.params.values()];
     const run = async () => {
@@ -245,7 +273,11 @@ describe('row attention (one thread per row)', () => {
 
   test('the model uses it when forced and still matches the reference model', async () => {
     setRowAttention(true);
-    const x = tf.tensor2d(Int32Array.from({ length: 2 * 9 }, (_, i) => (i * 5) % TEST_CFG.vocabSize), [2, 9], 'int32');
+    const x = tf.tensor2d(
+      Int32Array.from({ length: 2 * 9 }, (_, i) => (i * 5) % TEST_CFG.vocabSize),
+      [2, 9],
+      'int32',
+    );
     const model = GPT.create(TEST_CFG, 5);
     const a = await model.logits(x).data();
     setFusedKernels(false);
@@ -266,7 +298,7 @@ describe('AdamW', () => {
       for (let s = 0; s < 3; s++) {
         const grads: Record<string, tf.Tensor> = {};
         let i = 0;
-        for (const v of model.params.values()) grads[v.name] = tf.randomNormal(v.shape, 0, 0.5, 'float32', 1 + 100 * s + i++) // seed 0 would mean unseeded;
+        for (const v of model.params.values()) grads[v.name] = tf.randomNormal(v.shape, 0, 0.5, 'float32', 1 + 100 * s + i++); // seed 0 would mean unseeded;
         const n = opt.apply(grads, 1e-2);
         norms.push((await n.data())[0]);
         tf.dispose([n, ...Object.values(grads)]);
@@ -285,7 +317,8 @@ describe('AdamW', () => {
     const fused = await run(true);
     const ref = await run(false);
     fused.norms.forEach((n, i) => expect(Math.abs(n - ref.norms[i]) / ref.norms[i]).toBeLessThan(1e-5));
-    for (const key of ['params', 'm', 'v'] as const) fused[key].forEach((x, i) => expect(scaledErr(x as Float32Array, ref[key][i] as Float32Array), key).toBeLessThan(1e-4));
+    for (const key of ['params', 'm', 'v'] as const)
+      fused[key].forEach((x, i) => expect(scaledErr(x as Float32Array, ref[key][i] as Float32Array), key).toBeLessThan(1e-4));
     expect(fused.steps).toBe(3);
   });
 });

@@ -32,7 +32,18 @@ describe('the pipeline on a micro config', () => {
       shouldStop: () => false,
     });
     expect(tf.memory().numTensors).toBe(before); // every model and optimizer freed
-    expect(stages).toEqual(['pretrain:running', 'pretrain:done', 'sft:running', 'sft:done', 'rm:running', 'rm:done', 'ppo:running', 'ppo:done', 'eval:running', 'eval:done']);
+    expect(stages).toEqual([
+      'pretrain:running',
+      'pretrain:done',
+      'sft:running',
+      'sft:done',
+      'rm:running',
+      'rm:done',
+      'ppo:running',
+      'ppo:done',
+      'eval:running',
+      'eval:done',
+    ]);
     for (const key of ['pretrain', 'sft', 'rm', 'ppo']) expect(report.stages).toHaveProperty(key);
     expect(Object.keys(report.eval)).toEqual(expect.arrayContaining(['prompts', 'labeler_agreement', 'labeler_score', 'winrate_ppo_vs_sft', 'pretrain_loss']));
     expect(report.backend).toBe('wasm');

@@ -28,7 +28,16 @@ async function ppo(cfg: Partial<PpoConfig>, opts: { dropout?: number; ema?: bool
   try {
     const res = await runPpo(
       { policy, ref, rm, value, ema },
-      { task, layout: layoutFor(task.maxPromptLength, task.maxResponseLength), trainPrompts: prompts, probePrompts: [], probeLabelers: [], pretrainStream: stream, ptxSeqLen: 32, seed: 9 },
+      {
+        task,
+        layout: layoutFor(task.maxPromptLength, task.maxResponseLength),
+        trainPrompts: prompts,
+        probePrompts: [],
+        probeLabelers: [],
+        pretrainStream: stream,
+        ptxSeqLen: 32,
+        seed: 9,
+      },
       { ...DEFAULT_PIPELINE.ppo, iterations: 1, rolloutBatch: 16, minibatches: 2, probeEvery: 0, ...cfg },
       { metrics: () => {}, samples: (_step, s) => samples.push(s), shouldStop: () => false },
     );

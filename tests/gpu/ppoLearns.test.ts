@@ -27,7 +27,16 @@ test('PPO raises a simple reward (rubric as the reward, micro model, wasm)', asy
   try {
     const res = await runPpo(
       { policy, ref, rm, value },
-      { task, layout: layoutFor(12, 12), trainPrompts: prompts, probePrompts: [], probeLabelers: [], pretrainStream: new Int32Array(256), ptxSeqLen: 16, seed: 1 },
+      {
+        task,
+        layout: layoutFor(12, 12),
+        trainPrompts: prompts,
+        probePrompts: [],
+        probeLabelers: [],
+        pretrainStream: new Int32Array(256),
+        ptxSeqLen: 16,
+        seed: 1,
+      },
       { ...DEFAULT_PIPELINE.ppo, reward: 'rubric', ptxCoef: 0, iterations: 24, lr: 1e-3, warmup: 4, beta: 0, probeEvery: 0 },
       { metrics: () => {}, samples: () => {}, shouldStop: () => false },
     );

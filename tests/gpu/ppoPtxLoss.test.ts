@@ -1,7 +1,17 @@
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { PPO_PTX_LOSS, ppoPtxLoss, ppoPtxLossFused, ppoPtxLossReference, setPpoPtxLayouts, type PpoPtxLayouts, type PpoPtxLossInputs, type PpoPtxLossOptions, type PpoPtxLossOutputs } from '../../src/kernels/ppoPtxLoss';
+import {
+  PPO_PTX_LOSS,
+  ppoPtxLoss,
+  ppoPtxLossFused,
+  ppoPtxLossReference,
+  setPpoPtxLayouts,
+  type PpoPtxLayouts,
+  type PpoPtxLossInputs,
+  type PpoPtxLossOptions,
+  type PpoPtxLossOutputs,
+} from '../../src/kernels/ppoPtxLoss';
 import { fusedKernelsEnabled, setFusedKernels } from '../../src/kernels/settings';
 import { Rng } from '../../src/util/rng';
 import { onBackend } from './helpers';
@@ -144,7 +154,11 @@ function rowLogProbs(logits: Float64Array, tokens: Int32Array, V: number, temper
 function oracle(d: Data, logits: Float64Array, ptxLogits: Float64Array): number[] {
   const { V, opts } = d.spec;
   const { logp, entropy } = rowLogProbs(logits, d.actions, V, opts.temperature);
-  let n = 0, pol = 0, clipped = 0, kl = 0, ent = 0;
+  let n = 0,
+    pol = 0,
+    clipped = 0,
+    kl = 0,
+    ent = 0;
   for (let r = 0; r < logp.length; r++) {
     const m = d.mask[r];
     if (m === 0) continue;
@@ -159,7 +173,8 @@ function oracle(d: Data, logits: Float64Array, ptxLogits: Float64Array): number[
     ent += m * entropy[r];
   }
   const ptx = rowLogProbs(ptxLogits, d.ptxTargets, V, 1).logp;
-  let np = 0, nll = 0;
+  let np = 0,
+    nll = 0;
   for (let r = 0; r < ptx.length; r++) {
     np += d.ptxMask[r];
     nll -= d.ptxMask[r] * ptx[r];
@@ -274,12 +289,17 @@ describe('gradient against float64 central differences', () => {
   const d = makeData(spec, 5);
   // central differences are only valid away from the clip's kinks
   const { logp } = rowLogProbs(Float64Array.from(d.logits), d.actions, spec.V, spec.opts.temperature);
-  const distanceToKink = Math.min(...Array.from(logp, (l, r) => {
-    const ratio = Math.exp(l - d.oldLogp[r]);
-    return Math.min(Math.abs(ratio - 0.8), Math.abs(ratio - 1.2));
-  }));
+  const distanceToKink = Math.min(
+    ...Array.from(logp, (l, r) => {
+      const ratio = Math.exp(l - d.oldLogp[r]);
+      return Math.min(Math.abs(ratio - 0.8), Math.abs(ratio - 1.2));
+    }),
+  );
 
-  for (const [label, w] of [['loss', LOSS_ONLY], ['every differentiable output', MIXED]] as const) {
+  for (const [label, w] of [
+    ['loss', LOSS_ONLY],
+    ['every differentiable output', MIXED],
+  ] as const) {
     test(label, async () => {
       expect(distanceToKink).toBeGreaterThan(1e-3);
       const fd = finiteDifferences(d, w);
@@ -323,7 +343,10 @@ describe('ppoPtxLoss dispatch, memory and leaks', () => {
     const inputs = toTensors(d);
     const start = tf.memory().numBytes;
     const prof = await tf.profile(() => {
-      const [a, b] = tf.grads((l: tf.Tensor, p: tf.Tensor) => ppoPtxLossFused({ ...inputs, logits: l, ptxLogits: p }, spec.opts).loss)([inputs.logits, inputs.ptxLogits]);
+      const [a, b] = tf.grads((l: tf.Tensor, p: tf.Tensor) => ppoPtxLossFused({ ...inputs, logits: l, ptxLogits: p }, spec.opts).loss)([
+        inputs.logits,
+        inputs.ptxLogits,
+      ]);
       tf.dispose([a, b]);
     });
     const gradBytes = (inputs.logits.size + inputs.ptxLogits.size) * 4;

@@ -31,7 +31,13 @@ const quiet = { metrics: () => {}, samples: () => {}, shouldStop: () => false };
 test('a run resumed from a mid-PPO checkpoint in IndexedDB continues with identical metrics', async () => {
   const engine = await initBackend('wasm');
   const saved: PipelineCheckpoint[] = [];
-  const full = await runPipeline(CFG, engine, { stage: () => {}, hooksFor: () => quiet, shouldStop: () => false, ppoCheckpointEvery: 4, checkpoint: async (c) => void saved.push(c) });
+  const full = await runPipeline(CFG, engine, {
+    stage: () => {},
+    hooksFor: () => quiet,
+    shouldStop: () => false,
+    ppoCheckpointEvery: 4,
+    checkpoint: async (c) => void saved.push(c),
+  });
   expect(saved.map((c) => `${c.stage}:${c.step}:${c.final}`)).toEqual(['pretrain:40:true', 'sft:20:true', 'rm:10:true', 'ppo:4:false', 'ppo:8:true']);
 
   // Through the real store: save the mid-PPO checkpoint, load it back (checksummed), resume from it.
@@ -40,19 +46,33 @@ test('a run resumed from a mid-PPO checkpoint in IndexedDB continues with identi
   try {
     const run = await createRun(db, { name: 'resume', task: CFG.task, preset: CFG.preset, seed: CFG.seed, config: CFG });
     const mid = saved[3];
-    await saveCheckpoint(db, { runId: run.id, stage: mid.stage, step: mid.step, final: mid.final, models: mid.models, optimizer: mid.optimizer, rng: mid.rng, extra: mid.extra });
+    await saveCheckpoint(db, {
+      runId: run.id,
+      stage: mid.stage,
+      step: mid.step,
+      final: mid.final,
+      models: mid.models,
+      optimizer: mid.optimizer,
+      rng: mid.rng,
+      extra: mid.extra,
+    });
     const { checkpoint } = await latestGoodCheckpoint(db, run.id);
     expect(checkpoint).toBeTruthy();
     const stages: string[] = [];
-    const resumed = await runPipeline(CFG, engine, { stage: (s, st) => stages.push(`${s}:${st}`), hooksFor: () => quiet, shouldStop: () => false }, {
-      stage: checkpoint!.stage,
-      step: checkpoint!.step,
-      final: checkpoint!.final,
-      models: checkpoint!.models,
-      optimizer: checkpoint!.optimizer,
-      rng: checkpoint!.rng,
-      extra: checkpoint!.extra as PipelineCheckpoint['extra'],
-    });
+    const resumed = await runPipeline(
+      CFG,
+      engine,
+      { stage: (s, st) => stages.push(`${s}:${st}`), hooksFor: () => quiet, shouldStop: () => false },
+      {
+        stage: checkpoint!.stage,
+        step: checkpoint!.step,
+        final: checkpoint!.final,
+        models: checkpoint!.models,
+        optimizer: checkpoint!.optimizer,
+        rng: checkpoint!.rng,
+        extra: checkpoint!.extra as PipelineCheckpoint['extra'],
+      },
+    );
     expect(stages[0]).toBe('pretrain:done'); // finished stages are not run again
     const strip = (l: (typeof full.stages.ppo.log)[number]) => ({ ...l, rolloutSeconds: 0, scoreSeconds: 0, updateSeconds: 0 });
     expect(resumed.stages.ppo.log.map(strip)).toEqual(full.stages.ppo.log.map(strip));
@@ -81,7 +101,13 @@ test('a resumed run trains on the user data stored with its record, not on none'
   const engine = await initBackend('wasm');
   const user = userLabels();
   const saved: PipelineCheckpoint[] = [];
-  const full = await runPipeline(CFG, engine, { stage: () => {}, hooksFor: () => quiet, shouldStop: () => false, checkpoint: async (c) => void saved.push(c) }, undefined, user);
+  const full = await runPipeline(
+    CFG,
+    engine,
+    { stage: () => {}, hooksFor: () => quiet, shouldStop: () => false, checkpoint: async (c) => void saved.push(c) },
+    undefined,
+    user,
+  );
 
   const name = `resume-user-test-${Date.now()}`;
   const db = await openDb(name);
@@ -89,13 +115,28 @@ test('a resumed run trains on the user data stored with its record, not on none'
     const run = await createRun(db, { name: 'with labels', task: CFG.task, preset: CFG.preset, seed: CFG.seed, config: CFG, userData: user });
     const pre = saved[0]; // end of pretraining: SFT and the RM are still to come, and they use the labels
     expect(`${pre.stage}:${pre.final}`).toBe('pretrain:true');
-    await saveCheckpoint(db, { runId: run.id, stage: pre.stage, step: pre.step, final: pre.final, models: pre.models, optimizer: pre.optimizer, rng: pre.rng, extra: pre.extra });
+    await saveCheckpoint(db, {
+      runId: run.id,
+      stage: pre.stage,
+      step: pre.step,
+      final: pre.final,
+      models: pre.models,
+      optimizer: pre.optimizer,
+      rng: pre.rng,
+      extra: pre.extra,
+    });
     db.close();
 
     // The worker's resume path: config, checkpoint and user data all come from the store.
     const loaded = await loadResume(run.id, () => {}, name);
     expect(loaded.userData).toEqual(user);
-    const resumed = await runPipeline(loaded.config, engine, { stage: () => {}, hooksFor: () => quiet, shouldStop: () => false }, loaded.checkpoint, loaded.userData);
+    const resumed = await runPipeline(
+      loaded.config,
+      engine,
+      { stage: () => {}, hooksFor: () => quiet, shouldStop: () => false },
+      loaded.checkpoint,
+      loaded.userData,
+    );
     expect(withoutTimes(resumed.stages.sft)).toEqual(withoutTimes(full.stages.sft));
     expect(withoutTimes(resumed.stages.rm)).toEqual(withoutTimes(full.stages.rm));
     expect(resumed.eval.labeler_score).toEqual(full.eval.labeler_score);
@@ -114,14 +155,30 @@ test('pretraining and SFT autosave mid-stage; resumed there (through the store),
   // Losses per stage, step by step, as the page receives them.
   const recorder = () => {
     const losses: Record<string, number[]> = { pretrain: [], sft: [] };
-    return { losses, hooksFor: (stage: string) => ({ ...quiet, metrics: (m: { values: Record<string, number[]> }) => void losses[stage]?.push(...(m.values.loss ?? [])) }) };
+    return {
+      losses,
+      hooksFor: (stage: string) => ({ ...quiet, metrics: (m: { values: Record<string, number[]> }) => void losses[stage]?.push(...(m.values.loss ?? [])) }),
+    };
   };
   const saved: PipelineCheckpoint[] = [];
   const a = recorder();
   // Every 8 steps: not a multiple of the pipeline's 10-step log interval, so autosaves fall between log points.
-  const full = await runPipeline(CFG, engine, { stage: () => {}, hooksFor: a.hooksFor, shouldStop: () => false, lmCheckpointEvery: 8, checkpoint: async (c) => void saved.push(c) });
+  const full = await runPipeline(CFG, engine, {
+    stage: () => {},
+    hooksFor: a.hooksFor,
+    shouldStop: () => false,
+    lmCheckpointEvery: 8,
+    checkpoint: async (c) => void saved.push(c),
+  });
   expect(saved.map((c) => `${c.stage}:${c.step}:${c.final}`).slice(0, 8)).toEqual([
-    'pretrain:8:false', 'pretrain:16:false', 'pretrain:24:false', 'pretrain:32:false', 'pretrain:40:true', 'sft:8:false', 'sft:16:false', 'sft:20:true',
+    'pretrain:8:false',
+    'pretrain:16:false',
+    'pretrain:24:false',
+    'pretrain:32:false',
+    'pretrain:40:true',
+    'sft:8:false',
+    'sft:16:false',
+    'sft:20:true',
   ]);
   expect(a.losses.pretrain).toHaveLength(40);
   expect(a.losses.sft).toHaveLength(20);
@@ -136,19 +193,33 @@ test('pretraining and SFT autosave mid-stage; resumed there (through the store),
   try {
     const run = await createRun(db, { name: 'mid-stage', task: CFG.task, preset: CFG.preset, seed: CFG.seed, config: CFG });
     for (const at of [saved[2], midSft]) {
-      await saveCheckpoint(db, { runId: run.id, stage: at.stage, step: at.step, final: at.final, models: at.models, optimizer: at.optimizer, rng: at.rng, extra: at.extra });
+      await saveCheckpoint(db, {
+        runId: run.id,
+        stage: at.stage,
+        step: at.step,
+        final: at.final,
+        models: at.models,
+        optimizer: at.optimizer,
+        rng: at.rng,
+        extra: at.extra,
+      });
       const { checkpoint } = await latestGoodCheckpoint(db, run.id);
       const b = recorder();
       const stages: string[] = [];
-      const resumed = await runPipeline(CFG, engine, { stage: (s, st, msg) => stages.push(`${s}:${st}:${msg ?? ''}`), hooksFor: b.hooksFor, shouldStop: () => false }, {
-        stage: checkpoint!.stage,
-        step: checkpoint!.step,
-        final: checkpoint!.final,
-        models: checkpoint!.models,
-        optimizer: checkpoint!.optimizer,
-        rng: checkpoint!.rng,
-        extra: checkpoint!.extra as PipelineCheckpoint['extra'],
-      });
+      const resumed = await runPipeline(
+        CFG,
+        engine,
+        { stage: (s, st, msg) => stages.push(`${s}:${st}:${msg ?? ''}`), hooksFor: b.hooksFor, shouldStop: () => false },
+        {
+          stage: checkpoint!.stage,
+          step: checkpoint!.step,
+          final: checkpoint!.final,
+          models: checkpoint!.models,
+          optimizer: checkpoint!.optimizer,
+          rng: checkpoint!.rng,
+          extra: checkpoint!.extra as PipelineCheckpoint['extra'],
+        },
+      );
       expect(stages).toContain(`${at.stage}:running:resuming at step ${at.step}`);
       // The steps after the checkpoint have exactly the losses of the uninterrupted run.
       expect(b.losses[at.stage]).toEqual(a.losses[at.stage].slice(at.step));
@@ -168,8 +239,22 @@ test('a run started from an imported SFT model skips pretraining and SFT and tra
   const weights = initialWeights(PRESETS[CFG.preset], 11);
   const stages: string[] = [];
   const saved: PipelineCheckpoint[] = [];
-  const report = await runPipeline(CFG, engine, { stage: (s, st, msg) => stages.push(`${s}:${st}:${msg ?? ''}`), hooksFor: () => quiet, shouldStop: () => false, checkpoint: async (c) => void saved.push(c) }, importedSftCheckpoint(weights, 'sft.zip › sft'));
-  expect(stages.slice(0, 3)).toEqual(['pretrain:done:skipped: started from the imported model sft.zip › sft', 'sft:done:skipped: started from the imported model sft.zip › sft', 'rm:running:sampling responses to rank…']);
+  const report = await runPipeline(
+    CFG,
+    engine,
+    {
+      stage: (s, st, msg) => stages.push(`${s}:${st}:${msg ?? ''}`),
+      hooksFor: () => quiet,
+      shouldStop: () => false,
+      checkpoint: async (c) => void saved.push(c),
+    },
+    importedSftCheckpoint(weights, 'sft.zip › sft'),
+  );
+  expect(stages.slice(0, 3)).toEqual([
+    'pretrain:done:skipped: started from the imported model sft.zip › sft',
+    'sft:done:skipped: started from the imported model sft.zip › sft',
+    'rm:running:sampling responses to rank…',
+  ]);
   expect(report.stages.pretrain.steps).toBe(0);
   expect(report.stages.sft.steps).toBe(0);
   expect(report.stages.rm.steps).toBe(CFG.rm.steps);

@@ -14,17 +14,7 @@ import {
 } from '../../src/store/checkpoints';
 import { latestGoodCheckpoint, latestGoodCheckpointInfo } from '../../src/store/latestGoodCheckpoint';
 import { checkpointsToKeep, pruneCheckpoints } from '../../src/store/prune';
-import {
-  MAX_RUN_NAME,
-  RunNameError,
-  createRun,
-  deleteRun,
-  getRun,
-  listRuns,
-  renameRun,
-  updateRun,
-  validateRunName,
-} from '../../src/store/runs';
+import { MAX_RUN_NAME, RunNameError, createRun, deleteRun, getRun, listRuns, renameRun, updateRun, validateRunName } from '../../src/store/runs';
 import {
   DatasetRowError,
   addDatasetRows,
@@ -109,7 +99,7 @@ function expectBitExact(actual: Weights | undefined, expected: Weights): void {
   }
 }
 
-const SIZES = { 'wte': 64, 'h.0.attn.c_attn.w': 96, 'ln_f.g': 8 };
+const SIZES = { wte: 64, 'h.0.attn.c_attn.w': 96, 'ln_f.g': 8 };
 
 async function newRun(db: Db, name = 'run') {
   return createRun(db, { name, task: 'sentiment', preset: 'micro', seed: 7, config: { lr: 1e-3 } });
@@ -375,7 +365,10 @@ describe('checkpoints', () => {
     const db = await freshDb();
     const run = await newRun(db);
     const n = 6_000_000; // 24 MB per model, 48 MB in all
-    const policy = new Map([['big', floats(n, 1)], ['small', floats(10, 2)]]);
+    const policy = new Map([
+      ['big', floats(n, 1)],
+      ['small', floats(10, 2)],
+    ]);
     const value = new Map([['big', floats(n, 3)]]);
     const info = await saveCheckpoint(db, { runId: run.id, stage: 'ppo', step: 1, models: { policy, value } });
     expect(info.bytes).toBe(4 * (2 * n + 10));
@@ -393,7 +386,10 @@ describe('checkpoints', () => {
     expect((await listCheckpoints(db, run.id)).map((c) => c.id)).toEqual(['b', 'a']);
     // Same id, fewer blobs: the stale blobs go.
     await saveCheckpoint(db, { runId: run.id, stage: 'pretrain', step: 600, id: 'a', models: { policy: weights(3, { wte: 4 }) } });
-    expect((await listCheckpoints(db, run.id)).map((c) => [c.id, c.step])).toEqual([['a', 600], ['b', 10]]);
+    expect((await listCheckpoints(db, run.id)).map((c) => [c.id, c.step])).toEqual([
+      ['a', 600],
+      ['b', 10],
+    ]);
     expect(await blobCount(db, 'a')).toBe(1);
   });
 
@@ -403,12 +399,10 @@ describe('checkpoints', () => {
     await expect(saveCheckpoint(db, ckpt('nobody', 'sft', 1, 1))).rejects.toThrow(/no run with id "nobody"/);
     await expect(saveCheckpoint(db, ckpt(run.id, 'sft', -1, 1))).rejects.toThrow(TypeError);
     await expect(saveCheckpoint(db, ckpt(run.id, 'bogus' as never, 1, 1))).rejects.toThrow(/unknown stage/);
-    await expect(
-      saveCheckpoint(db, { runId: run.id, stage: 'sft', step: 1, models: { 'a/b': weights(1, { w: 2 }) } }),
-    ).rejects.toThrow(/without "\/"/);
-    await expect(
-      saveCheckpoint(db, { runId: run.id, stage: 'sft', step: 1, models: { p: new Map([['w', [1, 2] as never]]) } }),
-    ).rejects.toThrow(/Float32Array/);
+    await expect(saveCheckpoint(db, { runId: run.id, stage: 'sft', step: 1, models: { 'a/b': weights(1, { w: 2 }) } })).rejects.toThrow(/without "\/"/);
+    await expect(saveCheckpoint(db, { runId: run.id, stage: 'sft', step: 1, models: { p: new Map([['w', [1, 2] as never]]) } })).rejects.toThrow(
+      /Float32Array/,
+    );
     expect(await db.count('checkpoints')).toBe(0);
     expect(await db.count('blobs')).toBe(0);
   });
@@ -444,9 +438,7 @@ describe('checkpoints', () => {
     expectBitExact((await loadCheckpoint(db, 'good'))!.models.policy, weights(1, SIZES));
 
     // A simulated full disk part way through: a QuotaExceededError, nothing written.
-    const q = await expectRejects(
-      saveCheckpoint(db, ckpt(run.id, 'sft', 4, 4, { id: 'tooBig' }), { maxBytes: good.bytes + 4 * 100 }),
-    );
+    const q = await expectRejects(saveCheckpoint(db, ckpt(run.id, 'sft', 4, 4, { id: 'tooBig' }), { maxBytes: good.bytes + 4 * 100 }));
     expect(isQuotaError(q)).toBe(true);
     expect(await db.get('checkpoints', 'tooBig')).toBeUndefined();
     expect(await blobCount(db, 'tooBig')).toBe(0);
@@ -505,7 +497,7 @@ describe('checkpoints', () => {
     expect(good.skipped).toHaveLength(3);
   });
 
-  it('prunes by policy: the latest N and each stage\'s final one stay', async () => {
+  it("prunes by policy: the latest N and each stage's final one stay", async () => {
     const db = await freshDb();
     const run = await newRun(db);
     const plan: [string, CheckpointData['stage'], number, boolean][] = [
@@ -668,8 +660,19 @@ describe('runs', () => {
     await updateRun(db, run.id, { appendMetrics: { sft: { loss: [1] } }, stageStatus: { pretrain: 'done' }, name: 'renamed' });
     expect((await getRun(db, run.id))!.userData).toEqual(userData);
     expect((await newRun(db)).userData).toBeUndefined();
-    await expect(createRun(db, { name: 'bad', task: 't', preset: 'p', seed: 1, config: {}, userData: { ...userData, mode: 'all' as never } })).rejects.toThrow(/mode must be "mix" or "replace"/);
-    await expect(createRun(db, { name: 'bad', task: 't', preset: 'p', seed: 1, config: {}, userData: { ...userData, rankings: [{ prompt: 'p', ranking: [1, 2] as never }] } })).rejects.toThrow(/ranking 1 needs/);
+    await expect(createRun(db, { name: 'bad', task: 't', preset: 'p', seed: 1, config: {}, userData: { ...userData, mode: 'all' as never } })).rejects.toThrow(
+      /mode must be "mix" or "replace"/,
+    );
+    await expect(
+      createRun(db, {
+        name: 'bad',
+        task: 't',
+        preset: 'p',
+        seed: 1,
+        config: {},
+        userData: { ...userData, rankings: [{ prompt: 'p', ranking: [1, 2] as never }] },
+      }),
+    ).rejects.toThrow(/ranking 1 needs/);
     expect(await listRuns(db)).toHaveLength(2);
   });
 
@@ -721,16 +724,25 @@ describe('datasets', () => {
     const db = await freshDb();
     await addDatasetRows(db, 'instructions', 'demonstrations', [{ prompt: 'p', completion: 'mine' }]);
     const shared = {
-      demonstrations: [{ prompt: 'p', completion: 'mine' }, { prompt: 'p', completion: 'theirs' }, { prompt: 'p', completion: 'theirs' }],
+      demonstrations: [
+        { prompt: 'p', completion: 'mine' },
+        { prompt: 'p', completion: 'theirs' },
+        { prompt: 'p', completion: 'theirs' },
+      ],
       rankings: [{ prompt: 'q', ranking: ['a', 'b', 'c', 'd'] }],
     };
     expect(await addMissingRows(db, 'instructions', shared)).toEqual({ demonstrations: 1, rankings: 1, skipped: 2 });
     expect(await addMissingRows(db, 'instructions', shared)).toEqual({ demonstrations: 0, rankings: 0, skipped: 4 });
     const demos = await listDataset(db, 'instructions', 'demonstrations');
-    expect(demos.map((d) => [d.completion, d.source])).toEqual([['mine', 'user'], ['theirs', 'import']]);
+    expect(demos.map((d) => [d.completion, d.source])).toEqual([
+      ['mine', 'user'],
+      ['theirs', 'import'],
+    ]);
     expect(await countDataset(db, 'instructions', 'rankings')).toBe(1);
     // A bad row anywhere: nothing of either kind is written.
-    await expect(addMissingRows(db, 'instructions', { demonstrations: [{ prompt: 'n', completion: 'new' }], rankings: [{ prompt: 'q', ranking: ['x', 'x'] }] })).rejects.toBeInstanceOf(DatasetRowError);
+    await expect(
+      addMissingRows(db, 'instructions', { demonstrations: [{ prompt: 'n', completion: 'new' }], rankings: [{ prompt: 'q', ranking: ['x', 'x'] }] }),
+    ).rejects.toBeInstanceOf(DatasetRowError);
     expect(await countDataset(db, 'instructions', 'demonstrations')).toBe(2);
   });
 
@@ -761,7 +773,10 @@ describe('datasets', () => {
     expect(await countDataset(db, 'instructions', 'demonstrations')).toBe(1);
 
     const e = await expectRejects(
-      addDatasetRows(db, 'sentiment', 'rankings', [{ prompt: 'q', ranking: ['a', 'b'] }, { prompt: 'q', ranking: ['a', 'a'] }]),
+      addDatasetRows(db, 'sentiment', 'rankings', [
+        { prompt: 'q', ranking: ['a', 'b'] },
+        { prompt: 'q', ranking: ['a', 'a'] },
+      ]),
     );
     expect(e).toBeInstanceOf(DatasetRowError);
     expect((e as DatasetRowError).index).toBe(1);

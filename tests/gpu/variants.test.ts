@@ -18,7 +18,6 @@ const MICRO: PipelineConfig = {
 };
 const quiet = { stage: () => {}, hooksFor: () => ({ metrics: () => {}, samples: () => {}, shouldStop: () => false }), shouldStop: () => false };
 
-
 test('which stage a setting changes', () => {
   expect(stageOfSetting('ppo.beta')).toBe('ppo');
   expect(stageOfSetting('rm.k')).toBe('rm');

@@ -25,7 +25,11 @@ test.each([1, 0.7, 1.5])('the rollout log-prob is the log of the sampling probab
   for (let i = 0; i < draws; i++) counts[sampleToken(row, { temperature, topK: 0, topP: 1 }, rng, BANNED)]++;
   expect(counts[PAD] + counts[BOS]).toBe(0);
   // The most drawn tokens: their log-probs under the masked logits vs their empirical frequency.
-  const top = counts.map((c, id) => [c, id]).sort((a, b) => b[0] - a[0]).slice(0, 6).map(([, id]) => id);
+  const top = counts
+    .map((c, id) => [c, id])
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, 6)
+    .map(([, id]) => id);
   const logits = tf.tensor3d(row, [1, 1, V]);
   const masked = await Promise.all(top.map((id) => sequenceLogProbs(maskBanned(logits), tf.tensor2d([[id]], [1, 1], 'int32'), temperature).data()));
   const full = await Promise.all(top.map((id) => sequenceLogProbs(logits, tf.tensor2d([[id]], [1, 1], 'int32'), temperature).data()));

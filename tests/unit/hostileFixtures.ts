@@ -41,7 +41,10 @@ const f32 = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer.slice(a.byt
 
 /** The micro model's tensors, each changed by `edit` (return null to drop one), plus `extra`. */
 export function microTensors(edit: (name: string, data: Float32Array) => Float32Array | null = (_, d) => d, extra: RawTensor[] = []): RawTensor[] {
-  const shapes = new Map<string, number[]>([['wte.weight', [100, 32]], ['wpe.weight', [64, 32]]]);
+  const shapes = new Map<string, number[]>([
+    ['wte.weight', [100, 32]],
+    ['wpe.weight', [64, 32]],
+  ]);
   const out: RawTensor[] = [];
   for (const [name, data] of microWeights) {
     const changed = edit(name, data.slice());
@@ -63,7 +66,12 @@ function inferShape(name: string): number[] {
   return [C];
 }
 
-export const f32Tensor = (name: string, shape: number[], values: ArrayLike<number>): RawTensor => ({ name, dtype: 'F32', shape, bytes: f32(Float32Array.from(values)) });
+export const f32Tensor = (name: string, shape: number[], values: ArrayLike<number>): RawTensor => ({
+  name,
+  dtype: 'F32',
+  shape,
+  bytes: f32(Float32Array.from(values)),
+});
 
 /** IEEE half precision bits of x (round to nearest, good enough for test values). */
 export function toHalf(x: number): number {

@@ -149,11 +149,23 @@ describe('parseJsonl: malformed input names the line and field', () => {
 
 describe('parseJsonl: text the tokenizer cannot read (issue #15, item 8)', () => {
   it('refuses a pair whose responses become identical for the model, naming line, field and characters', () => {
-    expectError(pref('q', 'fine', 'finer') + '\n' + pref('p', 'café', 'cafè'), 'auto', 2, 'rejected', /^line 2, field "rejected": becomes identical to "chosen" for the model: .*<unk>.*"é" \(U\+00E9\), "è" \(U\+00E8\)/);
+    expectError(
+      pref('q', 'fine', 'finer') + '\n' + pref('p', 'café', 'cafè'),
+      'auto',
+      2,
+      'rejected',
+      /^line 2, field "rejected": becomes identical to "chosen" for the model: .*<unk>.*"é" \(U\+00E9\), "è" \(U\+00E8\)/,
+    );
     expectError(pref('p', 'café', 'cafè'), 'auto', 1, 'rejected', /could not see the difference/);
   });
   it('refuses a ranking with responses the model cannot tell apart', () => {
-    expectError(rank('p', ['日本', '中国', '한국']), 'auto', 1, 'ranking[1]', /becomes identical to ranking\[0\] for the model: .*"日" \(U\+65E5\), "本" \(U\+672C\), "中" \(U\+4E2D\), "国" \(U\+56FD\)/);
+    expectError(
+      rank('p', ['日本', '中国', '한국']),
+      'auto',
+      1,
+      'ranking[1]',
+      /becomes identical to ranking\[0\] for the model: .*"日" \(U\+65E5\), "本" \(U\+672C\), "中" \(U\+4E2D\), "国" \(U\+56FD\)/,
+    );
     expectError(rank('p', ['ok', 'naïve', 'naive', 'naîve']), 'rankings', 1, 'ranking[3]', /identical to ranking\[1\]/);
   });
   it('accepts text that only loses characters, with a warning per field', () => {
@@ -170,7 +182,10 @@ describe('parseJsonl: text the tokenizer cannot read (issue #15, item 8)', () =>
   });
   it('a 20 MB file of rankings in a script the tokenizer does not know is refused line by line, quickly', () => {
     const item = (k: number) => String.fromCodePoint(0x4e00 + k).repeat(35_000); // ~105 KB of UTF-8 each
-    const line = rank('p', Array.from({ length: 9 }, (_, k) => item(k)));
+    const line = rank(
+      'p',
+      Array.from({ length: 9 }, (_, k) => item(k)),
+    );
     const text = Array.from({ length: 21 }, () => line).join('\n');
     const cpu0 = process.cpuUsage();
     const r = parseJsonl(text, 'rankings', { maxTotalBytes: 21 << 20 });
@@ -256,15 +271,16 @@ describe('serialisation and conversions', () => {
   });
 
   it('rankingsToPreferences expands to all C(K,2) pairs, better first', () => {
-    const out = rankingsToPreferences([{ prompt: 'p', ranking: ['a', 'b', 'c', 'd'] }, { prompt: 'q', ranking: ['x', 'y'] }]);
+    const out = rankingsToPreferences([
+      { prompt: 'p', ranking: ['a', 'b', 'c', 'd'] },
+      { prompt: 'q', ranking: ['x', 'y'] },
+    ]);
     expect(out.length).toBe(6 + 1);
     expect(out.slice(0, 6).map((p) => p.chosen + p.rejected)).toEqual(['ab', 'ac', 'ad', 'bc', 'bd', 'cd']);
     expect(out[6]).toEqual({ prompt: 'q', chosen: 'x', rejected: 'y' });
     const nine = rankingsToPreferences([{ prompt: '', ranking: 'abcdefghi'.split('') }]);
     expect(nine.length).toBe(36);
-    expect(rankingsToPreferences(preferencesToRankings([{ prompt: 'p', chosen: 'a', rejected: 'b' }]))).toEqual([
-      { prompt: 'p', chosen: 'a', rejected: 'b' },
-    ]);
+    expect(rankingsToPreferences(preferencesToRankings([{ prompt: 'p', chosen: 'a', rejected: 'b' }]))).toEqual([{ prompt: 'p', chosen: 'a', rejected: 'b' }]);
   });
 
   it('never throws on odd input', () => {

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deflateSync, inflateSync } from 'fflate';
-import {
-  base64urlDecode,
-  base64urlEncode,
-  decodeLink,
-  encodeLink,
-  LINK_PREFIX,
-  MAX_LINK_CHARS,
-  type DecodeLinkResult,
-} from '../../src/share/link';
+import { base64urlDecode, base64urlEncode, decodeLink, encodeLink, LINK_PREFIX, MAX_LINK_CHARS, type DecodeLinkResult } from '../../src/share/link';
 import { defaultSetup, type LinkSchema, type RunSetup } from '../../src/share/linkSchema';
 
 const schema: LinkSchema = {
@@ -200,10 +192,7 @@ describe('decodeLink: malformed links', () => {
 
   it('never throws: random strings, truncations and byte flips', () => {
     const next = rng(42);
-    const alphabets = [
-      'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
-      '#r1.%{}[]"\\<>&=+/ \n\t\u0000é😀',
-    ];
+    const alphabets = ['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', '#r1.%{}[]"\\<>&=+/ \n\t\u0000é😀'];
     const inputs: string[] = [];
     for (let i = 0; i < 400; i++) {
       const a = alphabets[i % 3 === 0 ? 1 : 0];
@@ -222,7 +211,11 @@ describe('decodeLink: malformed links', () => {
     }
     // random (valid) deflate streams of random JSON-ish text
     for (let i = 0; i < 100; i++) {
-      const json = JSON.stringify({ v: 1, config: { 'ppo.lr': next() > 0.5 ? next() : 'x', [String(next())]: [next()] }, dataset: next() > 0.5 ? { rankings: [{}] } : 3 });
+      const json = JSON.stringify({
+        v: 1,
+        config: { 'ppo.lr': next() > 0.5 ? next() : 'x', [String(next())]: [next()] },
+        dataset: next() > 0.5 ? { rankings: [{}] } : 3,
+      });
       inputs.push(craft(json));
     }
     inputs.push(...([undefined, null, 5, {}, []] as unknown as string[]));
@@ -279,10 +272,7 @@ describe('decodeLink: invalid values fall back per key', () => {
   });
 
   it('unknown keys are ignored with a warning and cannot pollute prototypes', () => {
-    const r = decodeLink(
-      craft('{"v":1,"future":true,"config":{"ppo.bogus":1,"__proto__":{"polluted":1},"ppo.epochs":8},"dataset":{"videos":[]}}'),
-      schema,
-    );
+    const r = decodeLink(craft('{"v":1,"future":true,"config":{"ppo.bogus":1,"__proto__":{"polluted":1},"ppo.epochs":8},"dataset":{"videos":[]}}'), schema);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.setup.config['ppo.epochs']).toBe(8);
@@ -307,7 +297,11 @@ describe('decodeLink: invalid values fall back per key', () => {
   });
 
   it('a dataset round-trips with how it was used (mix or replace); a bad mode falls back with a warning', () => {
-    const dataset = { demonstrations: [{ prompt: 'reverse: ab\n', completion: 'ba' }], rankings: [{ prompt: 'p', ranking: ['a', 'b', 'c', 'd'] }], mode: 'replace' as const };
+    const dataset = {
+      demonstrations: [{ prompt: 'reverse: ab\n', completion: 'ba' }],
+      rankings: [{ prompt: 'p', ranking: ['a', 'b', 'c', 'd'] }],
+      mode: 'replace' as const,
+    };
     const hash = encodeOk({ ...defaults, dataset });
     expect(decodeLink(hash, schema)).toEqual({ ok: true, setup: { ...defaults, dataset }, warnings: [] });
     expect(encodeLink({ ...defaults, dataset: { ...dataset, mode: 'all' as never } }, defaults)).toMatchObject({ ok: false, reason: 'invalid' });
@@ -348,7 +342,10 @@ describe('decodeLink: hostile values cost only themselves (issue #15, item 9)', 
     expect(seed.ok && seed.warnings[0]).toMatch(/got -Infinity \(a number too large to read\)/);
   });
   it('dataset rows the model cannot tell apart are dropped with the reason', () => {
-    const r = decodeLink(craft({ v: 1, dataset: { rankings: [{ prompt: 'p', ranking: ['café', 'cafè'] }], demonstrations: [{ prompt: 'p', completion: 'ok' }] } }), schema);
+    const r = decodeLink(
+      craft({ v: 1, dataset: { rankings: [{ prompt: 'p', ranking: ['café', 'cafè'] }], demonstrations: [{ prompt: 'p', completion: 'ok' }] } }),
+      schema,
+    );
     expect(r.ok && r.setup.dataset).toEqual({ demonstrations: [{ prompt: 'p', completion: 'ok' }] });
     expect(r.ok && r.warnings[0]).toMatch(/Ignored dataset\.rankings because row 1, field "ranking\[1\]": becomes identical to ranking\[0\] for the model/);
   });

@@ -115,9 +115,7 @@ describe('klPenalty', () => {
 
 describe('tokenRewards', () => {
   it('matches the public vector r = [-0.01, 0.025, 1.0] (β = 0.05, k1, score 1)', async () => {
-    const out = tf.tidy(() =>
-      tokenRewards(tf.tensor1d([1]), tf.tensor2d([[-1, -2, -0.5]]), tf.tensor2d([[-1.2, -1.5, -0.5]]), tf.ones([1, 3]), 0.05, 'k1'),
-    );
+    const out = tf.tidy(() => tokenRewards(tf.tensor1d([1]), tf.tensor2d([[-1, -2, -0.5]]), tf.tensor2d([[-1.2, -1.5, -0.5]]), tf.ones([1, 3]), 0.05, 'k1'));
     expectClose(await val(out.rewards), [[-0.01, 0.025, 1.0]]);
     expectClose(await val(out.kl), [[0.2, -0.5, 0]]);
     tf.dispose(out);
@@ -466,7 +464,9 @@ describe('rankingLoss', () => {
       [-1, 2, 0.5, 0.5],
     ];
     const t = tf.tensor2d(S);
-    const g = (await tf.grad((s: tf.Tensor) => rankingLoss(s))(t).array()) as number[][];
+    const g = (await tf
+      .grad((s: tf.Tensor) => rankingLoss(s))(t)
+      .array()) as number[][];
     expectAllFinite(g);
     const K = 4;
     const C = (K * (K - 1)) / 2;
@@ -556,7 +556,9 @@ describe('sequenceLogProbs / entropyFromLogits', () => {
   it('has the gradient onehot(token) - softmax (no tf.gather)', async () => {
     const logits = tf.tensor3d(L);
     const tokens = tf.tensor2d(toks, [B, T], 'int32');
-    const g = (await tf.grad((x: tf.Tensor) => tf.sum(sequenceLogProbs(x, tokens)))(logits).array()) as number[][][];
+    const g = (await tf
+      .grad((x: tf.Tensor) => tf.sum(sequenceLogProbs(x, tokens)))(logits)
+      .array()) as number[][][];
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T; t++) {
         const p = logSoftmaxJs(L[b][t], 1).map(Math.exp);
@@ -607,10 +609,14 @@ describe('memory', () => {
     ]);
     const scores = tf.tensor1d([1, 2]);
     const logits = tf.randomNormal([B, T, V]);
-    const tokens = tf.tensor2d([
-      [0, 1, 2, 0],
-      [2, 2, 1, 0],
-    ], [B, T], 'int32');
+    const tokens = tf.tensor2d(
+      [
+        [0, 1, 2, 0],
+        [2, 2, 1, 0],
+      ],
+      [B, T],
+      'int32',
+    );
     const ranked = tf.randomNormal([3, 5]);
     const inputs = [logp, ref, mask, scores, logits, tokens, ranked];
     const before = tf.memory().numTensors;

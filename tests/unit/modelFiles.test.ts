@@ -34,7 +34,16 @@ describe('model export in the Hugging Face GPT-2 layout', () => {
     expect(tensors.size).toBe(weights.size);
     for (const [name, data] of weights) expect(tensors.get(name)!.values).toEqual(data);
     const config = JSON.parse(files['config.json']);
-    expect(config).toMatchObject({ model_type: 'gpt2', n_embd: cfg.dModel, n_layer: 2, n_head: cfg.nHead, n_positions: cfg.contextLength, vocab_size: 100, tie_word_embeddings: true, architectures: ['GPT2LMHeadModel'] });
+    expect(config).toMatchObject({
+      model_type: 'gpt2',
+      n_embd: cfg.dModel,
+      n_layer: 2,
+      n_head: cfg.nHead,
+      n_positions: cfg.contextLength,
+      vocab_size: 100,
+      tie_word_embeddings: true,
+      architectures: ['GPT2LMHeadModel'],
+    });
     const vocab = JSON.parse(files['vocab.json']);
     expect(vocab['Ġ']).toBeDefined();
     expect(vocab['a']).toBeDefined();
@@ -49,7 +58,10 @@ describe('model export in the Hugging Face GPT-2 layout', () => {
     for (const [name, data] of weights) expect(back.weights.get(name)).toEqual(data);
 
     const rm = new Map(weights);
-    rm.set('score.weight', Float32Array.from({ length: cfg.dModel }, (_, i) => i / 7));
+    rm.set(
+      'score.weight',
+      Float32Array.from({ length: cfg.dModel }, (_, i) => i / 7),
+    );
     rm.set('score.bias', Float32Array.of(-0.25));
     const rmFiles = exportModel(cfg, rm, 'score');
     expect(JSON.parse(rmFiles['config.json']).architectures).toEqual(['GPT2ForSequenceClassification']);
@@ -77,11 +89,15 @@ describe('export bundle', () => {
     reward.set('score.bias', Float32Array.of(1));
     const files = unzipSync(exportBundle(cfg, { policy, reward }));
     expect(Object.keys(files).sort()).toEqual(
-      ['policy', 'reward'].flatMap((m) => ['config.json', 'merges.txt', 'model.safetensors', 'special_tokens_map.json', 'vocab.json'].map((f) => `${m}/${f}`)).sort(),
+      ['policy', 'reward']
+        .flatMap((m) => ['config.json', 'merges.txt', 'model.safetensors', 'special_tokens_map.json', 'vocab.json'].map((f) => `${m}/${f}`))
+        .sort(),
     );
     const back = importModel({ safetensors: files['reward/model.safetensors'], config: strFromU8(files['reward/config.json']) });
     expect(back.head).toBe('score');
     expect(back.weights.get('score.bias')).toEqual(Float32Array.of(1));
-    expect(importModel({ safetensors: files['policy/model.safetensors'], config: strFromU8(files['policy/config.json']) }).weights.get('wte.weight')).toEqual(policy.get('wte.weight'));
+    expect(importModel({ safetensors: files['policy/model.safetensors'], config: strFromU8(files['policy/config.json']) }).weights.get('wte.weight')).toEqual(
+      policy.get('wte.weight'),
+    );
   });
 });

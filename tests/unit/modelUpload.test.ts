@@ -39,13 +39,20 @@ describe('a model picked to start a run from', () => {
 
   test('bad files are refused in words', () => {
     expect(() => readUploadedModel([files()[0]])).toThrow(/Choose a model’s model.safetensors and config.json together/);
-    expect(() => readUploadedModel([files()[0], { name: 'config.json', bytes: strToU8('{nope') }])).toThrow(/^The model in model.safetensors could not be read: config.json is not valid JSON/);
-    const truncated = files()[0].bytes.slice(0, 100);
-    expect(() => readUploadedModel([{ name: 'model.safetensors', bytes: truncated }, files()[1]])).toThrow(/^The model in model.safetensors could not be read: /);
-    const score = exportModel(PRESETS.micro, new Map([...micro, ['score.weight', new Float32Array(32)], ['score.bias', new Float32Array(1)]]), 'score');
-    expect(() => readUploadedModel([{ name: 'model.safetensors', bytes: score['model.safetensors'] }, { name: 'config.json', bytes: strToU8(score['config.json']) }])).toThrow(
-      /is a reward or value model/,
+    expect(() => readUploadedModel([files()[0], { name: 'config.json', bytes: strToU8('{nope') }])).toThrow(
+      /^The model in model.safetensors could not be read: config.json is not valid JSON/,
     );
+    const truncated = files()[0].bytes.slice(0, 100);
+    expect(() => readUploadedModel([{ name: 'model.safetensors', bytes: truncated }, files()[1]])).toThrow(
+      /^The model in model.safetensors could not be read: /,
+    );
+    const score = exportModel(PRESETS.micro, new Map([...micro, ['score.weight', new Float32Array(32)], ['score.bias', new Float32Array(1)]]), 'score');
+    expect(() =>
+      readUploadedModel([
+        { name: 'model.safetensors', bytes: score['model.safetensors'] },
+        { name: 'config.json', bytes: strToU8(score['config.json']) },
+      ]),
+    ).toThrow(/is a reward or value model/);
   });
 
   test('a model of another size is refused, naming the size that fits', () => {

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  SafetensorsError,
-  type SafetensorsTensor,
-} from '../../src/io/safetensors';
-import {
-  checkGpt2Tensors,
-  expectedGpt2Shapes,
-  gpt2Config,
-  Gpt2ConfigError,
-  parseGpt2Config,
-} from '../../src/io/gpt2Layout';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafetensorsTensor } from '../../src/io/safetensors';
+import { checkGpt2Tensors, expectedGpt2Shapes, gpt2Config, Gpt2ConfigError, parseGpt2Config } from '../../src/io/gpt2Layout';
 
 /** Builds a file by hand from a header object (or raw header text) and a byte buffer. */
 function rawFile(header: unknown, buffer: Uint8Array = new Uint8Array(0), opts: { declaredLen?: number } = {}): Uint8Array {
@@ -215,36 +204,16 @@ describe('safetensors encode/decode', () => {
     });
 
     it('offsets out of range, reversed, overlapping, gaps', () => {
-      expectError(
-        () => decodeSafetensors(rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, f(1))),
-        /"a".*out of range/,
-      );
-      expectError(
-        () => decodeSafetensors(rawFile({ a: { dtype: 'F32', shape: [0], data_offsets: [4, 0] } }, f(1))),
-        /end before they begin/,
-      );
+      expectError(() => decodeSafetensors(rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, f(1))), /"a".*out of range/);
+      expectError(() => decodeSafetensors(rawFile({ a: { dtype: 'F32', shape: [0], data_offsets: [4, 0] } }, f(1))), /end before they begin/);
       expectError(
         () =>
-          decodeSafetensors(
-            rawFile(
-              { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } },
-              f(3),
-            ),
-          ),
+          decodeSafetensors(rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, f(3))),
         /"b".*overlap/,
       );
-      expectError(
-        () => decodeSafetensors(rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f(2))),
-        /gap/,
-      );
-      expectError(
-        () => decodeSafetensors(rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f(2))),
-        /trailing bytes/,
-      );
-      expectError(
-        () => decodeSafetensors(rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4.5] } }, f(2))),
-        /data_offsets" must be/,
-      );
+      expectError(() => decodeSafetensors(rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f(2))), /gap/);
+      expectError(() => decodeSafetensors(rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f(2))), /trailing bytes/);
+      expectError(() => decodeSafetensors(rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4.5] } }, f(2))), /data_offsets" must be/);
       expectError(() => decodeSafetensors(rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [0] } }, f(1))), /data_offsets/);
     });
 
@@ -257,21 +226,12 @@ describe('safetensors encode/decode', () => {
         () => decodeSafetensors(rawFile({ a: { dtype: 'I32', shape: [2, -1], data_offsets: [0, 8] } }, f(2))),
         /shape" must be an array of non-negative integers/,
       );
-      expectError(
-        () => decodeSafetensors(rawFile({ a: { dtype: 'I32', shape: '2', data_offsets: [0, 8] } }, f(2))),
-        /shape/,
-      );
+      expectError(() => decodeSafetensors(rawFile({ a: { dtype: 'I32', shape: '2', data_offsets: [0, 8] } }, f(2))), /shape/);
     });
 
     it('unknown and unsupported dtypes, malformed entries', () => {
-      expectError(
-        () => decodeSafetensors(rawFile({ a: { dtype: 'F33', shape: [1], data_offsets: [0, 4] } }, f(1))),
-        /"a": unknown dtype "F33"/,
-      );
-      expectError(
-        () => decodeSafetensors(rawFile({ a: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, f(2))),
-        /unsupported dtype I64/,
-      );
+      expectError(() => decodeSafetensors(rawFile({ a: { dtype: 'F33', shape: [1], data_offsets: [0, 4] } }, f(1))), /"a": unknown dtype "F33"/);
+      expectError(() => decodeSafetensors(rawFile({ a: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, f(2))), /unsupported dtype I64/);
       expectError(() => decodeSafetensors(rawFile({ a: { shape: [1], data_offsets: [0, 4] } }, f(1))), /"dtype"/);
       expectError(() => decodeSafetensors(rawFile({ a: 5 })), /"a": entry must be an object/);
     });

@@ -56,7 +56,11 @@ describe('what a share link carries', () => {
     expect(isDefaultSetup(configToSetup(DEFAULT_PIPELINE), defaults)).toBe(true);
     expect(isDefaultSetup(setup, defaults)).toBe(false);
     expect(shareLinkFor(configToSetup(DEFAULT_PIPELINE), defaults, null, BASE)).toEqual({ ok: true, hash: '', dataset: 'none', limit: MAX_URL_CHARS });
-    expect(shareLinkFor(configToSetup(DEFAULT_PIPELINE), defaults, { demonstrations: [], mode: 'mix' }, BASE)).toMatchObject({ ok: true, hash: '', dataset: 'none' });
+    expect(shareLinkFor(configToSetup(DEFAULT_PIPELINE), defaults, { demonstrations: [], mode: 'mix' }, BASE)).toMatchObject({
+      ok: true,
+      hash: '',
+      dataset: 'none',
+    });
     // defaults plus a dataset: the link is only the dataset
     const r = shareLinkFor(configToSetup(DEFAULT_PIPELINE), defaults, demos(2), BASE);
     expect(r.ok && r.hash).toMatch(/^#r1\./);

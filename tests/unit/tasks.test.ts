@@ -23,24 +23,8 @@ import {
   type JudgedPair,
   type Task,
 } from '../../src/tasks';
-import {
-  INSTRUCTION_KINDS,
-  corruptAnswer,
-  parseInstruction,
-  randomInstruction,
-  scoreInstruction,
-  solveInstruction,
-} from '../../src/tasks/instructions';
-import {
-  NEGATIVE,
-  NEUTRAL,
-  POSITIVE,
-  RESPONSE_TEMPLATE,
-  SENTIMENT_PROMPTS,
-  afinnValence,
-  scoreSentiment,
-  sentimentTask,
-} from '../../src/tasks/sentiment';
+import { INSTRUCTION_KINDS, corruptAnswer, parseInstruction, randomInstruction, scoreInstruction, solveInstruction } from '../../src/tasks/instructions';
+import { NEGATIVE, NEUTRAL, POSITIVE, RESPONSE_TEMPLATE, SENTIMENT_PROMPTS, afinnValence, scoreSentiment, sentimentTask } from '../../src/tasks/sentiment';
 
 const tasks: Task[] = TASK_NAMES.map((n) => TASKS[n]);
 
@@ -235,8 +219,16 @@ describe.each(tasks.map((t) => [t.name, t] as const))('task %s', (_name, task) =
     const base = pretrainStyleResponses(task, 14, 300);
     expect(base.length).toBe(300);
     const demos = base.map(({ prompt }) => task.demonstrate(prompt, rng));
-    const demoMean = meanScore(task, base.map((b) => b.prompt), demos);
-    const baseMean = meanScore(task, base.map((b) => b.prompt), base.map((b) => b.response));
+    const demoMean = meanScore(
+      task,
+      base.map((b) => b.prompt),
+      demos,
+    );
+    const baseMean = meanScore(
+      task,
+      base.map((b) => b.prompt),
+      base.map((b) => b.response),
+    );
     expect(demoMean).toBeGreaterThan(0.8);
     expect(demoMean - baseMean).toBeGreaterThan(0.25);
     // the base model is imperfect but not hopeless: room for SFT and for RLHF
