@@ -47,7 +47,10 @@ export function collidingResponses(responses: readonly string[]): { index: numbe
 /** Why two different texts are the same to the model, for the problem message. */
 export function collisionReason(a: string, b: string): string {
   const chars = [...new Set([...unknownCharacters(a), ...unknownCharacters(b)])];
-  return `the model reads characters outside its alphabet (printable ASCII and newline) as one <unk> each, here ${describeCharacters(chars)}, so it could not see the difference`;
+  return (
+    'the model reads characters outside its alphabet (printable ASCII and newline) as one <unk> each, ' +
+    `here ${describeCharacters(chars)}, so it could not see the difference`
+  );
 }
 
 /** Fields of a valid row whose text loses characters to `<unk>`: the field and what is lost. */

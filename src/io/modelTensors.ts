@@ -45,7 +45,10 @@ export function nonFiniteProblem(file: string, name: string, data: Float32Array,
     }
   }
   if (!count) return '';
-  return `${file}: tensor ${quote(name)} has ${count} value${count === 1 ? '' : 's'} that ${count === 1 ? 'is' : 'are'} NaN or ±Infinity, the first at index ${first} ${position(first, shape)} (it is ${data[first]}); a model with such weights computes NaN`;
+  return (
+    `${file}: tensor ${quote(name)} has ${count} value${count === 1 ? '' : 's'} that ${count === 1 ? 'is' : 'are'} NaN or ±Infinity, ` +
+    `the first at index ${first} ${position(first, shape)} (it is ${data[first]}); a model with such weights computes NaN`
+  );
 }
 
 export interface ModelTensors {
@@ -69,7 +72,8 @@ export function readModelTensors(bytes: Uint8Array, header: SafetensorsHeader, c
   }
   if (duplicates.length) {
     throw new Error(
-      `${file} holds one tensor under two names (${duplicates.slice(0, 3).join('; ')}${duplicates.length > 3 ? ` and ${duplicates.length - 3} more` : ''}): which one is meant cannot be told, so nothing is imported`,
+      `${file} holds one tensor under two names (${duplicates.slice(0, 3).join('; ')}${duplicates.length > 3 ? ` and ${duplicates.length - 3} more` : ''}): ` +
+        'which one is meant cannot be told, so nothing is imported',
     );
   }
 
@@ -85,7 +89,8 @@ export function readModelTensors(bytes: Uint8Array, header: SafetensorsHeader, c
   const missing = specs.filter((s) => !byName.has(s.name)).map((s) => s.name);
   if (missing.length) {
     throw new Error(
-      `${file} has no tensor ${quoted(missing)}, which a model of ${cfg.nLayer} layer${cfg.nLayer === 1 ? '' : 's'} with n_embd ${cfg.dModel} needs (is config.json the one that belongs to it?)`,
+      `${file} has no tensor ${quoted(missing)}, which a model of ${cfg.nLayer} layer${cfg.nLayer === 1 ? '' : 's'} with n_embd ${cfg.dModel} needs ` +
+        '(is config.json the one that belongs to it?)',
     );
   }
   for (const s of specs) {
@@ -105,7 +110,8 @@ export function readModelTensors(bytes: Uint8Array, header: SafetensorsHeader, c
   }
   if (unexpected.length) {
     throw new Error(
-      `${file} holds tensor${unexpected.length === 1 ? '' : 's'} this model does not have: ${quoted(unexpected)} (config.json says n_layer ${cfg.nLayer}${hasScore ? '' : ', no score head'}); refusing rather than guessing which file is wrong`,
+      `${file} holds tensor${unexpected.length === 1 ? '' : 's'} this model does not have: ${quoted(unexpected)} ` +
+        `(config.json says n_layer ${cfg.nLayer}${hasScore ? '' : ', no score head'}); refusing rather than guessing which file is wrong`,
     );
   }
 
@@ -125,7 +131,8 @@ export function readModelTensors(bytes: Uint8Array, header: SafetensorsHeader, c
         : null;
     if (!head || head.some((v, i) => v !== wte[i])) {
       throw new Error(
-        `${file}: tensor ${quote(lmHead.name)} differs from wte.weight; this app's output layer is tied to the token embedding (tie_word_embeddings), so a separate lm_head cannot be imported`,
+        `${file}: tensor ${quote(lmHead.name)} differs from wte.weight; this app's output layer is tied to the token embedding ` +
+          '(tie_word_embeddings), so a separate lm_head cannot be imported',
       );
     }
   }

@@ -55,7 +55,8 @@ export function chooseModelFiles<T extends { name: string; size?: number }>(file
     const safetensors = named.length === 1 ? named[0] : weights.length === 1 ? weights[0] : undefined;
     if (weights.length > 1 && !safetensors) {
       throw new Error(
-        `Several .safetensors files were picked (${weights.map((f) => f.name).join(', ')}): pick one model’s model.safetensors (a checkpoint split into shards cannot be imported).`,
+        `Several .safetensors files were picked (${weights.map((f) => f.name).join(', ')}): ` +
+          'pick one model’s model.safetensors (a checkpoint split into shards cannot be imported).',
       );
     }
     const jsons = files.filter((f) => lower(f.name).endsWith('.json'));

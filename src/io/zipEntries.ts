@@ -109,7 +109,8 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, maxBytes: numbe
   const L = IMPORT_LIMITS;
   if (size > L.ratioFreeBytes && size > L.compressionRatio * compressedSize) {
     fail(
-      `${name} would inflate ${Math.round(size / Math.max(1, compressedSize))}× (${formatSize(compressedSize)} to ${formatSize(size)}), more than the ${L.compressionRatio}× a model file can: this looks like a zip bomb; unzip it yourself and pick its files`,
+      `${name} would inflate ${Math.round(size / Math.max(1, compressedSize))}× (${formatSize(compressedSize)} to ${formatSize(size)}), ` +
+        `more than the ${L.compressionRatio}× a model file can: this looks like a zip bomb; unzip it yourself and pick its files`,
     );
   }
   if (entry.method === 0 && compressedSize !== size)

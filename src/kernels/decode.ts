@@ -190,7 +190,8 @@ const matmulCode = new Map<string, string>();
 
 /**
  * out (M, N) = act(x · W + bias) [+ residual], one thread per rm × 4·cv output block, no
- * barrier: the dense layers of a decode step in one dispatch each (GELU or residual epilogue). x (M, K) with K % 4 = 0; W (K, N) or, with transB, (N, K); N % 4 = 0.
+ * barrier: the dense layers of a decode step in one dispatch each (GELU or residual epilogue).
+ * x (M, K) with K % 4 = 0; W (K, N) or, with transB, (N, K); N % 4 = 0.
  */
 export function decodeMatmul(x: tf.Tensor, w: tf.Tensor, o: DecodeMatmulOptions = {}): tf.Tensor {
   const [M, K] = x.shape as [number, number];

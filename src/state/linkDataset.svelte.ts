@@ -53,7 +53,8 @@ export async function acceptLinkDataset(): Promise<boolean> {
   try {
     const db = await database();
     if (!db) {
-      linkDataset.message = `The link’s dataset could not be saved: ${storage.error || 'saving is unavailable in this browser'}. Ignore it to start without it.`;
+      linkDataset.message =
+        `The link’s dataset could not be saved: ${storage.error || 'saving is unavailable in this browser'}. ` + 'Ignore it to start without it.';
       return false;
     }
     let added: Awaited<ReturnType<typeof addMissingRows>>;
@@ -67,7 +68,9 @@ export async function acceptLinkDataset(): Promise<boolean> {
     // The sender's run trained on these rows; so does the next run here, unless the user chose otherwise.
     if (userLabels.mode === 'off') userLabels.mode = offer.dataset.mode ?? 'mix';
     const already = added.skipped ? ` (${added.skipped} you already had were skipped)` : '';
-    linkDataset.message = `Added ${added.demonstrations} demonstration${added.demonstrations === 1 ? '' : 's'} and ${added.rankings} ranking${added.rankings === 1 ? '' : 's'} from the link to your ${offer.task} datasets${already}. Nothing was replaced.`;
+    linkDataset.message =
+      `Added ${added.demonstrations} demonstration${added.demonstrations === 1 ? '' : 's'} and ${added.rankings} ranking${added.rankings === 1 ? '' : 's'} ` +
+      `from the link to your ${offer.task} datasets${already}. Nothing was replaced.`;
     linkDataset.pending = null;
     if (datasets.task === offer.task) await loadDatasets(offer.task);
     void refreshStorage();

@@ -29,7 +29,8 @@ let live: Partial<Record<StageName, 'waiting' | 'running' | 'done' | 'failed'>> 
 function defaultName(cfg: PipelineConfig): string {
   const d = new Date();
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${cfg.task} · ${cfg.preset} · seed ${cfg.seed} · ${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const date = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return `${cfg.task} · ${cfg.preset} · seed ${cfg.seed} · ${date} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
 function beginRecording(id: string | null): void {

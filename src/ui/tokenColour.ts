@@ -55,7 +55,8 @@ export function visibleToken(t: string): string {
 /** The numbers of one token, as one line of text. */
 export function tokenNumbers(s: TokenScores, i: number): string {
   const p = Math.exp(s.logprob[i]);
-  return `“${visibleToken(s.tokens[i])}”: log-prob ${num(s.logprob[i])} (p = ${Number.isFinite(p) ? p.toFixed(2) : '–'}) · KL to SFT ${signed(s.klToSft[i])} · value ${num(s.value[i])}`;
+  const prob = `p = ${Number.isFinite(p) ? p.toFixed(2) : '–'}`;
+  return `“${visibleToken(s.tokens[i])}”: log-prob ${num(s.logprob[i])} (${prob}) · KL to SFT ${signed(s.klToSft[i])} · value ${num(s.value[i])}`;
 }
 
 export { num as formatNumber };

@@ -90,7 +90,9 @@ export async function variantsRun(
     post({
       type: 'status',
       state: 'done',
-      message: `${configs.length} setups in ${seconds} s: ${result.stageRuns} stage runs instead of ${4 * configs.length} (they differ from ${result.fork ?? 'nowhere'} on).`,
+      message:
+        `${configs.length} setups in ${seconds} s: ${result.stageRuns} stage runs instead of ${4 * configs.length} ` +
+        `(they differ from ${result.fork ?? 'nowhere'} on).`,
     });
   } catch (e) {
     if (e instanceof StoppedError) post({ type: 'status', state: 'stopped', message: e.message });
