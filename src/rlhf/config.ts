@@ -196,7 +196,9 @@ export const PIPELINE_SETTINGS: Record<string, SettingSpec> = {
     min: 1,
     max: 100_000,
     integer: true,
-    help: 'Optimizer steps of reward-model training. Sets are drawn in shuffled passes; steps × prompts per batch / ranked prompts = passes over the data (the paper trains one: its RM overfits after that). The report gives the passes.',
+    help:
+      'Optimizer steps of reward-model training. Sets are drawn in shuffled passes; steps × prompts per batch / ranked prompts = passes over the data ' +
+      '(the paper trains one: its RM overfits after that). The report gives the passes.',
   },
   'rm.promptsPerBatch': { min: 1, max: 128, integer: true, help: 'Prompts per step; each holds all C(K,2) pairs as ONE batch element.' },
   'rm.k': { min: 4, max: 9, integer: true, help: 'Responses ranked per prompt (the paper: 4 to 9).' },
@@ -205,7 +207,10 @@ export const PIPELINE_SETTINGS: Record<string, SettingSpec> = {
   'rm.heldoutPrompts': { min: 8, max: 10_000, integer: true, help: 'Prompts ranked by held-out labelers (accuracy only).' },
   'rm.responses': {
     values: ['samples', 'mixed', 'candidates'],
-    help: "Where ranked responses come from: SFT samples (the paper), half SFT samples + half varied candidates, or candidates only. A labeler cannot order two equal texts, so where SFT gives fewer than K distinct answers the set is topped up with the task's candidates (the report gives the share that are SFT samples).",
+    help:
+      'Where ranked responses come from: SFT samples (the paper), half SFT samples + half varied candidates, or candidates only. ' +
+      'A labeler cannot order two equal texts, so where SFT gives fewer than K distinct answers ' +
+      "the set is topped up with the task's candidates (the report gives the share that are SFT samples).",
   },
   'ppo.iterations': { min: 1, max: 10_000, integer: true, help: 'Rollout → score → update cycles.' },
   'ppo.rolloutBatch': { min: 2, max: 512, integer: true, help: 'Episodes (prompt → response) per iteration.' },
@@ -222,7 +227,9 @@ export const PIPELINE_SETTINGS: Record<string, SettingSpec> = {
   'ppo.beta': { min: 0, max: 2, help: 'β: how far the policy may drift from SFT (per-token KL penalty; the paper: 0.02).' },
   'ppo.klEstimator': {
     values: ['k1', 'k3'],
-    help: 'KL estimator in the penalty: k1 = logp − ref (the paper’s; unbiased, a token can be negative); k3 = e^(ref−logp) − 1 − (ref−logp) (never negative, but one rare token can make it explode).',
+    help:
+      'KL estimator in the penalty: k1 = logp − ref (the paper’s; unbiased, a token can be negative); ' +
+      'k3 = e^(ref−logp) − 1 − (ref−logp) (never negative, but one rare token can make it explode).',
   },
   'ppo.adaptiveKl': { values: ['false', 'true'], help: 'Adapt β toward a target KL (Ziegler et al.).' },
   'ppo.klTarget': { min: 0.01, max: 100, help: 'Target KL per response for the adaptive controller.' },
@@ -237,7 +244,9 @@ export const PIPELINE_SETTINGS: Record<string, SettingSpec> = {
   'ppo.emaDecay': {
     min: 0,
     max: 0.9999,
-    help: "EMA of the policy's weights, updated after every policy optimizer step, evaluated instead of the policy (the paper: 0.992; 0 = off). It starts at SFT: after n steps SFT still weighs decayⁿ (0.992: 73% after the tiny preset's 40 steps).",
+    help:
+      "EMA of the policy's weights, updated after every policy optimizer step, evaluated instead of the policy (the paper: 0.992; 0 = off). " +
+      "It starts at SFT: after n steps SFT still weighs decayⁿ (0.992: 73% after the tiny preset's 40 steps).",
   },
   'ppo.probeEvery': { min: 0, max: 10_000, integer: true, help: 'Iterations between held-out probe evaluations.' },
   'ppo.reward': {
@@ -248,7 +257,9 @@ export const PIPELINE_SETTINGS: Record<string, SettingSpec> = {
   'eval.pretrainWindows': { min: 16, max: 10_000, integer: true, help: 'Held-out pretraining windows for the alignment tax.' },
   'eval.split': {
     values: ['test', 'val'],
-    help: 'Prompts the final evaluation judges: the test split (results you report) or a dev set of validation prompts (results you tune on, so the test split never picks a setting).',
+    help:
+      'Prompts the final evaluation judges: the test split (results you report) ' +
+      'or a dev set of validation prompts (results you tune on, so the test split never picks a setting).',
   },
 };
 
