@@ -38,7 +38,7 @@ export async function decodeEntry(B: number, reps = 5, newTokens = 16, variants:
   const results: Record<string, unknown> = {};
   const times = variants.map(() => ({ one: [] as number[], full: [] as number[], generated: 0, tokens: [] as number[][] }));
   try {
-    for (const [i, v] of variants.entries()) {
+    for (const v of variants) {
       v.setup?.();
       await run(newTokens); // compile
     }

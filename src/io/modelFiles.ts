@@ -106,13 +106,13 @@ export function importModel(files: { safetensors: Uint8Array; config: string; na
   try {
     json = JSON.parse(files.config);
   } catch (e) {
-    throw new Error(`${names.config} is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`${names.config} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   let hf: Gpt2Config;
   try {
     hf = parseGpt2Config(json);
   } catch (e) {
-    if (e instanceof Gpt2ConfigError) throw new Error(`${names.config}: ${e.problems.join('; ')}`);
+    if (e instanceof Gpt2ConfigError) throw new Error(`${names.config}: ${e.problems.join('; ')}`, { cause: e });
     throw e;
   }
   const tooLarge = configLimitProblems(hf, names.config);
@@ -130,7 +130,7 @@ export function importModel(files: { safetensors: Uint8Array; config: string; na
   try {
     header = parseSafetensorsHeader(files.safetensors, { upcastFloats: true, maxHeaderBytes: IMPORT_LIMITS.headerBytes, maxTensors: IMPORT_LIMITS.tensors });
   } catch (e) {
-    if (e instanceof SafetensorsError) throw new Error(`${names.safetensors}: ${e.message}`);
+    if (e instanceof SafetensorsError) throw new Error(`${names.safetensors}: ${e.message}`, { cause: e });
     throw e;
   }
   const { weights, hasScore } = readModelTensors(files.safetensors, header, cfg, hf.head === 'score', names.safetensors);

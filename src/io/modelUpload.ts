@@ -102,7 +102,7 @@ function modelInZip(zip: PickedFile): ModelBytes {
   try {
     entries = listZipEntries(zip.bytes);
   } catch (e) {
-    throw new Error(`${zip.name} is not a readable zip file. ${errorMessage(e)}.`);
+    throw new Error(`${zip.name} is not a readable zip file. ${errorMessage(e)}.`, { cause: e });
   }
   const folders = [
     ...new Set(entries.filter((e) => baseName(e.name) === 'model.safetensors').map((e) => e.name.slice(0, e.name.length - 'model.safetensors'.length))),
@@ -121,7 +121,7 @@ function modelInZip(zip: PickedFile): ModelBytes {
     try {
       return readZipEntry(zip.bytes, found[0], max);
     } catch (e) {
-      throw new Error(`${zip.name}: ${errorMessage(e)}.`);
+      throw new Error(`${zip.name}: ${errorMessage(e)}.`, { cause: e });
     }
   };
   const names = { safetensors: `${folder}model.safetensors`, config: `${folder}config.json` };
@@ -148,7 +148,7 @@ export function readUploadedModel(files: PickedFile[]): UploadedModel {
   try {
     model = importModel({ safetensors, config, names });
   } catch (e) {
-    throw new Error(`The model in ${source} could not be read: ${errorMessage(e)}.`);
+    throw new Error(`The model in ${source} could not be read: ${errorMessage(e)}.`, { cause: e });
   }
   if (model.head !== 'lm') throw new Error(`${source} is a reward or value model (it has a score head); a run starts from a language model (an SFT model).`);
   return { cfg: model.cfg, weights: model.weights, source };

@@ -272,7 +272,7 @@ export async function saveCheckpoint(db: Db, data: CheckpointData, opts: SaveOpt
     };
     if (data.rng !== undefined) row.rng = { ...data.rng };
     if (data.extra !== undefined) row.extra = data.extra;
-    opts.beforePut?.('checkpoints', puts++);
+    opts.beforePut?.('checkpoints', puts);
     track(ckpts.put(row));
     return infoOf(row);
   });

@@ -36,7 +36,6 @@
 import { deleteDB, openDB, type IDBPTransaction } from 'idb';
 import { migrateV1ToV2 } from './migrationV1ToV2';
 import { isQuotaError } from './quotaError';
-import type { RunRow, StageName } from './runRow';
 import type { Db, Migration, RlhfSchema, SchemaInfo, StoreName, UpgradeTx } from './schema';
 import { errorMessage } from '../util/errorMessage';
 

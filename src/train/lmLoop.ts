@@ -105,7 +105,6 @@ export async function runLMLoop(
   let lastTime = start;
   let step = resume?.cursor.step ?? 0;
   let lastStep = step;
-  let tokensPerStep = 0;
   let stopped = false;
   let lastPhases: StepPhases | null = null;
   try {
@@ -115,7 +114,7 @@ export async function runLMLoop(
         break;
       }
       const batch = nextBatch(rng);
-      tokensPerStep = batch.B * batch.T;
+      const tokensPerStep = batch.B * batch.T;
       const lr = learningRate(step, schedule);
       // Once early and then every PROFILE_EVERY steps, the same step is timed phase by phase.
       const profile = step === PROFILE_FIRST || (step > 0 && step % PROFILE_EVERY === 0);

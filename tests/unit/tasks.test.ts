@@ -241,7 +241,11 @@ describe.each(tasks.map((t) => [t.name, t] as const))('task %s', (_name, task) =
     const sets = candidateSets(task, new Rng(15), 100);
     const cp: string[] = [];
     const cr: string[] = [];
-    for (const s of sets) for (const r of s.responses) (cp.push(s.prompt), cr.push(r));
+    for (const s of sets)
+      for (const r of s.responses) {
+        cp.push(s.prompt);
+        cr.push(r);
+      }
     expect(demoMean).toBeGreaterThan(meanScore(task, cp, cr) + 0.15);
   });
 });
