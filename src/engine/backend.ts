@@ -51,7 +51,10 @@ export function onGpuError(handler: (message: string) => void): void {
   gpuErrorHandler = handler;
 }
 
-/** Errors seen since the start (tests assert this stays empty). */
+/**
+ * Errors seen since the start (tests assert this stays empty).
+ * @internal test seam: tests/gpu/setup.ts fails any test that caused a WebGPU validation error
+ */
 export function gpuErrorLog(): readonly string[] {
   return gpuErrors;
 }

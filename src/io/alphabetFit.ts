@@ -11,7 +11,7 @@ import { encode, UNK } from '../model/tokenizer';
 const MAX_LISTED = 8;
 
 /** The characters of `text` the tokenizer does not know, each once, in order of appearance. */
-export function unknownCharacters(text: string): string[] {
+function unknownCharacters(text: string): string[] {
   if (!encode(text).includes(UNK)) return []; // the common case: one pass, no per-character work
   const seen = new Set<string>();
   for (const ch of text) {
@@ -22,7 +22,7 @@ export function unknownCharacters(text: string): string[] {
 }
 
 /** `"é" (U+00E9), "è" (U+00E8)` — characters as a user can find them in their file. */
-export function describeCharacters(chars: string[]): string {
+function describeCharacters(chars: string[]): string {
   const shown = chars.slice(0, MAX_LISTED).map((ch) => `${JSON.stringify(ch)} (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`);
   return shown.join(', ') + (chars.length > MAX_LISTED ? ', …' : '');
 }

@@ -38,7 +38,7 @@
 
 import { showValue } from './showValue';
 
-export interface Gpt2Dims {
+interface Gpt2Dims {
   vocabSize: number;
   nPositions: number;
   nEmbd: number;
@@ -302,86 +302,4 @@ export function parseGpt2Config(json: unknown): Gpt2Config {
     padTokenId,
     head,
   };
-}
-
-/**
- * The parameter names and shapes of a model with these dimensions, in a stable order
- * (embeddings, blocks in order, final LayerNorm, then the score head when `withScore`).
- * Used to validate imported weights.
- */
-export function expectedGpt2Shapes(cfg: Gpt2Dims & { nInner?: number }, options: { withScore?: boolean } = {}): Map<string, number[]> {
-  const problems = checkDims(cfg, CAMEL_NAMES);
-  if (problems.length) throw new Gpt2ConfigError(problems);
-  const { vocabSize: V, nPositions: T, nEmbd: C, nLayer: L } = cfg;
-  const F = cfg.nInner ?? 4 * C;
-  const m = new Map<string, number[]>();
-  m.set('wte.weight', [V, C]);
-  m.set('wpe.weight', [T, C]);
-  for (let i = 0; i < L; i++) {
-    const p = `h.${i}.`;
-    m.set(p + 'ln_1.weight', [C]);
-    m.set(p + 'ln_1.bias', [C]);
-    m.set(p + 'attn.c_attn.weight', [C, 3 * C]);
-    m.set(p + 'attn.c_attn.bias', [3 * C]);
-    m.set(p + 'attn.c_proj.weight', [C, C]);
-    m.set(p + 'attn.c_proj.bias', [C]);
-    m.set(p + 'ln_2.weight', [C]);
-    m.set(p + 'ln_2.bias', [C]);
-    m.set(p + 'mlp.c_fc.weight', [C, F]);
-    m.set(p + 'mlp.c_fc.bias', [F]);
-    m.set(p + 'mlp.c_proj.weight', [F, C]);
-    m.set(p + 'mlp.c_proj.bias', [C]);
-  }
-  m.set('ln_f.weight', [C]);
-  m.set('ln_f.bias', [C]);
-  if (options.withScore) {
-    m.set('score.weight', [C, 1]);
-    m.set('score.bias', [1]);
-  }
-  return m;
-}
-
-/** Names in HF checkpoints that carry no learned parameters here (causal-mask buffers, tied head). */
-const IGNORABLE = /^(h\.\d+\.attn\.(bias|masked_bias)|lm_head\.weight)$/;
-
-/** Maps an HF checkpoint name to this layout's name (strips the `transformer.` prefix). */
-export function normalizeGpt2Name(name: string): string {
-  return name.startsWith('transformer.') ? name.slice('transformer.'.length) : name;
-}
-
-export interface Gpt2ShapeCheck {
-  ok: boolean;
-  /** Expected names absent from the input. */
-  missing: string[];
-  /** Input names (after normalisation) the layout does not know. */
-  unexpected: string[];
-  /** Plain-text descriptions of shape mismatches. */
-  mismatched: string[];
-  /** Input names skipped on purpose (attention-mask buffers, the tied lm_head). */
-  ignored: string[];
-}
-
-/**
- * Compares named tensors (e.g. from `decodeSafetensors`) against {@link expectedGpt2Shapes}.
- * Names are normalised with {@link normalizeGpt2Name}; known non-parameter entries are ignored.
- */
-export function checkGpt2Tensors(expected: Map<string, number[]>, tensors: readonly { name: string; shape: readonly number[] }[]): Gpt2ShapeCheck {
-  const seen = new Set<string>();
-  const unexpected: string[] = [];
-  const mismatched: string[] = [];
-  const ignored: string[] = [];
-  for (const t of tensors) {
-    const name = normalizeGpt2Name(t.name);
-    const want = expected.get(name);
-    if (!want) {
-      (IGNORABLE.test(name) ? ignored : unexpected).push(t.name);
-      continue;
-    }
-    seen.add(name);
-    if (want.length !== t.shape.length || want.some((d, i) => d !== t.shape[i])) {
-      mismatched.push(`${t.name}: expected [${want.join(', ')}], got [${t.shape.join(', ')}]`);
-    }
-  }
-  const missing = [...expected.keys()].filter((k) => !seen.has(k));
-  return { ok: !missing.length && !unexpected.length && !mismatched.length, missing, unexpected, mismatched, ignored };
 }

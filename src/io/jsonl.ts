@@ -51,7 +51,7 @@ export interface Ranking {
 export type DatasetKind = 'demonstrations' | 'preferences' | 'rankings';
 export type RowOf<K extends DatasetKind> = K extends 'demonstrations' ? Demonstration : K extends 'preferences' ? Preference : Ranking;
 
-export interface JsonlProblem {
+interface JsonlProblem {
   /** 1-based line number; 0 = the file as a whole. */
   line: number;
   /** The offending field, e.g. "prompt" or "ranking[2]"; absent for whole-line problems. */
@@ -78,8 +78,8 @@ export interface JsonlOptions {
   maxErrors?: number;
 }
 
-export const MIN_RANKING = 2;
-export const MAX_RANKING = 9;
+const MIN_RANKING = 2;
+const MAX_RANKING = 9;
 const DEFAULT_MAX_LINE = 1 << 20;
 const DEFAULT_MAX_TOTAL = 20 << 20;
 const DEFAULT_MAX_ERRORS = 20;
@@ -203,6 +203,7 @@ function detectKind(value: unknown): DatasetKind | { message: string } {
 
 /**
  * Parses JSON Lines text. Never throws. See the module comment for the accepted formats.
+ * @internal test seam: tests parse JSONL text directly; the app goes through the file reader
  */
 export function parseJsonl(text: string, kind: DatasetKind | 'auto' = 'auto', options: JsonlOptions = {}): JsonlResult {
   try {

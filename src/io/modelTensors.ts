@@ -33,7 +33,7 @@ function position(index: number, shape: readonly number[]): string {
 }
 
 /** Why these values cannot be weights ('' when every one is finite): the count and the first. */
-export function nonFiniteProblem(file: string, name: string, data: Float32Array, shape: readonly number[]): string {
+function nonFiniteProblem(file: string, name: string, data: Float32Array, shape: readonly number[]): string {
   let count = 0;
   let first = -1;
   for (let i = 0; i < data.length; i++) {

@@ -49,7 +49,7 @@ import {
 } from './safetensorsHeader';
 
 export { SafetensorsError, parseSafetensorsHeader } from './safetensorsHeader';
-export type { DecodeSafetensorsOptions, SafetensorsDtype, SafetensorsEntry, SafetensorsHeader } from './safetensorsHeader';
+export type { SafetensorsEntry, SafetensorsHeader } from './safetensorsHeader';
 
 export interface SafetensorsTensor {
   name: string;
@@ -58,7 +58,7 @@ export interface SafetensorsTensor {
   data: Float32Array | Int32Array;
 }
 
-export interface DecodedSafetensors {
+interface DecodedSafetensors {
   tensors: SafetensorsTensor[];
   metadata: Record<string, string>;
 }
@@ -189,6 +189,7 @@ export function readTensor(bytes: Uint8Array, bufferStart: number, e: Safetensor
 /**
  * Parses and validates a safetensors file. Throws {@link SafetensorsError} with a specific
  * message for any malformed input; never returns partially validated data.
+ * @internal test seam: tests read exported files back and feed it hostile files; the app imports through modelTensors
  */
 export function decodeSafetensors(bytes: Uint8Array, options: DecodeSafetensorsOptions = {}): DecodedSafetensors {
   const { entries, metadata, bufferStart } = parseSafetensorsHeader(bytes, options);

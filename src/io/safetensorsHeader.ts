@@ -32,12 +32,12 @@ export class SafetensorsError extends Error {
   }
 }
 
-export const DEFAULT_MAX_HEADER_BYTES = 1 << 20;
-export const DEFAULT_MAX_TENSORS = 1024;
+const DEFAULT_MAX_HEADER_BYTES = 1 << 20;
+const DEFAULT_MAX_TENSORS = 1024;
 export const METADATA_KEY = '__metadata__';
 
 /** Byte sizes of every dtype the format defines (so we can tell "unsupported" from "unknown"). */
-export const KNOWN_DTYPE_SIZES: Record<string, number> = {
+const KNOWN_DTYPE_SIZES: Record<string, number> = {
   BOOL: 1,
   U8: 1,
   I8: 1,

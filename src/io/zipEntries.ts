@@ -14,7 +14,7 @@ import { errorMessage } from '../util/errorMessage';
  *
  * Every failure is a {@link ZipError} with a plain-text message naming the entry.
  */
-export class ZipError extends Error {
+class ZipError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ZipError';

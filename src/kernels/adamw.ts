@@ -11,7 +11,7 @@ import { f32, i32, runFlat } from './flatProgram';
  *                each keeping the old value when !ok
  *   counters     steps += ok, skipped += 1 − ok
  */
-export const PARTIALS = 64;
+const PARTIALS = 64;
 
 export function sumSquaresKernel(g: tf.Tensor, previous: tf.Tensor | null): tf.Tensor {
   return runFlat({

@@ -36,6 +36,7 @@ import {
  * The backward is three passes, none holding a (T, T) tensor: D = rowsum(dO∘O), dQ, [dK | dV].
  */
 
+/** @internal test seam: tests count the kernel by name */
 export const FUSED_ATTENTION = 'FusedCausalAttention';
 
 /**
@@ -45,22 +46,30 @@ export const FUSED_ATTENTION = 'FusedCausalAttention';
 let storageLimitOverride: number | null = null;
 let maxTileOverride: number | null = null;
 
+/** @internal test seam: tests force each attention tiling */
 export function setAttentionStorageLimit(bytes: number | null): void {
   storageLimitOverride = bytes;
 }
 
+/** @internal test seam: tests force each attention tiling */
 export function setAttentionMaxTile(tile: number | null): void {
   maxTileOverride = tile;
 }
 
-/** Tiles of one pass on the current device, or null when none fit. */
+/**
+ * Tiles of one pass on the current device, or null when none fit.
+ * @internal test seam: tests check the tiles chosen
+ */
 export function attentionTiles(pass: AttentionPass, hs: number): Tiles | null {
   const device = deviceLimit('maxComputeWorkgroupStorageSize');
   const limit = storageLimitOverride === null ? device : Math.min(device, storageLimitOverride);
   return chooseTiles(pass, hs, limit, deviceLimit('maxComputeInvocationsPerWorkgroup'), maxTileOverride ?? Infinity);
 }
 
-/** True when causalAttention runs the fused kernels for this head size right now. */
+/**
+ * True when causalAttention runs the fused kernels for this head size right now.
+ * @internal test seam: tests check which path ran
+ */
 export function fusedAttentionActive(hs: number): boolean {
   return onWebGPU() && fusedKernelsEnabled() && (['fwd', 'dq', 'dkdv'] as const).every((p) => attentionTiles(p, hs) !== null);
 }
@@ -87,6 +96,7 @@ export function causalAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, 
  * The composed reference: attentionReference with the equivalent additive bias, then rows that
  * see no valid key set to zero (the fused kernel's convention; attentionReference alone gives
  * them a uniform average there). Runs on every backend; differentiable through plain tfjs ops.
+ * @internal test seam: the reference the fused-kernel tests compare against
  */
 export function attentionComposed(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, keyValid?: tf.Tensor2D): tf.Tensor4D {
   return tf.tidy(() => {
@@ -138,7 +148,7 @@ function fusedAttentionKernel({ inputs, backend, attrs }: { inputs: tf.NamedTens
  * The backward passes: D = rowsum(dO∘O), then dQ and [dK | dV] recomputing P = exp(S - lse) tile
  * by tile. packed: the forward's [O | lse].
  */
-export function fusedAttentionBackward(
+function fusedAttentionBackward(
   q: tf.Tensor4D,
   k: tf.Tensor4D,
   v: tf.Tensor4D,

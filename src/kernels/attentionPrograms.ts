@@ -32,7 +32,7 @@ const TILE_CANDIDATES = [32, 16, 8, 4];
 const DECODE_WG = 64;
 
 /** Bytes of workgroup memory a pass declares (must match the var<workgroup> lists in shaders/). */
-export function sharedBytes(pass: AttentionPass, hs: number, { br, bc }: Tiles): number {
+function sharedBytes(pass: AttentionPass, hs: number, { br, bc }: Tiles): number {
   const floats = {
     fwd: 2 * bc * hs, // K and V tiles (the Q tile is staged through them)
     dq: 2 * bc * hs, // K and V tiles (Q and dO staged through them)

@@ -12,7 +12,7 @@ import { fusedKernelsEnabled } from './settings';
  *   grad    d(logits)[r, j] = dy·mask_r/max(Σ mask, 1)·(softmax_j − [j = t_r]), one thread per element
  * Nothing of size (N, V) is written but d(logits).
  */
-export function crossEntropyReference(logits: tf.Tensor2D, targets: tf.Tensor1D, mask: tf.Tensor1D): tf.Scalar {
+function crossEntropyReference(logits: tf.Tensor2D, targets: tf.Tensor1D, mask: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => {
     const logp = tf.logSoftmax(logits);
     const onehot = tf.cast(tf.oneHot(targets as tf.Tensor1D, logits.shape[1]), 'float32');

@@ -19,7 +19,7 @@ export function oneHotF(indices: tf.Tensor, depth: number): tf.Tensor {
   return tf.cast(tf.oneHot(indices as tf.Tensor1D, depth), 'float32');
 }
 
-export function embedReference(tokens: tf.Tensor2D, wte: tf.Tensor2D, wpe: tf.Tensor2D, positions?: tf.Tensor2D): tf.Tensor2D {
+function embedReference(tokens: tf.Tensor2D, wte: tf.Tensor2D, wpe: tf.Tensor2D, positions?: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const [B, T] = tokens.shape;
     const [V, C] = wte.shape;

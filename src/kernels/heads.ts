@@ -11,7 +11,7 @@ import { fusedKernelsEnabled } from './settings';
  *   mergeHeads(y (B, nh, T, hs)) → (B·T, C)                       backward: the inverse copy
  * Reference (every backend): reshape/transpose/split, as gpt.ts always did.
  */
-export const SPLIT_HEADS = 'SplitHeadsQKV';
+const SPLIT_HEADS = 'SplitHeadsQKV';
 
 const fused = (hs: number) => onWebGPU() && fusedKernelsEnabled() && hs % 4 === 0;
 

@@ -13,7 +13,7 @@ import { fusedKernelsEnabled } from './settings';
  */
 
 /** The composed tfjs-op LayerNorm: every backend but webgpu, and the parity tests' reference. */
-export function layerNormReference(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, eps = 1e-5): tf.Tensor2D {
+function layerNormReference(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, eps = 1e-5): tf.Tensor2D {
   return tf.tidy(() => {
     const { mean, variance } = tf.moments(x, -1, true);
     return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gain), bias) as tf.Tensor2D;

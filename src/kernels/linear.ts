@@ -6,8 +6,6 @@ import { onWebGPU, runProgram } from './runProgram';
 import { customOp } from './flatProgram';
 import { fusedKernelsEnabled } from './settings';
 
-export type { MatmulBlock };
-
 /**
  * Dense layers on barrier-free kernels (matmulPrograms.ts), with their gradients as custom ops:
  *
@@ -25,12 +23,12 @@ export type Activation = 'none' | 'gelu';
 const GELU_C = Math.sqrt(2 / Math.PI);
 
 /** GPT-2's tanh approximation of GELU ("gelu_new"), from tfjs ops. */
-export function geluReference(x: tf.Tensor): tf.Tensor {
+function geluReference(x: tf.Tensor): tf.Tensor {
   const inner = tf.mul(GELU_C, tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
   return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
 }
 
-export function linearReference(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: Activation = 'none'): tf.Tensor2D {
+function linearReference(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: Activation = 'none'): tf.Tensor2D {
   return tf.tidy(() => {
     const u = tf.add(tf.matMul(x, w), b) as tf.Tensor2D;
     return (act === 'gelu' ? geluReference(u) : u) as tf.Tensor2D;
@@ -38,12 +36,15 @@ export function linearReference(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, 
 }
 
 /** Whether the fused dense kernels run right now. */
-export function fusedLinearActive(): boolean {
+function fusedLinearActive(): boolean {
   return onWebGPU() && fusedKernelsEnabled();
 }
 
 let forcedBlock: MatmulBlock | undefined;
-/** For benchmarks: force the register block of every matmul (undefined: default). */
+/**
+ * For benchmarks: force the register block of every matmul (undefined: default).
+ * @internal test seam: tests force each matmul block shape
+ */
 export function setMatmulBlock(block: MatmulBlock | undefined): void {
   forcedBlock = block;
 }
@@ -124,16 +125,6 @@ function geluKernel(u: tf.Tensor): tf.Tensor {
 
 function geluGradKernel(dy: tf.Tensor, u: tf.Tensor): tf.Tensor {
   return runProgram(new ElementwiseProgram(['dY', 'U'], 'gelu_bwd', GELU_BWD, u.size), [dy, u]).reshape(u.shape);
-}
-
-/** GELU on the fused path (elementwise kernel + its gradient); the reference elsewhere. */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  if (!fusedLinearActive()) return geluReference(x);
-  const f = customOp((u: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([u]);
-    return { value: geluKernel(u), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => geluGradKernel(dy, saved[0]) };
-  });
-  return f(x);
 }
 
 /** act(x·w + b): x (N, Cin), w (Cin, Cout), b (Cout). */

@@ -22,7 +22,7 @@ export interface MatmulBlock {
   cv: number; // vec4 column groups: block columns = 4·cv
 }
 
-export const DEFAULT_BLOCK: MatmulBlock = { rm: 4, cv: 1 };
+const DEFAULT_BLOCK: MatmulBlock = { rm: 4, cv: 1 };
 const WG = 64;
 
 export interface MatmulSpec {

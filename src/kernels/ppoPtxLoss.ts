@@ -119,6 +119,7 @@ export function ppoPtxLossReference(inputs: PpoPtxLossInputs, options: PpoPtxLos
 // ---------------------------------------------------------------------------------------------
 // Fused kernel (webgpu)
 
+/** @internal test seam: tests count the kernel by name */
 export const PPO_PTX_LOSS = 'PpoPtxLoss';
 
 /** Values per row written by the forward pass (layout in ppo_ptx_loss_fwd.wgsl). */
@@ -127,7 +128,7 @@ const ROW_WIDTH = 8;
 const STATS_WIDTH = 8;
 
 /** Threads per row (a power of two) and rows per workgroup of a per-row pass. */
-export interface RowLayout {
+interface RowLayout {
   tpr: number;
   rpw: number;
 }

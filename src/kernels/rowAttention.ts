@@ -23,7 +23,7 @@ import { fusedKernelsEnabled } from './settings';
  */
 
 /** CPU implementations of WebGPU: SwiftShader, llvmpipe/lavapipe, WARP. */
-export function cpuAdapter(): boolean {
+function cpuAdapter(): boolean {
   if (!onWebGPU()) return false;
   const backend = tf.backend() as WebGPUBackend;
   const device = backend.device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } };
@@ -39,7 +39,10 @@ function runFlat(k: FlatKernel & { unroll: number }): tf.Tensor {
   return runFlatRaw({ ...k, body: unroll(k.body, k.unroll) });
 }
 
-/** Tests: force the row kernels on (true), off (false) or back to automatic (null). */
+/**
+ * Tests: force the row kernels on (true), off (false) or back to automatic (null).
+ * @internal test seam: tests force the row-attention kernel on or off
+ */
 export function setRowAttention(on: boolean | null): void {
   forced = on;
 }

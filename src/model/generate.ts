@@ -70,15 +70,24 @@ export async function generate(model: GPT, prompts: number[][], opts: GenerateOp
 const PIPELINE_DEPTH = 2;
 
 let pipelineDepth = PIPELINE_DEPTH;
-/** Tests and benchmarks: steps issued ahead of the checked one (1 = no speculation). */
+/**
+ * Tests and benchmarks: steps issued ahead of the checked one (1 = no speculation).
+ * @internal test seam: tests compare pipelined decoding with unpipelined
+ */
 export function setGeneratePipelineDepth(depth: number | null): void {
   pipelineDepth = depth ?? PIPELINE_DEPTH;
 }
 
-/** Tests: feed the GPU predictor 1 − u instead of u, so predictions go wrong and steps are replayed. */
+/**
+ * Tests: feed the GPU predictor 1 − u instead of u, so predictions go wrong and steps are replayed.
+ * @internal test seam: tests make the GPU predictor miss on purpose
+ */
 export const predictorTesting = { flipUniforms: false };
 
-/** Counters of the last generateDecoder call (tests, benchmarks). */
+/**
+ * Counters of the last generateDecoder call (tests, benchmarks).
+ * @internal test seam: tests check how many predicted steps were kept
+ */
 export const decoderStats = { steps: 0, issued: 0, replays: 0 };
 
 /**

@@ -17,7 +17,7 @@ export interface AdamWConfig {
  * past the device's maxStorageBuffersPerShaderStage (8 on many GPUs) WebGPU rejects the pipeline
  * and tfjs silently returns zeros. So add in chunks of 6.
  */
-export function sumAll(xs: tf.Tensor[]): tf.Tensor {
+function sumAll(xs: tf.Tensor[]): tf.Tensor {
   let level = xs;
   while (level.length > 1) {
     const next: tf.Tensor[] = [];

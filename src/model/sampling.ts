@@ -9,8 +9,6 @@ export interface SamplingOptions {
   topP: number;
 }
 
-export const GREEDY: SamplingOptions = { temperature: 0, topK: 0, topP: 1 };
-
 /**
  * Picks one token id from a row of logits (length V). Pure JS: rows are tiny (V = 100).
  * Greedy: the first largest allowed logit. Otherwise the allowed ids in descending logit order

@@ -28,7 +28,7 @@ export interface EvalResult {
   samples: { prompt: string; base: string; sft: string; ppo: string }[];
 }
 
-export async function answers(model: GPT, prompts: string[], maxTokens: number, temperature: number, seed: number, chunk = 32): Promise<string[]> {
+async function answers(model: GPT, prompts: string[], maxTokens: number, temperature: number, seed: number, chunk = 32): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < prompts.length; i += chunk) {
     const part = prompts.slice(i, i + chunk);
@@ -43,7 +43,7 @@ export async function answers(model: GPT, prompts: string[], maxTokens: number, 
 }
 
 /** Mean next-token loss over fixed held-out windows. */
-export async function heldoutLoss(model: GPT, windows: TokenBatch[]): Promise<number> {
+async function heldoutLoss(model: GPT, windows: TokenBatch[]): Promise<number> {
   let sum = 0;
   for (const w of windows) {
     const l = tf.tidy(() =>

@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 export type KlEstimator = 'k1' | 'k3';
 
 /** Variance floor used by whiten: (x - mean) / sqrt(var + WHITEN_EPS). */
-export const WHITEN_EPS = 1e-8;
+const WHITEN_EPS = 1e-8;
 
 /**
  * Per-token KL estimate between the policy and the reference (SFT) model, from the
@@ -29,6 +29,7 @@ export const WHITEN_EPS = 1e-8;
  *
  * The pipeline's default is k1, the paper's penalty (src/rlhf/config.ts says why).
  * logp, refLogp: [B,T]  ->  [B,T] (not masked; multiply by the mask yourself).
+ * @internal test seam: unit-tested against reference values
  */
 export function klPenalty(logp: tf.Tensor, refLogp: tf.Tensor, estimator: KlEstimator): tf.Tensor {
   return tf.tidy(() => {
@@ -49,6 +50,7 @@ export function klPenalty(logp: tf.Tensor, refLogp: tf.Tensor, estimator: KlEsti
  *
  * Works with leading zeros (prompt tokens), trailing zeros (padding) and gaps.
  * mask: [B,T]  ->  float32 [B,T]. Not differentiable (it does not need to be).
+ * @internal test seam: unit-tested against reference values
  */
 export function lastTokenOneHot(mask: tf.Tensor): tf.Tensor2D {
   return tf.tidy(() => {

@@ -7,7 +7,7 @@ import { rewardStage } from './rewardStage';
 import { ppoStage } from './ppoStage';
 import type { PipelineCheckpoint, PipelineHooks, PipelineReport, UserData } from './pipelineTypes';
 
-export type { CheckpointExtra, PipelineCheckpoint, PipelineHooks, PipelineReport, UserData } from './pipelineTypes';
+export type { PipelineCheckpoint, PipelineHooks, PipelineReport, UserData } from './pipelineTypes';
 export { StoppedError } from './runContext';
 
 /**

@@ -376,7 +376,7 @@ function valueStep(
 }
 
 /** Held-out labelers' mean (noise-free) judgement of greedy answers to the probe prompts. */
-export async function probeScore(policy: GPT, ctx: PpoContext): Promise<number> {
+async function probeScore(policy: GPT, ctx: PpoContext): Promise<number> {
   const out = await generate(
     policy,
     ctx.probePrompts.map((p) => [BOS, ...encode(p)]),

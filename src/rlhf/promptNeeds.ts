@@ -3,7 +3,7 @@ import type { PromptCounts, Task } from '../tasks/types';
 import { validatePipelineConfig, type PipelineConfig } from './config';
 
 /** PPO draws its rollout prompts from this many train prompts. */
-export const PPO_PROMPTS = 256;
+const PPO_PROMPTS = 256;
 /** Val prompts the PPO probe judges every few iterations. */
 export const PROBE_PROMPTS = 32;
 /** Val prompts whose answers are shown while pretraining and SFT run. */

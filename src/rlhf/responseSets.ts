@@ -7,7 +7,7 @@ import type { RewardConfig } from './config';
 import type { SequenceLayout } from './sequences';
 
 /** Rows per generation call when sampling the responses to rank. */
-export const SAMPLE_ROWS = 128;
+const SAMPLE_ROWS = 128;
 
 /**
  * K distinct responses per prompt to be ranked. 'samples': sampled from the SFT model (temperature

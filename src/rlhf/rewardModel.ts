@@ -66,7 +66,7 @@ export async function rankingAccuracy(rm: ScalarModel, layout: SequenceLayout, s
 }
 
 /** Mean RM score of (prompt, response) pairs. */
-export async function meanScoreOf(rm: ScalarModel, layout: SequenceLayout, prompts: string[], responses: string[], chunk = 32): Promise<number> {
+async function meanScoreOf(rm: ScalarModel, layout: SequenceLayout, prompts: string[], responses: string[], chunk = 32): Promise<number> {
   let sum = 0;
   for (let i = 0; i < prompts.length; i += chunk) {
     const s = tf.tidy(() => tf.sum(rm.scores(buildSequences(layout, prompts.slice(i, i + chunk), responses.slice(i, i + chunk)))));

@@ -116,7 +116,7 @@ export function responseHidden(hidden: tf.Tensor3D, layout: SequenceLayout): tf.
 }
 
 /** Logits for the response tokens: (N, R, V). Call inside tidy. */
-export function responseLogits(model: GPT, b: SequenceBatch, training = false, dropoutSeed = 0): tf.Tensor3D {
+function responseLogits(model: GPT, b: SequenceBatch, training = false, dropoutSeed = 0): tf.Tensor3D {
   const h = responseHidden(sequenceHidden(model, b, training, dropoutSeed), b.layout);
   return model.unembed(h).reshape([b.N, b.layout.R, model.cfg.vocabSize]);
 }
@@ -129,9 +129,12 @@ export function responseLogits(model: GPT, b: SequenceBatch, training = false, d
  * after a response ends, multiplied by mask 0) finite: a difference of two such log-probs stays
  * O(10), so exp() of it never overflows into inf · 0 = NaN.
  */
-export const BANNED_LOGIT = -1e4;
+const BANNED_LOGIT = -1e4;
 
-/** Logits (…, V) with the banned ids at BANNED_LOGIT: the distribution sampling draws from. */
+/**
+ * Logits (…, V) with the banned ids at BANNED_LOGIT: the distribution sampling draws from.
+ * @internal test seam: unit-tested on its own
+ */
 export function maskBanned<T extends tf.Tensor>(logits: T): T {
   const V = logits.shape[logits.rank - 1];
   const bias = new Float32Array(V);

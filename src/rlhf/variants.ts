@@ -17,6 +17,7 @@ const ORDER: readonly (StageName | 'eval')[] = STAGES_AND_EVAL;
  * eval.testPrompts) decide which prompts the pretraining corpus leaves out, so they change
  * pretraining; the labelers' agreement is first used by the RM stage; the evaluation's own
  * settings change only the evaluation.
+ * @internal test seam: tested on its own
  */
 export function stageOfSetting(key: string): StageName | 'eval' {
   if (key === 'rm.heldoutPrompts' || key === 'eval.testPrompts') return 'pretrain';
@@ -28,7 +29,10 @@ export function stageOfSetting(key: string): StageName | 'eval' {
 
 const valueAt = (cfg: PipelineConfig, key: string): unknown => key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], cfg);
 
-/** The earliest stage whose settings differ between two setups (null when they are the same). */
+/**
+ * The earliest stage whose settings differ between two setups (null when they are the same).
+ * @internal test seam: tested on its own
+ */
 export function forkStage(a: PipelineConfig, b: PipelineConfig): StageName | 'eval' | null {
   let first: number | null = null;
   for (const key of Object.keys(PIPELINE_SETTINGS)) {

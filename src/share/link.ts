@@ -49,9 +49,7 @@ import {
 } from './linkSchema';
 import { errorMessage } from '../util/errorMessage';
 
-// The codec reads and writes these: re-exported so its callers need one import.
-export { base64urlDecode, base64urlEncode } from './base64url';
-export type { DatasetMode, LinkDataset, LinkSchema, SettingSchema, SettingSpec, SettingValue, RunSetup } from './linkSchema';
+export type { LinkDataset, LinkSchema, SettingValue, RunSetup } from './linkSchema';
 
 export type EncodeLinkResult =
   | { ok: true; hash: string }
@@ -72,9 +70,13 @@ export interface DecodeLinkOptions {
   maxInflatedBytes?: number;
 }
 
-export const LINK_VERSION = 1;
+const LINK_VERSION = 1;
+/** @internal test seam: tests craft links by hand */
 export const LINK_PREFIX = `#r${LINK_VERSION}.`;
-/** Default size limit for generated links; larger setups should be exported as a file. */
+/**
+ * Default size limit for generated links; larger setups should be exported as a file.
+ * @internal test seam: tests build links at the limit
+ */
 export const MAX_LINK_CHARS = 8000;
 const DEFAULT_DECODE_MAX_CHARS = 65536;
 const DEFAULT_MAX_INFLATED = 1 << 20;

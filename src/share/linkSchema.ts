@@ -31,7 +31,7 @@ export type SettingSchema = Record<string, SettingSpec>;
  * against ("d"; links without it are generation 1), and each change lists the values the keys had
  * BEFORE it: an old link then decodes to exactly the setup its sender had.
  */
-export interface DefaultsChange {
+interface DefaultsChange {
   /** the generation that introduced the change */
   generation: number;
   /** dotted config key → its default in the generations before */

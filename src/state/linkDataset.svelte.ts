@@ -20,7 +20,7 @@ export const linkDataset = $state({
   busy: false,
 });
 
-export const datasetCounts = (d: LinkDataset | null | undefined): { demonstrations: number; rankings: number } => ({
+const datasetCounts = (d: LinkDataset | null | undefined): { demonstrations: number; rankings: number } => ({
   demonstrations: d?.demonstrations?.length ?? 0,
   rankings: d?.rankings?.length ?? 0,
 });

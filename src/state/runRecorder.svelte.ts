@@ -15,7 +15,7 @@ import { errorMessage } from '../util/errorMessage';
  * starts (so its checkpoints go under the same id), metrics are buffered and written every
  * {@link FLUSH_MS}, at checkpoints and at stage ends, never per event.
  */
-export const FLUSH_MS = 2000;
+const FLUSH_MS = 2000;
 
 let pending: Partial<Record<StageName, Record<string, number[]>>> = {};
 let pendingStatus: Partial<Record<StageName, 'waiting' | 'running' | 'done' | 'failed'>> = {};

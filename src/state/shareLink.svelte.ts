@@ -53,7 +53,7 @@ function linkFor(dataset: LinkDataset | null): ShareLink {
 }
 
 /** The address bar's hash for the current setup ('' for all defaults), with a pending link dataset. */
-export function currentHash(): string {
+function currentHash(): string {
   const r = linkFor(linkDataset.pending?.dataset ?? null);
   shareLink.tooLarge = r.ok ? '' : r.message;
   return r.ok ? r.hash : '';

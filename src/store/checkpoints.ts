@@ -36,8 +36,6 @@ import {
 } from './db';
 import type { Weights } from '../model/params';
 
-export type { Weights };
-
 /** What the trainer hands to {@link saveCheckpoint}. */
 export interface CheckpointData {
   /** Default: a random id. Saving an existing id replaces that checkpoint (atomically). */
@@ -119,7 +117,7 @@ export interface SaveOptions extends WriteHooks {
 }
 
 /** A DOMException named QuotaExceededError, as the browser throws when storage is full. */
-export function quotaExceededError(message = 'The quota has been exceeded.'): DOMException {
+function quotaExceededError(message = 'The quota has been exceeded.'): DOMException {
   return new DOMException(message, 'QuotaExceededError');
 }
 
@@ -357,19 +355,4 @@ export async function verifyCheckpoint(db: Db, id: string): Promise<CorruptCheck
 export async function listCheckpoints(db: Db, runId: string): Promise<CheckpointInfo[]> {
   const rows = await db.getAllFromIndex('checkpoints', 'by-run-seq', runSeqRange(runId));
   return rows.reverse().map(infoOf);
-}
-
-export async function getCheckpointInfo(db: Db, id: string): Promise<CheckpointInfo | undefined> {
-  const row = await db.get('checkpoints', id);
-  return row && infoOf(row);
-}
-
-/** Deletes one checkpoint and its blobs; returns whether it existed. */
-export function deleteCheckpoint(db: Db, id: string): Promise<boolean> {
-  return writeTx(db, ['checkpoints', 'blobs'], async (tx) => {
-    const existed = (await tx.objectStore('checkpoints').getKey(id)) !== undefined;
-    await tx.objectStore('blobs').delete(blobRange(id));
-    await tx.objectStore('checkpoints').delete(id);
-    return existed;
-  });
 }

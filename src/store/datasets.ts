@@ -11,14 +11,14 @@
 import { validateRow, type Demonstration, type Ranking } from '../io/jsonl';
 import { now, writeTx, type StoredKind, type DatasetRow, type DatasetSource, type Db, type WriteHooks } from './db';
 
-export type { StoredKind, DatasetSource };
+export type { StoredKind };
 
 export interface RowByKind {
   demonstrations: Demonstration;
   rankings: Ranking;
 }
 
-export interface StoredMeta {
+interface StoredMeta {
   id: number;
   task: string;
   source: DatasetSource;
@@ -31,7 +31,10 @@ export interface StoredByKind {
   rankings: StoredRanking;
 }
 
-/** A row refused before anything was written; `index` is its 0-based position in the input. */
+/**
+ * A row refused before anything was written; `index` is its 0-based position in the input.
+ * @internal test seam: tests check the error type
+ */
 export class DatasetRowError extends Error {
   override name = 'DatasetRowError';
   constructor(
@@ -109,27 +112,6 @@ export async function listDataset<K extends StoredKind>(db: Db, task: string, ki
   checkKind(kind);
   const rows = await db.getAllFromIndex('datasets', 'by-task-kind', range(task, kind));
   return rows.map((r) => fromRecord<K>(r));
-}
-
-export function countDataset(db: Db, task: string, kind: StoredKind): Promise<number> {
-  checkKind(kind);
-  return db.countFromIndex('datasets', 'by-task-kind', range(task, kind));
-}
-
-/** Deletes rows by id; returns how many existed. */
-export function deleteDatasetRows(db: Db, ids: readonly number[]): Promise<number> {
-  return writeTx(db, ['datasets'], async (tx) => {
-    const store = tx.objectStore('datasets');
-    const found = await Promise.all(ids.map((id) => store.getKey(id)));
-    await Promise.all(ids.map((id) => store.delete(id)));
-    return found.filter((k) => k !== undefined).length;
-  });
-}
-
-/** Deletes all of a task's rows of one kind; returns how many. */
-export function clearDataset(db: Db, task: string, kind: StoredKind): Promise<number> {
-  checkKind(kind);
-  return writeTx(db, ['datasets'], async (tx) => deleteAll(tx.objectStore('datasets'), task, kind));
 }
 
 async function deleteAll(

@@ -39,7 +39,8 @@ import { isQuotaError } from './quotaError';
 import type { Db, Migration, RlhfSchema, SchemaInfo, StoreName, UpgradeTx } from './schema';
 import { errorMessage } from '../util/errorMessage';
 
-export const DB_NAME = 'rlhf';
+const DB_NAME = 'rlhf';
+/** @internal test seam: tests open databases of every version */
 export const SCHEMA_VERSION = 2;
 
 // The run record and the other stored shapes are part of this schema; they live in runRow.ts and
@@ -50,9 +51,12 @@ export * from './schema';
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-export type DbErrorKind = 'unavailable' | 'blocked' | 'newer-version' | 'migration';
+type DbErrorKind = 'unavailable' | 'blocked' | 'newer-version' | 'migration';
 
-/** Opening the database failed; `message` is plain text meant for the user. */
+/**
+ * Opening the database failed; `message` is plain text meant for the user.
+ * @internal test seam: tests check the error type
+ */
 export class DbError extends Error {
   override name = 'DbError';
   constructor(
@@ -263,7 +267,10 @@ function openError(e: unknown, migrationError: unknown, fromVersion: number): Db
   });
 }
 
-/** Deletes a whole database (tests, "forget everything"). */
+/**
+ * Deletes a whole database (tests, "forget everything").
+ * @internal test seam: tests delete their databases
+ */
 export function deleteDb(name = DB_NAME): Promise<void> {
   return deleteDB(name);
 }

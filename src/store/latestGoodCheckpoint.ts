@@ -14,7 +14,7 @@ import {
  * and the newer ones skipped on the way (each with its reason, so the UI can say what was lost).
  */
 
-export interface SkippedCheckpoint {
+interface SkippedCheckpoint {
   id: string;
   stage: StageName;
   step: number;

@@ -15,9 +15,12 @@ export interface PrunePolicy {
   keepIds?: readonly string[];
 }
 
-export const DEFAULT_PRUNE_POLICY: PrunePolicy = { keepLatest: 2, keepFinals: true };
+const DEFAULT_PRUNE_POLICY: PrunePolicy = { keepLatest: 2, keepFinals: true };
 
-/** Which of a run's checkpoints (newest first) a policy keeps. Pure; the UI can show it. */
+/**
+ * Which of a run's checkpoints (newest first) a policy keeps. Pure; the UI can show it.
+ * @internal test seam: the pure policy, tested on its own
+ */
 export function checkpointsToKeep(newestFirst: readonly CheckpointInfo[], policy: PrunePolicy): Set<string> {
   if (!Number.isSafeInteger(policy.keepLatest) || policy.keepLatest < 0) {
     throw new RangeError(`keepLatest must be an integer ≥ 0, got ${policy.keepLatest}`);

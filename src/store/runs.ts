@@ -10,12 +10,15 @@
 
 import { STAGES, blobRange, newId, normalizeRun, now, writeTx, type Db, type RunRow, type RunUserData, type StageName, type StageStatus } from './db';
 
-export { STAGES, type RunUserData, type StageName, type StageStatus };
+export type { StageName };
 export type RunRecord = RunRow;
 
 export const MAX_RUN_NAME = 100;
 
-/** A run name that {@link validateRunName} refused; `message` is plain text for the user. */
+/**
+ * A run name that {@link validateRunName} refused; `message` is plain text for the user.
+ * @internal test seam: tests check the error type
+ */
 export class RunNameError extends Error {
   override name = 'RunNameError';
 }

@@ -67,7 +67,7 @@ export interface SchemaInfo {
   migrations: { from: number; to: number; at: number; runs: number; checkpoints: number; blobs: number }[];
 }
 
-export interface MetaRow {
+interface MetaRow {
   key: string;
   value: unknown;
 }

@@ -63,7 +63,7 @@ import { isQuotaError } from './quotaError';
 export { isQuotaError };
 
 /** Pruning when the disk is full: keep each stage's final checkpoint (plus the latest good one). */
-export const EMERGENCY_PRUNE_POLICY: PrunePolicy = { keepLatest: 0, keepFinals: true };
+const EMERGENCY_PRUNE_POLICY: PrunePolicy = { keepLatest: 0, keepFinals: true };
 
 export type SafeSaveResult =
   | {

@@ -9,9 +9,8 @@ export const TASKS: Readonly<Record<TaskName, Task>> = {
 };
 
 export const TASK_NAMES: readonly TaskName[] = ['instructions', 'sentiment'];
-export const DEFAULT_TASK: TaskName = 'instructions';
 
-export function isTaskName(name: string): name is TaskName {
+function isTaskName(name: string): name is TaskName {
   return (TASK_NAMES as readonly string[]).includes(name);
 }
 
@@ -20,9 +19,6 @@ export function getTask(name: string): Task {
   return TASKS[name];
 }
 
-export type { Task, TaskName, Score, PromptCounts, PromptSplits, ResponseSet } from './types';
+export type { Task, TaskName } from './types';
 export { Rng, hashString } from '../util/rng';
-export { isAllowedText, levenshtein, similarity, MAX_PROMPT_CHARS, MAX_DOC_CHARS } from './text';
-export { instructionsTask } from './instructions';
-export { sentimentTask, afinnValence } from './sentiment';
 export * from './labeler';

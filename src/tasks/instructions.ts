@@ -18,13 +18,14 @@ import type { Rng } from '../util/rng';
 import type { PromptCounts, PromptSplits, Score, Task } from './types';
 import { MAX_DOC_CHARS, clamp01, onlyChars, sameMultiset, similarity } from './text';
 
-export const LETTERS = 'abcdef';
-export const DIGITS = '123456789';
+const LETTERS = 'abcdef';
+const DIGITS = '123456789';
 
-export type InstructionKind = 'reverse' | 'upper' | 'sort' | 'count' | 'repeat';
+type InstructionKind = 'reverse' | 'upper' | 'sort' | 'count' | 'repeat';
+/** @internal test seam: tested on its own (the task generator and labelers are built from it) */
 export const INSTRUCTION_KINDS: readonly InstructionKind[] = ['reverse', 'upper', 'sort', 'count', 'repeat'];
 
-export interface Instruction {
+interface Instruction {
   kind: InstructionKind;
   /** letters for reverse/upper/count/repeat; digits joined by single spaces for sort */
   arg: string;
@@ -39,7 +40,7 @@ const MAX_PROMPT = 16; // "count a: abcdef\n", "sort: 1 2 3 4 5\n"
 /** A lower bound on the distinct prompts: reverse/upper 6^2..6^4 each, sort 9^3..9^4, repeat 2·(6+36), count ≥ 1000. */
 const CAPACITY = 2 * (36 + 216 + 1296) + (729 + 6561) + 2 * (6 + 36) + 1000;
 
-export function formatInstruction(ins: Instruction): string {
+function formatInstruction(ins: Instruction): string {
   switch (ins.kind) {
     case 'reverse':
       return `reverse: ${ins.arg}\n`;
@@ -54,7 +55,10 @@ export function formatInstruction(ins: Instruction): string {
   }
 }
 
-/** Parses a prompt made by formatInstruction; null for anything else. */
+/**
+ * Parses a prompt made by formatInstruction; null for anything else.
+ * @internal test seam: tested on its own (the task generator and labelers are built from it)
+ */
 export function parseInstruction(prompt: string): Instruction | null {
   let m: RegExpMatchArray | null;
   if ((m = prompt.match(/^reverse: ([a-z]+)\n$/))) return { kind: 'reverse', arg: m[1] };
@@ -65,7 +69,10 @@ export function parseInstruction(prompt: string): Instruction | null {
   return null;
 }
 
-/** The correct answer. */
+/**
+ * The correct answer.
+ * @internal test seam: tested on its own (the task generator and labelers are built from it)
+ */
 export function solveInstruction(ins: Instruction): string {
   switch (ins.kind) {
     case 'reverse':
@@ -87,6 +94,7 @@ function letters(rng: Rng, n: number, alphabet = LETTERS): string {
   return s;
 }
 
+/** @internal test seam: tested on its own (the task generator and labelers are built from it) */
 export function randomInstruction(rng: Rng): Instruction {
   const kind = rng.pick(INSTRUCTION_KINDS);
   switch (kind) {
@@ -114,7 +122,10 @@ export function randomInstruction(rng: Rng): Instruction {
   }
 }
 
-/** A plausible wrong answer of the kind a poor model gives. */
+/**
+ * A plausible wrong answer of the kind a poor model gives.
+ * @internal test seam: tested on its own (the task generator and labelers are built from it)
+ */
 export function corruptAnswer(ins: Instruction, rng: Rng): string {
   const target = solveInstruction(ins);
   const r = rng.int(4);
@@ -174,7 +185,7 @@ function garbage(rng: Rng, n: number): string {
   return s;
 }
 
-export const INSTRUCTION_PARTS = ['correct', 'format', 'concise', 'length'] as const;
+const INSTRUCTION_PARTS = ['correct', 'format', 'concise', 'length'] as const;
 /** What a demonstrator sometimes adds after the answer (the rubric's "concise" part counts it). */
 const CHATTY_TAILS = ['hope it helps', 'glad to help', 'here you go', 'anything else?', 'done!', 'easy one'] as const;
 
@@ -209,6 +220,7 @@ function formatScore(ins: Instruction, answer: string): number {
  *   length  (0.1): 1 - |answer length - target length| / max(target length, 2)
  * "Stop after the answer" weighs heavily: it is the instruction the labelers care most about
  * after correctness, and the habit (Task.slip) that demonstrations carry and rankings correct.
+ * @internal test seam: tested on its own (the task generator and labelers are built from it)
  */
 export function scoreInstruction(prompt: string, response: string): Score {
   const ins = parseInstruction(prompt);

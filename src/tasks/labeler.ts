@@ -22,7 +22,10 @@
 import { Rng } from '../util/rng';
 import type { ResponseSet, Task } from './types';
 
-/** The paper's inter-labeler agreement among training labelers (72.6 ± 1.5%). */
+/**
+ * The paper's inter-labeler agreement among training labelers (72.6 ± 1.5%).
+ * @internal test seam: tested on its own (the task generator and labelers are built from it)
+ */
 export const DEFAULT_AGREEMENT = 0.73;
 
 export interface LabelerProfile {
@@ -36,31 +39,35 @@ export interface LabelerProfile {
 }
 
 /** What a labeler needs to know of a response, without noise. */
-export interface Judged {
+interface Judged {
   total: number;
   parts: Record<string, number>;
   /** response length / task.maxResponseLength */
   len: number;
 }
 
+/** @internal test seam: tested on its own (the task generator and labelers are built from it) */
 export interface JudgedPair {
   a: Judged;
   b: Judged;
 }
 
-export function judge(task: Task, prompt: string, response: string): Judged {
+function judge(task: Task, prompt: string, response: string): Judged {
   const s = task.score(prompt, response);
   return { total: s.total, parts: s.parts, len: response.length / task.maxResponseLength };
 }
 
 /** A labeler's noise-free utility, biases included. */
-export function utility(profile: LabelerProfile, j: Judged): number {
+function utility(profile: LabelerProfile, j: Judged): number {
   let u = j.total + profile.lengthBias * j.len;
   for (const k in profile.partBias) u += profile.partBias[k] * (j.parts[k] ?? 0);
   return u;
 }
 
-/** Standard normal CDF (Abramowitz–Stegun 7.1.26, |error| < 1.5e-7). */
+/**
+ * Standard normal CDF (Abramowitz–Stegun 7.1.26, |error| < 1.5e-7).
+ * @internal test seam: tested on its own (the task generator and labelers are built from it)
+ */
 export function normalCdf(x: number): number {
   const z = Math.abs(x) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * z);
@@ -74,6 +81,7 @@ const UNBIASED: LabelerProfile = { id: 'unbiased', noise: 1, lengthBias: 0, part
  * Expected pairwise agreement, averaged over all pairs of distinct labelers in
  * `profiles` (one profile: two independent judgements by it) and over `pairs`,
  * at noise scale σ.
+ * @internal test seam: tested on its own (the task generator and labelers are built from it)
  */
 export function expectedAgreement(pairs: readonly JudgedPair[], sigma: number, profiles: readonly LabelerProfile[] = [UNBIASED]): number {
   if (pairs.length === 0) return NaN;
@@ -101,6 +109,7 @@ export function expectedAgreement(pairs: readonly JudgedPair[], sigma: number, p
  * of the pairs (bisection on log σ in [1e-4, 1e2]). If the target is above what
  * the biases allow even without noise, returns the smallest σ; if it is ≤ 1/2,
  * the largest.
+ * @internal test seam: tested on its own (the task generator and labelers are built from it)
  */
 export function calibrateNoise(agreement: number, pairs: readonly JudgedPair[], profiles: readonly LabelerProfile[] = [UNBIASED]): number {
   if (pairs.length === 0) throw new Error('calibrateNoise: no pairs');
@@ -116,7 +125,10 @@ export function calibrateNoise(agreement: number, pairs: readonly JudgedPair[], 
   return Math.exp(0.5 * (lo + hi));
 }
 
-/** All pairs of distinct responses within each set, judged by the task's rubric. */
+/**
+ * All pairs of distinct responses within each set, judged by the task's rubric.
+ * @internal test seam: tested on its own (the task generator and labelers are built from it)
+ */
 export function judgedPairs(task: Task, sets: readonly ResponseSet[]): JudgedPair[] {
   const out: JudgedPair[] = [];
   for (const { prompt, responses } of sets) {
@@ -130,7 +142,10 @@ export function judgedPairs(task: Task, sets: readonly ResponseSet[]): JudgedPai
   return out;
 }
 
-/** n realistic ranking sets: val-style prompts with K ∈ [kMin, kMax] task.candidates each. */
+/**
+ * n realistic ranking sets: val-style prompts with K ∈ [kMin, kMax] task.candidates each.
+ * @internal test seam: tested on its own (the task generator and labelers are built from it)
+ */
 export function candidateSets(task: Task, rng: Rng, n: number, kMin = 4, kMax = 9): ResponseSet[] {
   const prompts = task.prompts(rng.fork('prompts'), { train: Math.min(n, task.promptCapacity), val: 0, test: 0 }).train;
   const r = rng.fork('responses');
@@ -219,7 +234,7 @@ export class LabelerPool {
 }
 
 /** Identities with mild random biases. Ids: train-1.., heldout-1.. */
-export function makeProfiles(
+function makeProfiles(
   task: Task,
   rng: Rng,
   nTrain: number,
@@ -263,6 +278,7 @@ export function createLabelerPool(task: Task, opts: LabelerPoolOptions = {}): La
  * fraction of pairs of distinct responses they order the same way, averaged over labeler pairs.
  * With `others`, the pairs are one labeler from `labelers` and one from `others` (e.g. training vs
  * held-out labelers); without, every pair of distinct labelers in `labelers`.
+ * @internal test seam: tested on its own (the task generator and labelers are built from it)
  */
 export function measureAgreement(
   task: Task,
@@ -313,7 +329,10 @@ export function poolAgreement(task: Task, pool: LabelerPool, sets: readonly Resp
   };
 }
 
-/** Mean rubric total of responses[i] to prompts[i]. */
+/**
+ * Mean rubric total of responses[i] to prompts[i].
+ * @internal test seam: tested on its own (the task generator and labelers are built from it)
+ */
 export function meanScore(task: Task, prompts: readonly string[], responses: readonly string[]): number {
   if (prompts.length !== responses.length) throw new RangeError('meanScore: prompts and responses differ in length');
   if (prompts.length === 0) return NaN;

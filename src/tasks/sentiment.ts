@@ -18,15 +18,21 @@ import type { Rng } from '../util/rng';
 import type { PromptCounts, PromptSplits, Score, Task } from './types';
 import { MAX_DOC_CHARS, MAX_PROMPT_CHARS, clamp01 } from './text';
 
-/** The real AFINN-165 valence of a word (0 if absent). */
+/**
+ * The real AFINN-165 valence of a word (0 if absent).
+ * @internal test seam: tested on its own (the task generator and labelers are built from it)
+ */
 export function afinnValence(word: string): number {
   return Object.prototype.hasOwnProperty.call(afinn165, word) ? afinn165[word] : 0;
 }
 
+/** @internal test seam: tested on its own (the task generator and labelers are built from it) */
 export const POSITIVE = ['good', 'great', 'fun', 'nice', 'funny', 'lovely', 'amazing', 'superb', 'perfect', 'sweet'] as const;
+/** @internal test seam: tested on its own (the task generator and labelers are built from it) */
 export const NEGATIVE = ['bad', 'boring', 'awful', 'dull', 'terrible', 'stupid', 'poor', 'weak', 'lame', 'silly'] as const;
+/** @internal test seam: tested on its own (the task generator and labelers are built from it) */
 export const NEUTRAL = ['long', 'slow', 'short', 'loud', 'quiet', 'simple', 'dark', 'plain'] as const;
-export const INTENSIFIERS = ['so', 'very', 'really', 'quite'] as const;
+const INTENSIFIERS = ['so', 'very', 'really', 'quite'] as const;
 const CONJ = ['and', 'but'] as const;
 const TAIL_POS = ['loved', 'liked'] as const;
 const TAIL_NEG = ['hated'] as const;
@@ -158,6 +164,7 @@ const OPENINGS: readonly { prompt: string; core: string }[] = (() => {
   for (const pre of PREFIXES) for (const core of cores) out.push({ prompt: pre + core, core });
   return out.filter((o) => o.prompt.length <= MAX_PROMPT_CHARS);
 })();
+/** @internal test seam: tested on its own (the task generator and labelers are built from it) */
 export const SENTIMENT_PROMPTS: readonly string[] = OPENINGS.map((o) => o.prompt);
 /** The openings grouped by core: a split takes whole groups. */
 const CORE_GROUPS: readonly string[][] = (() => {
@@ -188,7 +195,10 @@ const KNOWN = new Set<string>([
 const alt = (ws: readonly string[]) => ws.join('|');
 const ADJ = alt([...POSITIVE, ...NEGATIVE, ...NEUTRAL]);
 const ADJP = `(?:(?:not (?:${alt(INTENSIFIERS)})|${alt(INTENSIFIERS)}|not) )?(?:${ADJ})`;
-/** The response grammar: " ADJP[ and|but ADJP](.|!)[ i loved|liked|hated it(.|!)]" */
+/**
+ * The response grammar: " ADJP[ and|but ADJP](.|!)[ i loved|liked|hated it(.|!)]"
+ * @internal test seam: tested on its own (the task generator and labelers are built from it)
+ */
 export const RESPONSE_TEMPLATE = new RegExp(`^ ${ADJP}(?: (?:${alt(CONJ)}) ${ADJP})?[.!](?: i (?:${alt([...TAIL_POS, ...TAIL_NEG])}) it[.!])?$`);
 
 type Polarity = 'pos' | 'neg' | 'neu';
@@ -231,7 +241,7 @@ function tokens(s: string): string[] {
   return s.split(/[\s.,!?]+/).filter((t) => t.length > 0);
 }
 
-export const SENTIMENT_PARTS = ['sentiment', 'fluency', 'known', 'grammar', 'repetition', 'length'] as const;
+const SENTIMENT_PARTS = ['sentiment', 'fluency', 'known', 'grammar', 'repetition', 'length'] as const;
 
 /**
  * The rubric. total = sentiment × fluency.
@@ -241,6 +251,7 @@ export const SENTIMENT_PARTS = ['sentiment', 'fluency', 'known', 'grammar', 'rep
  *   grammar    = 1 if the response matches RESPONSE_TEMPLATE (one short sentence, ended), else 0
  *   repetition = distinct / total content words, halved for each immediate word repeat
  *   length     = 0 if empty; min(1, 8 / words) × min(1, 23 / chars)
+ * @internal test seam: tested on its own (the task generator and labelers are built from it)
  */
 export function scoreSentiment(_prompt: string, response: string): Score {
   const ts = tokens(response);

@@ -5,21 +5,12 @@ export const MAX_PROMPT_CHARS = 24;
 /** Longest pretraining document a task emits (fits a context of 64 tokens). */
 export const MAX_DOC_CHARS = 64;
 
-/** True if every char is one the tokenizer knows: printable ASCII 32..126 or '\n'. */
-export function isAllowedText(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c !== 10 && (c < 32 || c > 126)) return false;
-  }
-  return true;
-}
-
 export function clamp01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;
 }
 
 /** Levenshtein edit distance (unit costs). */
-export function levenshtein(a: string, b: string): number {
+function levenshtein(a: string, b: string): number {
   if (a === b) return 0;
   if (a.length === 0) return b.length;
   if (b.length === 0) return a.length;

@@ -5,7 +5,7 @@
 
 /** Default interval in steps. A checkpoint holds the weights and AdamW's two moments (3× the model): every 200 steps costs little time. */
 export const LM_CHECKPOINT_EVERY = 200;
-export const LM_CHECKPOINT_MAX = 100_000;
+const LM_CHECKPOINT_MAX = 100_000;
 
 /** Why a typed interval cannot be used ('' when it can); 0 turns mid-stage autosave off. */
 export function autosaveProblem(text: string): string {

@@ -174,7 +174,7 @@ export async function runLMLoop(
 }
 
 /** Completions for display: temperature 0.7, top-k 20, with the KV cache. */
-export async function sampleCompletions(model: GPT, prompts: string[], maxTokens: number, seed: number): Promise<{ prompt: string; completion: string }[]> {
+async function sampleCompletions(model: GPT, prompts: string[], maxTokens: number, seed: number): Promise<{ prompt: string; completion: string }[]> {
   if (prompts.length === 0) return [];
   const out = await generate(
     model,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { deflateSync } from 'fflate';
-import { base64urlEncode } from '../../src/share/link';
+import { base64urlEncode } from '../../src/share/base64url';
 import { DEFAULTS_GENERATION } from '../../src/rlhf/config';
 import { getTask } from '../../src/tasks';
 import { openApp, startPreview } from './harness';

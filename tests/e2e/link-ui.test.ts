@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { deflateSync } from 'fflate';
-import { base64urlEncode, decodeLink } from '../../src/share/link';
+import { base64urlEncode } from '../../src/share/base64url';
+import { decodeLink } from '../../src/share/link';
 import { linkSchema } from '../../src/state/configKeys';
 import { DEFAULT_PIPELINE, DEFAULTS_GENERATION } from '../../src/rlhf/config';
 import { openApp, startPreview } from './harness';

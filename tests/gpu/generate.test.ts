@@ -2,13 +2,14 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { decoderStats, generate, predictorTesting, setGeneratePipelineDepth } from '../../src/model/generate';
-import { GREEDY } from '../../src/model/sampling';
 import { encode, EOS } from '../../src/model/tokenizer';
 import { KVDecoder, kvDecoderActive, setKVDecoder } from '../../src/model/decoder';
 import { sampleNext } from '../../src/kernels/decode';
-import { sampleToken } from '../../src/model/sampling';
+import { sampleToken, type SamplingOptions } from '../../src/model/sampling';
 import { Rng } from '../../src/util/rng';
 import { TEST_CFG, maxAbsDiff, modelFrom, randomWeights } from './helpers';
+
+const GREEDY: SamplingOptions = { temperature: 0, topK: 0, topP: 1 };
 
 beforeAll(async () => {
   await initBackend('webgpu');

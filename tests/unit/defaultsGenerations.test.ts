@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { deflateSync } from 'fflate';
-import { base64urlEncode, decodeLink, encodeLink, LINK_PREFIX } from '../../src/share/link';
+import { base64urlEncode } from '../../src/share/base64url';
+import { decodeLink, encodeLink, LINK_PREFIX } from '../../src/share/link';
 import { defaultSetup, type RunSetup } from '../../src/share/linkSchema';
 import { configToSetup, linkSchema, setupToConfig } from '../../src/state/configKeys';
 import { DEFAULT_PIPELINE, DEFAULTS_GENERATION } from '../../src/rlhf/config';

