@@ -6,7 +6,7 @@ import type { KlEstimator } from './math';
  * Every knob of the pipeline, one typed object per stage, with its default in ONE place
  * (`DEFAULT_PIPELINE`). The UI, the share link and the headless runner read and write this object.
  */
-export interface PretrainConfig {
+interface PretrainConfig {
   steps: number;
   batchSize: number;
   seqLen: number; // training window (≤ the model's context length)
@@ -15,7 +15,7 @@ export interface PretrainConfig {
   corpusDocs: number;
 }
 
-export interface SftConfig {
+interface SftConfig {
   steps: number;
   batchSize: number;
   lr: number;
@@ -74,7 +74,7 @@ export interface PpoConfig {
   reward: 'model' | 'rubric';
 }
 
-export interface EvalConfig {
+interface EvalConfig {
   testPrompts: number;
   pretrainWindows: number;
   /**
