@@ -4,6 +4,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { routeWasmMatMulsThroughXnnpack } from './wasmMatMul';
 
 /**
  * Chooses where tensors run: WebGPU first, then wasm, then cpu. What actually runs is read back
@@ -105,7 +106,9 @@ function registerWebGPU(): void {
   );
 }
 
+/** The .wasm files by the names tfjs asks for (Vite serves them under hashed names); matmuls through XNNPACK (wasmMatMul.ts). */
 function registerWasmPaths(): void {
+  routeWasmMatMulsThroughXnnpack();
   setWasmPaths({
     'tfjs-backend-wasm.wasm': wasmPlain,
     'tfjs-backend-wasm-simd.wasm': wasmSimd,
