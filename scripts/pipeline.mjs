@@ -103,7 +103,8 @@ async function main() {
   const engine = await page.evaluate(() => window.__rlhf.run.engine);
   if (!engine) fail(`the ${backend} backend did not start: ${await page.evaluate(() => window.__rlhf.run.errors.map((e) => e.message).join('; '))}`);
   console.log(
-    `backend ${engine.backend}${engine.adapter ? ` · ${engine.adapter.vendor} ${engine.adapter.architecture}${engine.adapter.isFallback ? ' (software fallback)' : ''}` : ''}`,
+    `backend ${engine.backend}${engine.backend === 'wasm' ? ` · ${engine.wasmThreads} thread(s)${engine.crossOriginIsolated ? '' : ' (not cross-origin isolated)'}` : ''}` +
+      `${engine.adapter ? ` · ${engine.adapter.vendor} ${engine.adapter.architecture}${engine.adapter.isFallback ? ' (software fallback)' : ''}` : ''}`,
   );
 
   // --preset applies the UI's settings preset of that name (model size + step counts for it,

@@ -11,24 +11,30 @@ import { storage } from './state/storage.svelte';
 import { DEFAULT_PIPELINE } from './rlhf/config';
 import { SETTINGS_PRESETS } from './state/presets';
 import { setupProblems } from './rlhf/promptNeeds';
+import { reloadForIsolation } from './coi';
 import './ui/theme.css';
 
-mount(App, { target: document.getElementById('app')! });
+// On a static host without COOP/COEP headers, the isolation service worker comes first (one reload).
+if (!(await reloadForIsolation())) start();
 
-// A handle for the headless runner, the end-to-end tests and curious users in the console.
-(globalThis as unknown as { __rlhf: unknown }).__rlhf = {
-  run,
-  startPipeline,
-  startVariants,
-  stopTraining,
-  DEFAULT_PIPELINE,
-  SETTINGS_PRESETS,
-  setupProblems,
-  pipelineConfig,
-  savedRuns,
-  datasets,
-  inspection,
-  samplesView,
-  labeling,
-  storage,
-};
+function start(): void {
+  mount(App, { target: document.getElementById('app')! });
+
+  // A handle for the headless runner, the end-to-end tests and curious users in the console.
+  (globalThis as unknown as { __rlhf: unknown }).__rlhf = {
+    run,
+    startPipeline,
+    startVariants,
+    stopTraining,
+    DEFAULT_PIPELINE,
+    SETTINGS_PRESETS,
+    setupProblems,
+    pipelineConfig,
+    savedRuns,
+    datasets,
+    inspection,
+    samplesView,
+    labeling,
+    storage,
+  };
+}

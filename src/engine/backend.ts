@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -26,6 +26,10 @@ export interface EngineInfo {
   adapter: AdapterSummary | null;
   /** why WebGPU is not in use, in words for the banner (null when it is) */
   fallbackReason: string | null;
+  /** the page (and so the worker) is cross-origin isolated: SharedArrayBuffer exists, so wasm can run threads */
+  crossOriginIsolated: boolean;
+  /** threads of the wasm backend once it has started (null before): 1 without cross-origin isolation */
+  wasmThreads: number | null;
 }
 
 /** Limits shown in the UI and used to size kernels. */
@@ -106,19 +110,84 @@ function registerWebGPU(): void {
   );
 }
 
-/** The .wasm files by the names tfjs asks for (Vite serves them under hashed names); matmuls through XNNPACK (wasmMatMul.ts). */
-function registerWasmPaths(): void {
+/**
+ * At most this many wasm threads. tfjs-wasm runs only XNNPACK's matmuls on its pool (the element-wise
+ * kernels are single-threaded), and the presets' products are small (a 1024 × 64 × 256 matmul is 34
+ * MFLOP): past a few threads each op's fork/join costs more than its share of the work saves. Its
+ * threaded build starts 8 workers up front and uses no more; 4 also leaves cores to the page and the
+ * browser. On this project's 2 cores it is 2, which measured no faster than 1 (BENCHMARKS.md, 2026-12-05).
+ */
+const WASM_MAX_THREADS = 4;
+
+function isolated(): boolean {
+  return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+}
+
+/** The wasm thread count the next wasm start asks for (1 without cross-origin isolation). */
+let wasmThreadsWanted = 1;
+let wasmFactoryWrapped = false;
+
+/**
+ * tfjs-wasm 4.22's binary caps its thread pool at navigator.hardwareConcurrency / 2 (it assumes two
+ * hardware threads per core), so on this project's 2-core machines it ran 1 thread whatever
+ * setThreadsCount asked. While its module starts (the only moment it reads the value), the worker's
+ * navigator reports twice the threads we want; the property is restored right after.
+ */
+function wrapWasmFactory(): void {
+  const factory = wasmFactoryWrapped ? null : tf.findBackendFactory('wasm');
+  if (!factory) return;
+  wasmFactoryWrapped = true;
+  tf.removeBackend('wasm');
+  tf.registerBackend(
+    'wasm',
+    async () => {
+      const threads = wasmThreadsWanted;
+      if (threads > 1) Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+      try {
+        return await factory();
+      } finally {
+        if (threads > 1) delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
+      }
+    },
+    2,
+  );
+}
+
+/**
+ * The three .wasm files by the names tfjs asks for (Vite serves them under hashed names), and the
+ * wasm thread count: tfjs loads the threaded-SIMD binary only where SharedArrayBuffer exists, i.e.
+ * in a cross-origin isolated page; `threads` overrides the count (the bench's 1-thread runs).
+ * Takes effect when wasm starts (the first tf.setBackend('wasm')); matmuls take XNNPACK's path (wasmMatMul.ts).
+ */
+function configureWasm(threads?: number): void {
   routeWasmMatMulsThroughXnnpack();
   setWasmPaths({
     'tfjs-backend-wasm.wasm': wasmPlain,
     'tfjs-backend-wasm-simd.wasm': wasmSimd,
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
   });
+  const cores = (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1;
+  if (!isolated()) return;
+  wasmThreadsWanted = threads ?? Math.max(1, Math.min(cores, WASM_MAX_THREADS));
+  setThreadsCount(wasmThreadsWanted);
+  wrapWasmFactory();
 }
 
-/** Starts the best available backend, or exactly `prefer` when given (tests, the runner's --backend). */
-export async function initBackend(prefer?: BackendName): Promise<EngineInfo> {
-  registerWasmPaths();
+/** Threads of the wasm backend's pool, or null when wasm has not started. */
+function wasmThreads(): number | null {
+  try {
+    return getThreadsCount();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts the best available backend, or exactly `prefer` when given (tests, the runner's --backend).
+ * `wasmThreads` fixes the wasm thread count (default: the cores, at most WASM_MAX_THREADS).
+ */
+export async function initBackend(prefer?: BackendName, opts: { wasmThreads?: number } = {}): Promise<EngineInfo> {
+  configureWasm(opts.wasmThreads);
   let fallbackReason: string | null = null;
   const order: BackendName[] = prefer ? [prefer] : ['webgpu', 'wasm', 'cpu'];
   if (order.includes('webgpu')) {
@@ -144,5 +213,11 @@ export async function initBackend(prefer?: BackendName): Promise<EngineInfo> {
   const backend = tf.getBackend() as BackendName;
   if (!['webgpu', 'wasm', 'cpu'].includes(backend)) throw new Error(`no usable tfjs backend (got ${backend})`);
   if (prefer && backend !== prefer) throw new Error(`the ${prefer} backend could not start${fallbackReason ? `: ${fallbackReason}` : ''}`);
-  return { backend, adapter: backend === 'webgpu' ? adapterSummary : null, fallbackReason: backend === 'webgpu' ? null : fallbackReason };
+  return {
+    backend,
+    adapter: backend === 'webgpu' ? adapterSummary : null,
+    fallbackReason: backend === 'webgpu' ? null : fallbackReason,
+    crossOriginIsolated: isolated(),
+    wasmThreads: wasmThreads(),
+  };
 }

@@ -37,8 +37,15 @@ export async function startPreview(): Promise<ChildProcess> {
   return server;
 }
 
-export async function openApp(path = '', opts: { userDataDir?: string; webgpu?: boolean } = {}): Promise<AppSession> {
-  const { userDataDir, webgpu = true } = opts;
+/**
+ * Opens the app at `path` (e.g. '?backend=wasm'). `origin` serves it from elsewhere than the preview server (a static
+ * server in a test); `serviceWorkers: 'block'` is a browser where the page cannot register a service worker.
+ */
+export async function openApp(
+  path = '',
+  opts: { userDataDir?: string; webgpu?: boolean; origin?: string; serviceWorkers?: 'allow' | 'block' } = {},
+): Promise<AppSession> {
+  const { userDataDir, webgpu = true, origin = `http://localhost:${PORT}`, serviceWorkers = 'allow' } = opts;
   const dir = userDataDir ?? mkdtempSync(join(tmpdir(), 'rlhf-e2e-'));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: chromiumPath(),
@@ -46,6 +53,7 @@ export async function openApp(path = '', opts: { userDataDir?: string; webgpu?: 
     // Without --enable-unsafe-webgpu, requestAdapter() finds nothing here: a browser without WebGPU.
     args: webgpu ? chromiumArgs : chromiumArgs.filter((a) => a !== '--enable-unsafe-webgpu'),
     viewport: { width: 1280, height: 800 },
+    serviceWorkers,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const consoleErrors: string[] = [];
@@ -53,7 +61,7 @@ export async function openApp(path = '', opts: { userDataDir?: string; webgpu?: 
     if (m.type() === 'error') consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
-  const url = `http://localhost:${PORT}/${path}`;
+  const url = `${origin}/${path}`;
   await page.goto(url);
   return {
     page,
