@@ -30,6 +30,31 @@ export interface EngineInfo {
   crossOriginIsolated: boolean;
   /** threads of the wasm backend once it has started (null before): 1 without cross-origin isolation */
   wasmThreads: number | null;
+  /**
+   * true when each run first times a few training steps on webgpu and on wasm and trains on the faster
+   * (a software adapter such as SwiftShader, or `?backend=auto-measure`); src/worker/engineChoice.ts
+   */
+  autoMeasure: boolean;
+  /** the latest such measurement (null until a run has measured) */
+  measurement: EngineMeasurement | null;
+}
+
+/** What the engine choice timed (ms per LM training step, medians) and what it chose. */
+export interface EngineMeasurement {
+  /** the model preset and batch timed: the run's */
+  preset: string;
+  batch: number;
+  context: number;
+  warmupSteps: number;
+  timedSteps: number;
+  webgpuMs: number;
+  wasmMs: number;
+  wasmThreads: number;
+  /** the WebGPU adapter's architecture or vendor ("swiftshader") */
+  adapter: string;
+  chosen: 'webgpu' | 'wasm';
+  /** why the engine is measured at all: "software adapter" or "asked (?backend=auto-measure)" */
+  why: string;
 }
 
 /** Limits shown in the UI and used to size kernels. */
@@ -174,7 +199,7 @@ function configureWasm(threads?: number): void {
 }
 
 /** Threads of the wasm backend's pool, or null when wasm has not started. */
-function wasmThreads(): number | null {
+export function wasmThreads(): number | null {
   try {
     return getThreadsCount();
   } catch {
@@ -219,5 +244,12 @@ export async function initBackend(prefer?: BackendName, opts: { wasmThreads?: nu
     fallbackReason: backend === 'webgpu' ? null : fallbackReason,
     crossOriginIsolated: isolated(),
     wasmThreads: wasmThreads(),
+    autoMeasure: false,
+    measurement: null,
   };
+}
+
+/** The adapter WebGPU opened (null before it started or when it could not). */
+export function webgpuAdapter(): AdapterSummary | null {
+  return adapterSummary;
 }

@@ -77,6 +77,9 @@ function onEvent(e: WorkerEvent): void {
       run.engine = e.engine;
       run.connecting = false;
       break;
+    case 'engine':
+      run.engine = e.engine;
+      break;
     case 'status':
       run.state = e.state;
       run.stage = e.stage ?? run.stage;
@@ -127,12 +130,15 @@ function onEvent(e: WorkerEvent): void {
   for (const fn of listeners) fn(e);
 }
 
-/** Starts the worker and its backend. `?backend=wasm|cpu` in the URL forces a backend (for testing the fallback). */
+/**
+ * Starts the worker and its backend. `?backend=webgpu|wasm|cpu` in the URL forces a backend (for testing the
+ * fallback); `?backend=auto-measure` times webgpu against wasm before each run even on a hardware GPU.
+ */
 export function connect(): void {
   client = new TrainerClient(onEvent);
   const forced = new URLSearchParams(location.search).get('backend');
   const backend = forced === 'webgpu' || forced === 'wasm' || forced === 'cpu' ? forced : undefined;
-  client.send({ type: 'init', backend });
+  client.send({ type: 'init', backend, ...(forced === 'auto-measure' ? { measure: true } : {}) });
 }
 
 /** Sends any command to the worker (the inspect requests go through state/requests.ts). */

@@ -26,7 +26,8 @@ export interface TrainSetup {
 }
 
 export type Command =
-  | { type: 'init'; backend?: BackendName }
+  /** `backend` forces one; `measure`: time webgpu against wasm before each run even on a hardware adapter (?backend=auto-measure) */
+  | { type: 'init'; backend?: BackendName; measure?: boolean }
   | { type: 'train'; setup: TrainSetup }
   /** the whole InstructGPT pipeline: pretrain → SFT → RM → PPO-ptx → evaluation */
   /**
@@ -89,6 +90,8 @@ export type RunState = 'idle' | 'training' | 'done' | 'stopped' | 'failed';
 
 export type WorkerEvent =
   | { type: 'ready'; engine: EngineInfo }
+  /** the engine a run trains on, after the worker measured which is faster (EngineInfo.measurement) */
+  | { type: 'engine'; engine: EngineInfo }
   | { type: 'status'; state: RunState; stage?: StageName; message?: string }
   | {
       type: 'metrics';

@@ -1,6 +1,8 @@
 /// <reference lib="webworker" />
-import { initBackend, onDeviceLost, onGpuError } from '../engine/backend';
+import { initBackend, onDeviceLost, onGpuError, webgpuAdapter } from '../engine/backend';
 import type { Command, WorkerEvent } from './protocol';
+import { PRESETS, type PresetName } from '../model/config';
+import { engineForRun, isSoftwareAdapter } from './engineChoice';
 import { pretrainRun } from './pretrainRun';
 import { loadResume, pipelineRun, variantsRun } from './pipelineRun';
 import type { EngineInfo } from '../engine/backend';
@@ -24,6 +26,8 @@ async function handle(cmd: Command): Promise<void> {
   switch (cmd.type) {
     case 'init':
       engine = await initBackend(cmd.backend);
+      // a software adapter (SwiftShader) or ?backend=auto-measure: each run first times webgpu against wasm
+      engine.autoMeasure = engine.backend === 'webgpu' && (cmd.measure === true || (!cmd.backend && isSoftwareAdapter(engine.adapter)));
       post({ type: 'ready', engine });
       return;
     case 'stop':
@@ -58,16 +62,22 @@ async function handle(cmd: Command): Promise<void> {
       stopRequested = false;
       try {
         const stop = () => stopRequested;
-        if (cmd.type === 'train') await pretrainRun(cmd.setup, post, stop);
-        else if (cmd.type === 'pipeline') {
+        if (cmd.type === 'train') {
+          await chooseEngine(cmd.setup.preset, cmd.setup.batchSize, PRESETS[cmd.setup.preset].contextLength);
+          await pretrainRun(cmd.setup, post, stop);
+        } else if (cmd.type === 'pipeline') {
           const persist = cmd.runId ? { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery, lmCheckpointEvery: cmd.lmCheckpointEvery } : undefined;
-          await pipelineRun(cmd.config, engine, post, stop, persist, cmd.userData);
-        } else if (cmd.type === 'variants') await variantsRun(cmd.configs, engine, post, stop, cmd.userData);
-        else {
+          const c = cmd.config;
+          await pipelineRun(c, await chooseEngine(c.preset, c.pretrain.batchSize, c.pretrain.seqLen), post, stop, persist, cmd.userData);
+        } else if (cmd.type === 'variants') {
+          const c = cmd.configs[0];
+          await variantsRun(cmd.configs, await chooseEngine(c.preset, c.pretrain.batchSize, c.pretrain.seqLen), post, stop, cmd.userData);
+        } else {
           const { config, checkpoint, userData } = await loadResume(cmd.runId, post);
+          const chosen = await chooseEngine(config.preset, config.pretrain.batchSize, config.pretrain.seqLen);
           await pipelineRun(
             config,
-            engine,
+            chosen,
             post,
             stop,
             { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery, lmCheckpointEvery: cmd.lmCheckpointEvery, resume: checkpoint },
@@ -79,6 +89,19 @@ async function handle(cmd: Command): Promise<void> {
       }
       return;
   }
+}
+
+/**
+ * Before a run, on an engine that measures (software adapter, ?backend=auto-measure): the faster of
+ * webgpu and wasm at the run's model and pretraining batch (src/worker/engineChoice.ts), told to the page.
+ */
+async function chooseEngine(preset: PresetName, batch: number, seqLen: number): Promise<EngineInfo> {
+  const before = engine!;
+  if (!before.autoMeasure) return before;
+  const T = Math.min(seqLen, PRESETS[preset].contextLength);
+  engine = await engineForRun(before, preset, batch, T, (message) => post({ type: 'status', state: 'training', message }), webgpuAdapter());
+  post({ type: 'engine', engine });
+  return engine;
 }
 
 self.onmessage = (e: MessageEvent<Command>) => {

@@ -11,7 +11,7 @@ import { openApp, startPreview } from './harness';
  * Cross-origin isolation and the wasm thread pool: `vite preview` sends COOP/COEP, so wasm runs its threads; a
  * static copy of dist/ served with no headers at all (a tiny server here, as GitHub Pages would) gets them from the
  * service worker public/coi-sw.js after one reload, and still works single-threaded where service workers are
- * blocked. No timing is asserted (that is the bench's).
+ * blocked. On a software adapter each run first times webgpu against wasm. No timing is asserted (that is the bench's).
  * The static server uses port $E2E_PORT + 3 (4176 by default).
  */
 const STATIC_PORT = (Number(process.env.E2E_PORT) || 4173) + 3;
@@ -43,6 +43,8 @@ interface EngineView {
   backend: string;
   wasmThreads: number | null;
   crossOriginIsolated: boolean;
+  autoMeasure: boolean;
+  measurement: { chosen: string; webgpuMs: number; wasmMs: number; wasmThreads: number } | null;
 }
 type Handle = { __rlhf: { run: { engine: EngineView | null; state: string; losses: number[] } } };
 
@@ -96,6 +98,42 @@ describe('served by vite preview (COOP/COEP headers)', () => {
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();
+    }
+  });
+
+  test('on a software adapter a run first times webgpu and wasm, trains on the faster and says so; ?backend=webgpu measures nothing', async () => {
+    const app = await openApp('');
+    const { page } = app;
+    try {
+      const engine = await engineOf(page);
+      expect(engine.backend).toBe('webgpu');
+      expect(engine.autoMeasure).toBe(true); // SwiftShader here
+      expect(await text(page, 'engine-choice')).toMatch(/times a few training steps on webgpu and on wasm/);
+      const losses = await trainLM(page, 6);
+      expect(losses.every(Number.isFinite)).toBe(true);
+      const after = await engineOf(page);
+      const m = after.measurement!;
+      expect(m).not.toBeNull();
+      expect(m.wasmMs).toBeGreaterThan(0);
+      expect(m.webgpuMs).toBeGreaterThan(0);
+      expect(m.chosen).toBe(m.wasmMs < m.webgpuMs ? 'wasm' : 'webgpu');
+      expect(after.backend).toBe(m.chosen);
+      expect(m.wasmThreads).toBe(await expectedThreads(page));
+      expect(await text(page, 'engine-choice')).toMatch(
+        new RegExp(`webgpu \\(swiftshader\\) \\d+ ms/step, wasm · ${m.wasmThreads} threads \\d+ ms/step → ${m.chosen}$`),
+      );
+      expect(app.consoleErrors).toEqual([]);
+    } finally {
+      await app.close();
+    }
+    const forced = await openApp('?backend=webgpu');
+    try {
+      const engine = await engineOf(forced.page);
+      expect(engine.backend).toBe('webgpu');
+      expect(engine.autoMeasure).toBe(false);
+      expect(await forced.page.getByTestId('engine-choice').count()).toBe(0);
+    } finally {
+      await forced.close();
     }
   });
 });

@@ -219,7 +219,8 @@ describe('the pipeline through the UI', () => {
   });
 
   test('on WebGPU (SwiftShader here) too: every stage charts and the page never blocks', async () => {
-    const app = await openApp('');
+    // forced: on SwiftShader the app would otherwise time webgpu against wasm and may train on wasm
+    const app = await openApp('?backend=webgpu');
     const { page } = app;
     try {
       await page.getByTestId('adapter').waitFor({ timeout: 60_000 });
