@@ -19,20 +19,29 @@
 //   train_step            preset tiny, batch 16: ms, tokens/s, mfu against the best matmul of this run
 //   rm_step               the reward model's step at the app's shapes (48 rows × 33, padded) and its
 //                         forward alone, beside an LM step of the same shape and a pretraining step
+//   wasm_threads          tfjs-wasm: an LM step (--wasm-preset, default tiny: 16 × 64) and the RM step (tiny, 48 × 33)
+//                         on a page that is not cross-origin isolated (the SIMD build), on the threaded build with 1
+//                         thread and with the app's thread count; pages alternate, --wasm-rounds N rounds (default 3)
+//                         of 4 steps each
+//   engine_choice         the app's engine choice (src/worker/engineChoice.ts) at the tiny preset: webgpu vs wasm
+//
+// The pages are served cross-origin isolated (COOP/COEP, as vite.config.ts does) unless the URL says isolated=0.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg as osLoadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
 
 const args = parseArgs(process.argv.slice(2));
-const ALL = ['peer', 'attention', 'ppo', 'generate', 'train_step', 'rm_step'];
+const ALL = ['peer', 'attention', 'ppo', 'generate', 'train_step', 'rm_step', 'wasm_threads', 'engine_choice'];
 const only = args.only ? String(args.only).split(',') : ALL;
 for (const s of only) if (!ALL.includes(s)) fail(`unknown section "${s}" (${ALL.join(', ')})`);
 const reps = Number(args.reps ?? 10);
 const peerReps = Number(args['peer-reps'] ?? reps);
 const out = args.out ?? 'bench.json';
 const decodeReps = Number(args['decode-reps'] ?? 5);
+const wasmRounds = Number(args['wasm-rounds'] ?? 3);
+const wasmPreset = args['wasm-preset'] ?? 'tiny';
 const port = Number(process.env.BENCH_PORT ?? 4179);
 
 const server = await createServer({
@@ -41,6 +50,7 @@ const server = await createServer({
   // BENCH_CACHE_DIR: keep Vite's dependency cache elsewhere (e.g. a worktree sharing node_modules)
   ...(process.env.BENCH_CACHE_DIR ? { cacheDir: process.env.BENCH_CACHE_DIR } : {}),
   logLevel: 'warn',
+  plugins: [isolationHeaders()],
   // no HMR, no watching: editing sources during a run must not reload the pages
   server: { port, strictPort: true, hmr: false, watch: { ignored: ['**/*'] } },
   optimizeDeps: {
@@ -131,6 +141,48 @@ try {
     log('rm_step (preset tiny)…');
     report.results.rm_step = await ours.evaluate(() => window.__bench.rmStep());
   }
+  if (only.includes('wasm_threads')) {
+    const threads = await ours.evaluate(() => window.__bench.wasmSteps(0, 1).then((r) => r.threads));
+    const configs = [
+      { name: 'not isolated (SIMD build, 1 thread)', query: '?isolated=0' },
+      { name: 'threaded build, 1 thread', query: '?wasmThreads=1' },
+      { name: `threaded build, ${threads} threads`, query: '' },
+    ];
+    const pages = [];
+    for (const c of configs) pages.push(c.query ? await openPage('ours', c.query) : ours);
+    const rounds = configs.map(() => []);
+    for (let r = 0; r < wasmRounds; r++)
+      for (let i = 0; i < configs.length; i++) {
+        log(`wasm_threads: round ${r + 1}/${wasmRounds}, ${configs[i].name}…`);
+        rounds[i].push(await pages[i].evaluate((preset) => window.__bench.wasmSteps(1, 4, preset), wasmPreset));
+      }
+    for (const p of pages) if (p !== ours) await p.close();
+    const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const entries = configs.map((c, i) => ({
+      name: c.name,
+      isolated: rounds[i][0].isolated,
+      threads: rounds[i][0].threads,
+      lm_ms: med(rounds[i].map((x) => x.lm_ms)),
+      rm_ms: med(rounds[i].map((x) => x.rm_ms)),
+      rounds_lm_ms: rounds[i].map((x) => x.lm_ms),
+      rounds_rm_ms: rounds[i].map((x) => x.rm_ms),
+    }));
+    report.results.wasm_threads = {
+      lm_preset: wasmPreset,
+      lm_shape: rounds[0][0].lm_shape,
+      rm_shape: rounds[0][0].rm_shape,
+      configs: entries,
+      lm_speedup_vs_1_thread: entries[1].lm_ms / entries[2].lm_ms,
+      rm_speedup_vs_1_thread: entries[1].rm_ms / entries[2].rm_ms,
+      lm_speedup_vs_not_isolated: entries[0].lm_ms / entries[2].lm_ms,
+      rm_speedup_vs_not_isolated: entries[0].rm_ms / entries[2].rm_ms,
+      load_average: loadavg(),
+    };
+  }
+  if (only.includes('engine_choice')) {
+    log('engine_choice (preset tiny, 16 × 64)…');
+    report.results.engine_choice = { ...(await ours.evaluate(() => window.__bench.engineChoice('tiny', 16, 64))), load_average: loadavg() };
+  }
   writeFileSync(out, JSON.stringify(report, null, 2));
   printTable(report);
   console.log(`\nwritten to ${out}`);
@@ -144,14 +196,30 @@ try {
 }
 process.exit(exitCode);
 
-async function openPage(name) {
+/** COOP/COEP on every response (as vite.config.ts serves the app), except for pages asked with isolated=0. */
+function isolationHeaders() {
+  return {
+    name: 'isolation-headers',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        if (!/[?&]isolated=0\b/.test(req.url ?? '')) {
+          res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+          res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+        }
+        next();
+      });
+    },
+  };
+}
+
+async function openPage(name, query = '') {
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[${name}] page error: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error') console.error(`[${name}] ${m.text()}`);
     else if (args.verbose || m.text().startsWith('peer:')) console.log(`  [${name}] ${m.text()}`);
   });
-  await page.goto(`http://localhost:${port}/scripts/bench/${name}.html`);
+  await page.goto(`http://localhost:${port}/scripts/bench/${name}.html${query}`);
   await page.waitForFunction(() => document.title === 'bench ready', null, { timeout: 180_000 });
   return page;
 }
@@ -199,6 +267,24 @@ function printTable({ adapter, results: r }) {
     ]);
     for (const [k, v] of Object.entries(t.step_ms)) rows.push([`  rm_step given ${k}`, `${fmt(v)} ms/step`, '']);
   }
+  if (r.wasm_threads) {
+    const w = r.wasm_threads;
+    for (const c of w.configs)
+      rows.push([`wasm ${c.name}`, `LM ${fmt(c.lm_ms)} ms/step`, `RM ${fmt(c.rm_ms)} ms/step (isolated ${c.isolated}, ${c.threads} thread(s))`]);
+    rows.push([
+      'wasm threads vs 1 thread',
+      `LM ×${fmt(w.lm_speedup_vs_1_thread, 2)}`,
+      `RM ×${fmt(w.rm_speedup_vs_1_thread, 2)}; vs not isolated LM ×${fmt(w.lm_speedup_vs_not_isolated, 2)}, RM ×${fmt(w.rm_speedup_vs_not_isolated, 2)}; load ${w.load_average}`,
+    ]);
+  }
+  if (r.engine_choice) {
+    const e = r.engine_choice;
+    rows.push([
+      `engine_choice ${e.preset} ${e.batch}×${e.context}`,
+      `webgpu ${fmt(e.webgpuMs)} vs wasm ${fmt(e.wasmMs)} ms/step`,
+      `→ ${e.chosen} (wasm ${e.wasmThreads} threads; median of ${e.timedSteps} after ${e.warmupSteps} warm-up; load ${e.load_average})`,
+    ]);
+  }
   if (r.train_step) {
     const t = r.train_step;
     rows.push([
@@ -211,6 +297,12 @@ function printTable({ adapter, results: r }) {
   const w = [0, 0];
   for (const row of rows) for (let i = 0; i < 2; i++) w[i] = Math.max(w[i], row[i].length);
   for (const row of rows) console.log(`${row[0].padEnd(w[0])}  ${row[1].padEnd(w[1])}  ${row[2]}`);
+}
+
+function loadavg() {
+  return osLoadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 }
 
 function fmt(x, digits) {

@@ -3,7 +3,8 @@
  * window.__bench.*). Every section runs on the adapter of this page; results are plain JSON.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type EngineInfo } from '../../src/engine/backend';
+import { initBackend, wasmThreads, webgpuAdapter, type EngineInfo } from '../../src/engine/backend';
+import { measureEngines } from '../../src/worker/engineChoice';
 import { GPT } from '../../src/model/gpt';
 import { AdamW } from '../../src/model/optim';
 import { PRESETS, type GPTConfig } from '../../src/model/config';
@@ -38,10 +39,12 @@ function installCounters(): void {
 
 let engine: EngineInfo | null = null;
 
+/** `?wasmThreads=N` fixes the wasm thread count of this page (the 1-thread runs of the wasm_threads section). */
 async function init(): Promise<EngineInfo> {
   if (!engine) {
     installCounters();
-    engine = await initBackend('webgpu');
+    const threads = new URLSearchParams(location.search).get('wasmThreads');
+    engine = await initBackend('webgpu', threads ? { wasmThreads: Number(threads) } : {});
   }
   return engine;
 }
@@ -78,7 +81,7 @@ export interface StepResult {
  * read back (one small read per step, like the app's log).
  */
 async function trainStep(opts: {
-  backend: 'webgpu' | 'cpu';
+  backend: 'webgpu' | 'wasm' | 'cpu';
   fused: boolean;
   cfg?: GPTConfig;
   B?: number;
@@ -308,9 +311,36 @@ async function generateEntry(B = 16, tokens = 64): Promise<Record<string, unknow
   };
 }
 
+/**
+ * The wasm engine on this page (its isolation and threads): medians of an LM step (`preset`, pretraining's batch
+ * 16 × its context) and of the RM step as the app runs it (tiny, 48 × 33, positions + key mask), `reps` each after `warmup`.
+ */
+async function wasmSteps(warmup = 1, reps = 4, preset: keyof typeof PRESETS = 'tiny'): Promise<Record<string, unknown>> {
+  await init();
+  const cfg = { ...PRESETS[preset], dropout: 0 };
+  const lm = await trainStep({ backend: 'wasm', fused: true, cfg, B: 16, T: cfg.contextLength, warmup, reps });
+  await tf.setBackend('wasm');
+  try {
+    const rm = await rmStepTimes(() => 0, warmup, reps, ['positions+mask']);
+    return {
+      isolated: crossOriginIsolated,
+      threads: wasmThreads(),
+      lm_preset: preset,
+      lm_shape: [16, cfg.contextLength],
+      lm_ms: lm.ms,
+      lm_steps_ms: lm.steps_ms,
+      rm_ms: rm.step_ms['positions+mask'],
+      rm_shape: [rm.rows, rm.columns],
+    };
+  } finally {
+    await tf.setBackend('webgpu');
+  }
+}
+
 async function adapter(): Promise<Record<string, unknown>> {
   const e = await init();
   return {
+    crossOriginIsolated,
     backend: e.backend,
     vendor: e.adapter?.vendor ?? null,
     architecture: e.adapter?.architecture ?? null,
@@ -346,6 +376,14 @@ window.__bench = {
     return { ...rm, lm_same_shape_ms: same.ms, lm_same_shape_dispatches: same.dispatches_per_step, lm_pretrain_ms: pretrain.ms };
   }) as never,
   generate: generateEntry as never,
+  wasmSteps: wasmSteps as never,
+  /** the app's engine choice (src/worker/engineChoice.ts) at a preset and batch: webgpu vs wasm ms per LM step */
+  engineChoice: (async (preset: keyof typeof PRESETS, B: number, T: number) => {
+    await init();
+    const m = await measureEngines(preset, B, T, webgpuAdapter()!, 'bench');
+    await tf.setBackend('webgpu');
+    return m;
+  }) as never,
   /** ms per decode step at the app's shapes: the KV decoder vs the tf.concat cache it replaced, alternating */
   decode: (async (B: number, reps: number) => {
     await init();

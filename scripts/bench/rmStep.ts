@@ -33,7 +33,7 @@ function rankedBatch(P: number, K: number, seed: number): SequenceBatch {
 }
 
 /** What the RM's forward is given: the app passes both positions and the key mask. */
-type Inputs = 'positions+mask' | 'mask only' | 'positions only' | 'neither' | 'neither, last column sliced (no one-hot pick)';
+export type Inputs = 'positions+mask' | 'mask only' | 'positions only' | 'neither' | 'neither, last column sliced (no one-hot pick)';
 
 /** The RM's scores with some inputs left out (ablations: the answer is wrong, the time is not). */
 function scores(rm: ScalarModel, b: SequenceBatch, inputs: Inputs, seed: number): tf.Tensor1D {
@@ -51,20 +51,22 @@ export interface RmStepTimes {
   rows: number;
   columns: number;
   /** ms per training step (forward, backward, AdamW) by what the forward is given */
-  step_ms: Record<Inputs, number>;
+  step_ms: Partial<Record<Inputs, number>>;
   /** ms per forward (eval mode, the app's inputs) */
   forward_ms: number;
   /** GPU dispatches per training step with the app's inputs */
   dispatches_per_step: number;
 }
 
-export async function rmStepTimes(dispatches: () => number, warmup = 2, reps = 8): Promise<RmStepTimes> {
+const ALL_INPUTS: Inputs[] = ['positions+mask', 'mask only', 'positions only', 'neither', 'neither, last column sliced (no one-hot pick)'];
+
+/** On the active backend; `variants`: which inputs to time (default all; the wasm bench times the app's only). */
+export async function rmStepTimes(dispatches: () => number, warmup = 2, reps = 8, variants: Inputs[] = ALL_INPUTS): Promise<RmStepTimes> {
   const P = 8;
   const K = 6;
   const rm = new ScalarModel(GPT.create({ ...PRESETS.tiny, dropout: 0 }, 1));
   const opt = new AdamW(rm.backbone.params);
   const vars = [...rm.backbone.params.values()];
-  const variants: Inputs[] = ['positions+mask', 'mask only', 'positions only', 'neither', 'neither, last column sliced (no one-hot pick)'];
   const step = Object.fromEntries(variants.map((v) => [v, [] as number[]])) as Record<Inputs, number[]>;
   const forward: number[] = [];
   let shape = [0, 0];
@@ -99,7 +101,7 @@ export async function rmStepTimes(dispatches: () => number, warmup = 2, reps = 8
   return {
     rows: shape[0],
     columns: shape[1],
-    step_ms: Object.fromEntries(variants.map((v) => [v, median(step[v])])) as Record<Inputs, number>,
+    step_ms: Object.fromEntries(variants.map((v) => [v, median(step[v])])),
     forward_ms: median(forward),
     dispatches_per_step: dispatched / reps,
   };

@@ -56,7 +56,7 @@ async function timeTrainSteps(backend: 'webgpu' | 'wasm', preset: PresetName, B:
  * Times webgpu and wasm at the run's shape and leaves the faster active. Null when wasm does not
  * start (webgpu stays).
  */
-async function measureEngines(preset: PresetName, B: number, T: number, adapter: AdapterSummary, why: string): Promise<EngineMeasurement | null> {
+export async function measureEngines(preset: PresetName, B: number, T: number, adapter: AdapterSummary, why: string): Promise<EngineMeasurement | null> {
   const webgpuMs = await timeTrainSteps('webgpu', preset, B, T);
   const wasmMs = await timeTrainSteps('wasm', preset, B, T);
   if (webgpuMs === null || wasmMs === null) {
