@@ -180,9 +180,8 @@ export interface DecodeMatmulOptions {
 }
 
 function chooseDecodeBlock(M: number): { rm: number; cv: number } {
-  // Few, fat threads: measured on SwiftShader (2 cores), ms per decode step of preset tiny for
-  // blocks 4×4 / 8×4 / 4×8 / 8×8 (rows × columns): B = 32: 7.0 / 6.0 / 5.3 / 4.6, B = 128: 30 / 24 / 18 / 17
-  // (2×4: 8.2 / 37; 16×8 and 32×8 slower again).
+  // Few, fat threads: 8 × 8 blocks are fastest on SwiftShader (BENCHMARKS.md, "Measurements behind the
+  // kernels' choices").
   return M >= 8 ? { rm: 8, cv: 2 } : { rm: M >= 4 ? 4 : 1, cv: 2 };
 }
 

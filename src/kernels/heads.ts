@@ -5,8 +5,8 @@ import { fusedKernelsEnabled } from './settings';
 
 /**
  * Moving attention heads between the 2-D activation layout and the (B, nh, T, hs) layout of the
- * attention kernels, as plain vec4 copies (tfjs's 4-D transpose + split/concat cost ~36 ms per
- * (1024, 128) tensor on SwiftShader; a vec4 copy costs a few):
+ * attention kernels, as plain vec4 copies (an order of magnitude cheaper than tfjs's 4-D
+ * transpose + split/concat on SwiftShader):
  *   splitHeads(qkv (B·T, 3C)) → q, k, v (B, nh, T, hs)          backward: one copy back to (B·T, 3C)
  *   mergeHeads(y (B, nh, T, hs)) → (B·T, C)                       backward: the inverse copy
  * Reference (every backend): reshape/transpose/split, as gpt.ts always did.

@@ -50,21 +50,14 @@ export function setMatmulBlock(block: MatmulBlock | undefined): void {
 }
 
 /**
- * Register block per invocation. Measured on SwiftShader (2 cores), ms per matmul, blocks 4×4 / 8×4 /
- * 4×8 / 8×8 (rows × columns), model shapes of d_model 128, B·T 1024 (M×N×K):
- *   NN 1024×512×128  44 / 35 / 35 / 25      NT 1024×128×512  46 / 33 / 35 / 27
- *   TN 128×512×1024  98 / 65 / 50 / 54      TN 512×128×1024  87 / 66 / 67 / 47
- *   NN 1024×128×128  13 / 10 / 10 / 6.6     (tf.matMul: 1024×512×128 380-700 ms, 1024×128×128 110 ms)
- * 8×8 wins everywhere but on tiny outputs, where it leaves too few invocations.
+ * Register block per invocation: 8 × 8 wins on SwiftShader everywhere but on tiny outputs, where it
+ * leaves too few invocations (BENCHMARKS.md, "Measurements behind the kernels' choices").
  */
 function chooseBlock(M: number, N: number): MatmulBlock {
   return (M * N) / 64 >= 256 ? { rm: 8, cv: 2 } : { rm: 4, cv: 1 };
 }
 
-// Split-K (several K chunks summed afterwards) was measured on SwiftShader and dropped: it did not
-// pay for dW = Xᵀ·dY (K = 1024), ms for S = 1 / 2 / 4 / 8:
-//   TN 128×384×1024  34 / 34 / 36 / 38      TN 512×128×1024  44 / 52 / 50 / 54
-// (the 8×8 blocks already give enough invocations; the extra partials cost more than they save).
+// No split-K: the 8 × 8 blocks already give enough invocations for dW = Xᵀ·dY (BENCHMARKS.md).
 
 /** Raw kernel: op(a)·op(b) [+ bias]. No gradient (the ops below register theirs). */
 export function matmulKernel(a: tf.Tensor, b: tf.Tensor, transA: boolean, transB: boolean, bias?: tf.Tensor): tf.Tensor2D {

@@ -31,7 +31,7 @@ import fwdSource from '../../shaders/ppo_ptx_loss_fwd.wgsl?raw';
 import reduceSource from '../../shaders/ppo_ptx_loss_reduce.wgsl?raw';
 import bwdSource from '../../shaders/ppo_ptx_loss_bwd.wgsl?raw';
 import { maskedMean, ppoPolicyLoss } from '../rlhf/math';
-import { onWebGPU } from './runProgram';
+import { cpuAdapter, onWebGPU, type Uniform } from './runProgram';
 import { fusedKernelsEnabled } from './settings';
 
 export interface PpoPtxLossInputs {
@@ -155,29 +155,14 @@ export function setPpoPtxLayouts(layouts: PpoPtxLayouts | null): void {
 }
 
 /**
- * A CPU implementation of WebGPU (SwiftShader here, llvmpipe/lavapipe, WARP) runs the
- * invocations of a workgroup as coroutines: every barrier and every extra invocation costs
- * far more than on a GPU. Measured on SwiftShader (B·T = 1024 rows, V = 256, forward +
- * backward): 64 threads per row 145-200 ms, 8 → 33-48 ms, 1 thread per row (64 rows per
- * workgroup) 13-20 ms.
- */
-function cpuAdapter(backend: WebGPUBackend): boolean {
-  const device = backend.device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } };
-  const fromDevice = device.adapterInfo;
-  const fromTfjs = (backend as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
-  if (fromDevice?.isFallbackAdapter) return true;
-  const names = [fromDevice?.vendor, fromDevice?.architecture, fromDevice?.description, fromTfjs?.vendor, fromTfjs?.architecture].join(' ');
-  return /swiftshader|llvmpipe|lavapipe|warp|software/i.test(names);
-}
-
-/**
  * GPU: one workgroup-reduction per row, 32..256 threads per row (about 8 columns each) and
  * rows packed to workgroups of ≥ 64 threads. CPU adapters: one thread per row, 64 rows per
- * workgroup (the per-row reduction is then a plain loop, no barrier does work).
+ * workgroup (the per-row reduction is then a plain loop, no barrier does work) — 10× faster on
+ * SwiftShader than 64 threads per row (BENCHMARKS.md, "Why the kernels look the way they do").
  */
 function layoutsFor(vocab: number): PpoPtxLayouts {
   if (forcedLayouts) return forcedLayouts;
-  if (cpuAdapter(tf.backend() as WebGPUBackend)) return { fwd: { tpr: 1, rpw: 64 }, bwd: { tpr: 1, rpw: 64 }, reduce: 16 };
+  if (cpuAdapter()) return { fwd: { tpr: 1, rpw: 64 }, bwd: { tpr: 1, rpw: 64 }, reduce: 16 };
   let tpr = 32;
   while (tpr < 256 && tpr * 8 < vocab) tpr *= 2;
   const row = { tpr, rpw: Math.max(1, 64 / tpr) };
@@ -268,7 +253,6 @@ class RowBackwardProgram implements WebGPUProgram {
 }
 
 type Attrs = { clip: number; ptxCoef: number; temperature: number };
-type Uniform = { type: 'int32' | 'float32'; data: number[] };
 
 const vocabOf = (t: tf.TensorInfo) => t.shape[t.shape.length - 1];
 const rowsOf = (t: tf.TensorInfo) => t.shape.slice(0, -1).reduce((a, b) => a * b, 1);

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { customOp, f32, i32, runFlat as runFlatRaw, type FlatKernel } from './flatProgram';
-import { onWebGPU } from './runProgram';
+import { cpuAdapter, onWebGPU } from './runProgram';
 import { fusedKernelsEnabled } from './settings';
 
 /**
@@ -21,18 +20,6 @@ import { fusedKernelsEnabled } from './settings';
  * that sees no real key (a left pad) outputs zeros and passes no gradient. The SFT, reward-model
  * and PPO batches are left-padded, so they need it.
  */
-
-/** CPU implementations of WebGPU: SwiftShader, llvmpipe/lavapipe, WARP. */
-function cpuAdapter(): boolean {
-  if (!onWebGPU()) return false;
-  const backend = tf.backend() as WebGPUBackend;
-  const device = backend.device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } };
-  const info = device.adapterInfo;
-  const fromTfjs = (backend as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
-  if (info?.isFallbackAdapter) return true;
-  const names = [info?.vendor, info?.architecture, info?.description, fromTfjs?.vendor, fromTfjs?.architecture].join(' ');
-  return /swiftshader|llvmpipe|lavapipe|warp|software/i.test(names);
-}
 
 let forced: boolean | null = null;
 function runFlat(k: FlatKernel & { unroll: number }): tf.Tensor {

@@ -21,6 +21,22 @@ export function onWebGPU(): boolean {
   return tf.getBackend() === 'webgpu';
 }
 
+/**
+ * True on a CPU implementation of WebGPU (SwiftShader here, llvmpipe/lavapipe, WARP). It runs the
+ * invocations of a workgroup as coroutines, so every barrier and every extra invocation costs far
+ * more than on a GPU: kernels pick barrier-free, one-thread-per-row layouts there.
+ */
+export function cpuAdapter(): boolean {
+  if (!onWebGPU()) return false;
+  const backend = tf.backend() as WebGPUBackend;
+  const device = backend.device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } };
+  const info = device.adapterInfo;
+  const fromTfjs = (backend as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
+  if (info?.isFallbackAdapter) return true;
+  const names = [info?.vendor, info?.architecture, info?.description, fromTfjs?.vendor, fromTfjs?.architecture].join(' ');
+  return /swiftshader|llvmpipe|lavapipe|warp|software/i.test(names);
+}
+
 /** The device limit, or WebGPU's guaranteed minimum when unknown. */
 export function deviceLimit(name: 'maxComputeWorkgroupStorageSize' | 'maxComputeInvocationsPerWorkgroup' | 'maxStorageBuffersPerShaderStage'): number {
   const floor = { maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256, maxStorageBuffersPerShaderStage: 8 }[name];

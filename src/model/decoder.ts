@@ -41,8 +41,8 @@ export function kvDecoderActive(model: GPT): boolean {
   return available && (forced ?? true);
 }
 
-// LayerNorm runs as its own kernel before each matmul. Recomputing it inside the matmul (every
-// column block) was measured slower and dropped: B = 128: 16.4-24.4 vs 10.6-15.9 ms per step.
+// LayerNorm runs as its own kernel before each matmul: recomputing it inside the matmul (every
+// column block) was slower (BENCHMARKS.md, "Measurements behind the kernels' choices").
 
 export class KVDecoder {
   readonly dims: CacheDims;

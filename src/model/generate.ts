@@ -63,9 +63,8 @@ export async function generate(model: GPT, prompts: number[][], opts: GenerateOp
 }
 
 /**
- * Decode steps in flight, counting the one being checked. 2 and 3 measured alike (B = 32: 4.9 /
- * 4.4 ms per step, B = 128: 12.1 / 13.5; 1: 4.9 / 16.5); 2 wastes at most one step when every row
- * has stopped early.
+ * Decode steps in flight, counting the one being checked: 2 is as fast as 3 and wastes at most one
+ * step when every row has stopped early (BENCHMARKS.md, "Measurements behind the kernels' choices").
  */
 const PIPELINE_DEPTH = 2;
 

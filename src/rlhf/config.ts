@@ -103,8 +103,8 @@ export const DEFAULT_PIPELINE: PipelineConfig = {
   agreement: 0.73,
   pretrain: { steps: 300, batchSize: 16, seqLen: 64, lr: 3e-3, warmup: 30, corpusDocs: 4000 },
   sft: { steps: 350, batchSize: 16, lr: 1e-3, warmup: 20, demonstrations: 1024, slips: 0.5 },
-  // trainPrompts 4000 = ONE pass of 500 steps × 8 (the paper's): measured on dev seeds 11 and 12
-  // (dev set), PPO against it won 0.703 / 0.719 vs 0.641 / 0.711 with four passes over 1000 (README: Results).
+  // trainPrompts 4000 = ONE pass of 500 steps × 8, the paper's: PPO did better against it than against
+  // four passes over 1000 (dev seeds, README: Results).
   rm: { steps: 500, promptsPerBatch: 8, k: 6, lr: 1.3e-3, trainPrompts: 4000, heldoutPrompts: 256, responses: 'samples' },
   ppo: {
     // 20 iterations × 64 rollouts: on the tiny preset the labelers' score peaks around iterations
@@ -118,9 +118,8 @@ export const DEFAULT_PIPELINE: PipelineConfig = {
     warmup: 10,
     beta: 0.02,
     // k1 = log π − log π_SFT, the paper's penalty (and TRL's default). k3 is never negative but grows
-    // like e^(ref − logp) on a token the policy samples far less likely than SFT would: on seed 1 such
-    // batches hit mean KLs of 13–16 nats per response (vs ~2), the huge penalties swamped the whitened
-    // advantages and the policy drifted (win rate over SFT 0.570); with k1: no spike, win 0.637.
+    // like e^(ref − logp) on a token the policy samples far less likely than SFT would; its outliers
+    // swamped the whitened advantages and the policy drifted (README: Results).
     klEstimator: 'k1',
     adaptiveKl: false,
     klTarget: 1,
@@ -131,8 +130,7 @@ export const DEFAULT_PIPELINE: PipelineConfig = {
     valueClip: 0.2,
     // γ_ptx. The paper's 27.8 assumes an SFT model close to D_pretrain; ours ends far from it
     // (held-out pretraining loss ~3.5–4 after SFT vs the base's ~1.1), so a large γ drags the policy
-    // back to the base model and undoes RLHF (measured on the tiny preset: γ 0.05 lowered the win
-    // rate over SFT by ~0.04 against γ ≤ 0.01). 0.01 still cuts the alignment tax (README: Results).
+    // back to the base model and undoes RLHF; 0.01 still cuts the alignment tax (README: Results).
     ptxCoef: 0.01,
     ptxBatch: 8,
     temperature: 1,

@@ -152,10 +152,9 @@ export function policyLogits(model: GPT, b: SequenceBatch, training = false, dro
 
 /**
  * The hidden state at each row's last real token: (N, C). On webgpu a gather of the rows
- * n·L + lastIndex[n] of the flattened (N·L, C) states (its gradient a scatter of N rows); the
- * one-hot product it replaced summed over the whole (N, L, C) block and cost ~100 ms of a 770 ms
- * RM step on SwiftShader (BENCHMARKS.md). Elsewhere the one-hot product: the wasm backend has no
- * gradient for gather. Both give the same numbers (a pick; ×1 and +0 are exact).
+ * n·L + lastIndex[n] of the flattened (N·L, C) states (its gradient a scatter of N rows), not a
+ * one-hot product over the whole (N, L, C) block (BENCHMARKS.md). Elsewhere the one-hot product:
+ * the wasm backend has no gradient for gather. Both give the same numbers (a pick; ×1 and +0 are exact).
  */
 export function lastHidden(hidden: tf.Tensor3D, b: SequenceBatch): tf.Tensor2D {
   const L = b.layout.P + b.layout.R;
