@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { playwright } from '@vitest/browser-playwright';
-import { chromiumArgs, chromiumPath } from './tests/chromium.ts';
+import { chromiumArgs, chromiumPath } from './scripts/chromium.mjs';
 
 // Three projects: `unit` (Node), `gpu` (WebGPU in headless Chromium through SwiftShader),
 // `e2e` (Node drives the built app in Chromium). `npm test` runs all three.

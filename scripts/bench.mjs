@@ -30,6 +30,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg as osLoadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from './chromium.mjs';
 import { createServer } from 'vite';
 
 const args = parseArgs(process.argv.slice(2));
@@ -67,18 +68,9 @@ const server = await createServer({
 await server.listen();
 const profile = mkdtempSync(join(tmpdir(), 'rlhf-bench-'));
 const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+  executablePath: chromiumPath(),
   headless: true,
-  args: [
-    '--no-sandbox',
-    '--enable-unsafe-webgpu',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
+  args: chromiumArgs,
 });
 
 const report = { date: new Date().toISOString(), adapter: null, results: {} };

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { chromiumArgs, chromiumPath } from '../chromium.ts';
+import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
 
 /**
  * Serves the BUILT app (dist/) with `vite preview` on a fixed port (4173, or $E2E_PORT) and opens it in headless

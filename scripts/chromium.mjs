@@ -1,8 +1,7 @@
 // Where Debian's Chromium lives and the flags that give it WebGPU through SwiftShader
 // (see shared/webgpu-testing.md). `--enable-unsafe-webgpu` is the one that matters.
-export function chromiumPath(): string {
-  return process.env.CHROME_PATH || '/usr/bin/chromium';
-}
+// One copy for the tests, the headless runner and the benchmark.
+export const chromiumPath = () => process.env.CHROME_PATH || '/usr/bin/chromium';
 
 export const chromiumArgs = [
   '--no-sandbox',
