@@ -3,7 +3,7 @@
 // runs every stage + the evaluation with the SAME worker code the UI uses. Prints a summary table
 // and writes a JSON report.
 //
-//   npm run pipeline -- [--task NAME] [--preset tiny|small|micro] [--seed N] [--backend webgpu|wasm|cpu]
+//   npm run pipeline -- [--task NAME] [--preset tiny|small|micro] [--seed N] [--backend auto|webgpu|wasm|cpu]
 //                       [--out FILE] [--set ppo.iterations=20 ...] [--list-tasks]
 //                       [--sweep ppo.beta=0.01,0.02,0.05 [--seeds 11,12,13]]
 import { spawn, spawnSync } from 'node:child_process';
@@ -68,8 +68,10 @@ async function main() {
   if (!['micro', 'tiny', 'small', 'larger'].includes(preset)) fail(`unknown preset "${preset}" (micro, tiny, small, larger)`);
   const seed = Number(args.seed ?? 1);
   if (!Number.isInteger(seed) || seed < 0) fail(`--seed must be a non-negative integer`);
-  const backend = args.backend ?? 'webgpu';
-  if (!['webgpu', 'wasm', 'cpu'].includes(backend)) fail(`--backend must be webgpu, wasm or cpu`);
+  // auto (the default): the engine the app picks by itself (on a software adapter it times webgpu
+  // against wasm before the run, src/worker/engineChoice.ts); the others force one (?backend=).
+  const backend = args.backend ?? 'auto';
+  if (!['auto', 'webgpu', 'wasm', 'cpu'].includes(backend)) fail(`--backend must be auto, webgpu, wasm or cpu`);
   const out = args.out ?? `pipeline-${task}-${preset}-seed${seed}-${backend}.json`;
   const port = Number(process.env.RUNNER_PORT ?? 4175);
 
@@ -90,7 +92,7 @@ async function main() {
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-  await page.goto(`http://localhost:${port}/?backend=${backend}`);
+  await page.goto(`http://localhost:${port}/${backend === 'auto' ? '' : `?backend=${backend}`}`);
   await page.waitForFunction(() => window.__rlhf?.run.engine || window.__rlhf?.run.errors.length, null, { timeout: 120_000 });
   const engine = await page.evaluate(() => window.__rlhf.run.engine);
   if (!engine) fail(`the ${backend} backend did not start: ${await page.evaluate(() => window.__rlhf.run.errors.map((e) => e.message).join('; '))}`);
@@ -99,13 +101,16 @@ async function main() {
       `${engine.adapter ? ` · ${engine.adapter.vendor} ${engine.adapter.architecture}${engine.adapter.isFallback ? ' (software fallback)' : ''}` : ''}`,
   );
 
-  // --preset applies the UI's settings preset of that name (model size + step counts for it,
-  // src/state/presets.ts), so `--preset small` runs what the app's "Small" button runs.
+  // --preset applies the UI's settings preset of that name (model size + step counts for it and the
+  // task, src/state/presets.ts), so `--preset small` runs what the app's "Small" button runs.
   const setupFor = async (seed) => {
     const { config, presetValues } = await page.evaluate(
       ({ task, preset, seed }) => ({
         config: { ...structuredClone(window.__rlhf.DEFAULT_PIPELINE), task, seed },
-        presetValues: window.__rlhf.SETTINGS_PRESETS.find((p) => p.values.preset === preset)?.values ?? { preset },
+        presetValues: (() => {
+          const p = window.__rlhf.SETTINGS_PRESETS.find((p) => p.values.preset === preset);
+          return p ? window.__rlhf.presetValues(p, task) : { preset };
+        })(),
       }),
       { task, preset, seed },
     );

@@ -9,7 +9,7 @@ import { samplesView } from './state/samples.svelte';
 import { labeling } from './state/labeling.svelte';
 import { storage } from './state/storage.svelte';
 import { DEFAULT_PIPELINE } from './rlhf/config';
-import { SETTINGS_PRESETS } from './state/presets';
+import { presetValues, SETTINGS_PRESETS } from './state/presets';
 import { setupProblems } from './rlhf/promptNeeds';
 import { reloadForIsolation } from './coi';
 import './ui/theme.css';
@@ -28,6 +28,7 @@ function start(): void {
     stopTraining,
     DEFAULT_PIPELINE,
     SETTINGS_PRESETS,
+    presetValues,
     setupProblems,
     pipelineConfig,
     savedRuns,

@@ -3,7 +3,7 @@ import { getTask } from '../tasks';
 import { promptCapacityProblem, PROMPT_COUNT_KEYS, setupProblems } from '../rlhf/promptNeeds';
 import type { SettingValue } from '../share/link';
 import { getSetting, setSetting } from './configKeys';
-import type { SettingsPreset } from './presets';
+import { presetValues, SETTINGS_PRESETS, type SettingsPreset } from './presets';
 
 /** The pipeline setup being edited on the page (defaults from the one source, DEFAULT_PIPELINE). */
 export const pipelineConfig = $state<PipelineConfig>(structuredClone(DEFAULT_PIPELINE));
@@ -22,12 +22,32 @@ export function trySetting(key: string, value: SettingValue): string {
     return problem;
   }
   delete fieldProblems[key];
+  const before = pipelineConfig.task;
   setSetting(pipelineConfig, key, value);
+  if (key === 'task' && value !== before) followTask(before, String(value));
   return '';
 }
 
 export function applyPreset(preset: SettingsPreset): void {
-  for (const [key, value] of Object.entries(preset.values)) trySetting(key, value);
+  for (const [key, value] of Object.entries(presetValues(preset, pipelineConfig.task))) trySetting(key, value);
+}
+
+/**
+ * A new task keeps the setup's preset: a value the preset sets differently for the two tasks moves
+ * to the new task's, unless the user changed it (it no longer holds the old task's preset value).
+ */
+function followTask(from: string, to: string): void {
+  const preset = SETTINGS_PRESETS.find((p) => p.values.preset === pipelineConfig.preset);
+  if (!preset) return;
+  const was = presetValues(preset, from);
+  const now = presetValues(preset, to);
+  for (const key of Object.keys(now)) {
+    if (now[key] !== was[key] && getSetting(pipelineConfig, key) === was[key]) setSetting(pipelineConfig, key, now[key]);
+  }
+  // A key only the old task's values set goes back to the setup's default.
+  for (const key of Object.keys(was)) {
+    if (!(key in now) && getSetting(pipelineConfig, key) === was[key]) setSetting(pipelineConfig, key, getSetting(DEFAULT_PIPELINE, key));
+  }
 }
 
 export function replaceConfig(cfg: PipelineConfig): void {

@@ -3,7 +3,7 @@ import { DEFAULT_PIPELINE, type PipelineConfig } from '../../src/rlhf/config';
 import { pipelineData } from '../../src/rlhf/pipelineData';
 import { promptCapacityProblem, promptNeeds, setupProblems } from '../../src/rlhf/promptNeeds';
 import { setSetting } from '../../src/state/configKeys';
-import { SETTINGS_PRESETS } from '../../src/state/presets';
+import { presetValues, SETTINGS_PRESETS } from '../../src/state/presets';
 import { TASK_NAMES, getTask } from '../../src/tasks';
 import { decode } from '../../src/model/tokenizer';
 import { Rng } from '../../src/util/rng';
@@ -11,7 +11,13 @@ import { Rng } from '../../src/util/rng';
 /** The pipeline's setup for a task and one of the app's settings presets (what its button applies). */
 function setupFor(task: string, presetId: string, seed = 1): PipelineConfig {
   const cfg = structuredClone({ ...DEFAULT_PIPELINE, task, seed }) as PipelineConfig;
-  for (const [k, v] of Object.entries(SETTINGS_PRESETS.find((p) => p.id === presetId)!.values)) setSetting(cfg, k, v);
+  for (const [k, v] of Object.entries(
+    presetValues(
+      SETTINGS_PRESETS.find((p) => p.id === presetId)!,
+      task,
+    ),
+  ))
+    setSetting(cfg, k, v);
   return cfg;
 }
 

@@ -1,0 +1,42 @@
+import { beforeEach, describe, expect, test } from 'vitest';
+import { DEFAULT_PIPELINE } from '../../src/rlhf/config';
+import { applyPreset, pipelineConfig, resetConfig, trySetting } from '../../src/state/pipelineConfig.svelte';
+import { presetValues, SETTINGS_PRESETS } from '../../src/state/presets';
+
+const tiny = SETTINGS_PRESETS.find((p) => p.id === 'tiny')!;
+
+describe("a preset's values per task", () => {
+  beforeEach(() => resetConfig());
+
+  test('the tiny preset is the defaults for the default task, and pretrains the sentiment task longer', () => {
+    expect(presetValues(tiny, 'instructions')['pretrain.steps']).toBe(DEFAULT_PIPELINE.pretrain.steps);
+    expect(presetValues(tiny, 'sentiment')['pretrain.steps']).toBe(1200);
+    expect(tiny.byTask?.sentiment?.why).toMatch(/reward model/);
+  });
+
+  test("choosing a task moves the preset's values with it, and back", () => {
+    expect(trySetting('task', 'sentiment')).toBe('');
+    expect(pipelineConfig.pretrain.steps).toBe(1200);
+    trySetting('task', 'instructions');
+    expect(pipelineConfig.pretrain.steps).toBe(300);
+  });
+
+  test('a value the user changed stays when the task changes', () => {
+    trySetting('pretrain.steps', 500);
+    trySetting('task', 'sentiment');
+    expect(pipelineConfig.pretrain.steps).toBe(500);
+  });
+
+  test("a preset's button applies the current task's values", () => {
+    trySetting('task', 'sentiment');
+    trySetting('pretrain.steps', 10);
+    applyPreset(tiny);
+    expect(pipelineConfig.pretrain.steps).toBe(1200);
+    const micro = SETTINGS_PRESETS.find((p) => p.id === 'micro')!;
+    applyPreset(micro);
+    expect(pipelineConfig.pretrain.steps).toBe(micro.values['pretrain.steps']);
+    // a preset without values for the task: switching task leaves its step counts alone
+    trySetting('task', 'instructions');
+    expect(pipelineConfig.pretrain.steps).toBe(micro.values['pretrain.steps']);
+  });
+});
