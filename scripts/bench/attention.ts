@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { causalAttention } from '../../src/kernels/attention';
 import { attentionReference, causalBias } from '../../src/model/attention';
-import { setFusedKernels } from '../../src/kernels/settings';
+import { setTuning } from '../../src/kernels/tuning';
 import { median } from './median';
 
 /**
@@ -53,7 +53,7 @@ export async function benchAttention(shape: AttentionShape, { warmup = 2, reps =
   const dO = tf.randomNormal([B, nh, T, hs], 0, 1, 'float32', 4) as tf.Tensor4D;
   const bias = causalBias(T);
   try {
-    setFusedKernels(true);
+    setTuning({ fusedKernels: true });
     const custom: Attn = (a, b, c) => causalAttention(a, b, c);
     const reference: Attn = (a, b, c) => attentionReference(a, b, c, bias);
     for (let i = 0; i < warmup; i++) for (const attn of [custom, reference]) await fwdBwd(attn, q, k, v, dO);

@@ -10,14 +10,13 @@ import { AdamW } from '../../src/model/optim';
 import { PRESETS, type GPTConfig } from '../../src/model/config';
 import { lmTrainStep } from '../../src/train/trainStep';
 import type { TokenBatch } from '../../src/train/batches';
-import { setFusedKernels } from '../../src/kernels/settings';
+import { setTuning } from '../../src/kernels/tuning';
 import { matmulKernel } from '../../src/kernels/linear';
-import { ppoPtxLossFused, ppoPtxLossReference, setPpoPtxLayouts, type PpoPtxLossInputs } from '../../src/kernels/ppoPtxLoss';
+import { ppoPtxLossFused, ppoPtxLossReference, type PpoPtxLossInputs } from '../../src/kernels/ppoPtxLoss';
 import { generate } from '../../src/model/generate';
 import { Rng } from '../../src/util/rng';
 import { benchAttention } from './attention';
 import { decodeEntry } from './generate';
-import { setKVDecoder } from '../../src/model/decoder';
 import { rmStepTimes } from './rmStep';
 import { median } from './median';
 
@@ -96,7 +95,7 @@ async function trainStep(opts: {
   const warmup = opts.warmup ?? 2;
   const reps = opts.reps ?? 10;
   await tf.setBackend(opts.backend);
-  setFusedKernels(opts.fused);
+  setTuning({ fusedKernels: opts.fused });
   const model = GPT.create(cfg, 1);
   const opt = new AdamW(model.params);
   const times: number[] = [];
@@ -123,7 +122,7 @@ async function trainStep(opts: {
   } finally {
     opt.dispose();
     model.dispose();
-    setFusedKernels(true);
+    setTuning({ fusedKernels: true });
     await tf.setBackend('webgpu');
   }
   return {
@@ -256,7 +255,7 @@ async function ppoEntry(B = 16, T = 64, V = 256, warmup = 2, reps = 7): Promise<
       times[name].push(performance.now() - t0);
     }
   // the GPU layout (one workgroup reduction per row), for comparison on this adapter
-  setPpoPtxLayouts({ fwd: { tpr: 32, rpw: 2 }, bwd: { tpr: 32, rpw: 2 }, reduce: 128 });
+  setTuning({ ppoPtxLayouts: { fwd: { tpr: 32, rpw: 2 }, bwd: { tpr: 32, rpw: 2 }, reduce: 128 } });
   const gpuLayout: number[] = [];
   await run(ppoPtxLossFused);
   for (let i = 0; i < reps; i++) {
@@ -264,7 +263,7 @@ async function ppoEntry(B = 16, T = 64, V = 256, warmup = 2, reps = 7): Promise<
     await run(ppoPtxLossFused);
     gpuLayout.push(performance.now() - t0);
   }
-  setPpoPtxLayouts(null);
+  setTuning({ ppoPtxLayouts: null });
   const customPeak = await peak(ppoPtxLossFused);
   const referencePeak = await peak(ppoPtxLossReference);
   const result = {
@@ -388,8 +387,8 @@ window.__bench = {
   decode: (async (B: number, reps: number) => {
     await init();
     return decodeEntry(B, reps, 16, [
-      { name: 'kv_decoder', setup: () => setKVDecoder(null) },
-      { name: 'concat_cache', setup: () => setKVDecoder(false) },
+      { name: 'kv_decoder', setup: () => setTuning({ kvDecoder: null }) },
+      { name: 'concat_cache', setup: () => setTuning({ kvDecoder: false }) },
     ]);
   }) as never,
 };

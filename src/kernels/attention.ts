@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { MASKED, attentionReference, causalBias, paddedCausalBias } from '../model/attention';
 import { deviceLimit, onWebGPU, runProgram } from './runProgram';
-import { fusedKernelsEnabled } from './settings';
+import { tuning } from './tuning';
 import {
   type AttentionDims,
   type AttentionPass,
@@ -27,7 +27,7 @@ import {
  * keys j ≤ Tk - Tq + i with keyValid[b, j] = 1. A query that sees no key (a pad query at the
  * start of a left-padded row) outputs ZEROS on both paths, and gets zero gradient.
  *
- * On webgpu with fusedKernelsEnabled() (and tiles that fit the device) it runs the kernel
+ * On webgpu with tuning.fusedKernels (and tiles that fit the device) it runs the kernel
  * `FusedCausalAttention`:
  *   - no gradient being recorded: one dispatch writing O (the decode program when Tq = 1);
  *   - under a gradient tape: the forward writes one packed buffer [O | lse] (tfjs programs have
@@ -40,30 +40,13 @@ import {
 export const FUSED_ATTENTION = 'FusedCausalAttention';
 
 /**
- * Tests and the benchmark can pretend the device has less workgroup memory (e.g. the 16 KiB
- * floor) or cap the tile (small tiles cross many tile boundaries on small T).
- */
-let storageLimitOverride: number | null = null;
-let maxTileOverride: number | null = null;
-
-/** @internal test seam: tests force each attention tiling */
-export function setAttentionStorageLimit(bytes: number | null): void {
-  storageLimitOverride = bytes;
-}
-
-/** @internal test seam: tests force each attention tiling */
-export function setAttentionMaxTile(tile: number | null): void {
-  maxTileOverride = tile;
-}
-
-/**
  * Tiles of one pass on the current device, or null when none fit.
  * @internal test seam: tests check the tiles chosen
  */
 export function attentionTiles(pass: AttentionPass, hs: number): Tiles | null {
   const device = deviceLimit('maxComputeWorkgroupStorageSize');
-  const limit = storageLimitOverride === null ? device : Math.min(device, storageLimitOverride);
-  return chooseTiles(pass, hs, limit, deviceLimit('maxComputeInvocationsPerWorkgroup'), maxTileOverride ?? Infinity);
+  const limit = tuning.attentionStorageLimit === null ? device : Math.min(device, tuning.attentionStorageLimit);
+  return chooseTiles(pass, hs, limit, deviceLimit('maxComputeInvocationsPerWorkgroup'), tuning.attentionMaxTile ?? Infinity);
 }
 
 /**
@@ -71,7 +54,7 @@ export function attentionTiles(pass: AttentionPass, hs: number): Tiles | null {
  * @internal test seam: tests check which path ran
  */
 export function fusedAttentionActive(hs: number): boolean {
-  return onWebGPU() && fusedKernelsEnabled() && (['fwd', 'dq', 'dkdv'] as const).every((p) => attentionTiles(p, hs) !== null);
+  return onWebGPU() && tuning.fusedKernels && (['fwd', 'dq', 'dkdv'] as const).every((p) => attentionTiles(p, hs) !== null);
 }
 
 export function causalAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, keyValid?: tf.Tensor2D): tf.Tensor4D {

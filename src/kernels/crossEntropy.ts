@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { customOp, i32, runFlat } from './flatProgram';
 import { onWebGPU } from './runProgram';
-import { fusedKernelsEnabled } from './settings';
+import { tuning } from './tuning';
 
 /**
  * Masked mean next-token cross-entropy: logits (N, V), targets (N) int32, mask (N) float →
@@ -79,7 +79,7 @@ function gradKernel(logits: tf.Tensor, targets: tf.Tensor, mask: tf.Tensor, rows
 }
 
 export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, mask: tf.Tensor1D): tf.Scalar {
-  if (!(onWebGPU() && fusedKernelsEnabled())) return crossEntropyReference(logits, targets, mask);
+  if (!(onWebGPU() && tuning.fusedKernels)) return crossEntropyReference(logits, targets, mask);
   const t = targets.dtype === 'int32' ? targets : tf.cast(targets, 'int32');
   const m = mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32');
   const f = customOp((x: tf.Tensor, save: tf.GradSaveFunc) => {

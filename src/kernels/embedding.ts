@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { customOp, i32, runFlat } from './flatProgram';
 import { onWebGPU } from './runProgram';
-import { fusedKernelsEnabled } from './settings';
+import { tuning } from './tuning';
 
 /**
  * Token + position embedding: tokens (B, T) int → (B·T, C) = wte[tokens] + wpe[positions],
@@ -92,7 +92,7 @@ function scatterKernel(ids: tf.Tensor | null, dx: tf.Tensor, rows: number, T: nu
 }
 
 export function embed(tokens: tf.Tensor2D, wte: tf.Tensor2D, wpe: tf.Tensor2D, positions?: tf.Tensor2D): tf.Tensor2D {
-  if (!(onWebGPU() && fusedKernelsEnabled())) return embedReference(tokens, wte, wpe, positions);
+  if (!(onWebGPU() && tuning.fusedKernels)) return embedReference(tokens, wte, wpe, positions);
   const T = tokens.shape[1];
   const tok = tokens.dtype === 'int32' ? tokens : tf.cast(tokens, 'int32');
   const pos = positions ? (positions.dtype === 'int32' ? positions : tf.cast(positions, 'int32')) : null;

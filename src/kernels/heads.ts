@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { customOp, i32, runFlat, runFlatInfo } from './flatProgram';
 import { onWebGPU } from './runProgram';
-import { fusedKernelsEnabled } from './settings';
+import { tuning } from './tuning';
 
 /**
  * Moving attention heads between the 2-D activation layout and the (B, nh, T, hs) layout of the
@@ -13,7 +13,7 @@ import { fusedKernelsEnabled } from './settings';
  */
 const SPLIT_HEADS = 'SplitHeadsQKV';
 
-const fused = (hs: number) => onWebGPU() && fusedKernelsEnabled() && hs % 4 === 0;
+const fused = (hs: number) => onWebGPU() && tuning.fusedKernels && hs % 4 === 0;
 
 function splitReference(qkv: tf.Tensor2D, B: number, T: number, nh: number): tf.Tensor4D[] {
   const hs = qkv.shape[1] / 3 / nh;

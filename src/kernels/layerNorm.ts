@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { colSumKernel } from './linear';
 import { customOp, f32, i32, runFlat } from './flatProgram';
 import { onWebGPU } from './runProgram';
-import { fusedKernelsEnabled } from './settings';
+import { tuning } from './tuning';
 
 /**
  * LayerNorm over the last axis of x (N, C): y = (x − mean)·rstd·gain + bias, rstd = 1/√(var + eps).
@@ -106,7 +106,7 @@ function dGainKernel(x: tf.Tensor, stats: tf.Tensor, dy: tf.Tensor): tf.Tensor {
 
 /** LayerNorm over the last axis of x (N, C): the fused kernels on webgpu, the reference elsewhere. */
 export function layerNorm(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, eps = 1e-5): tf.Tensor2D {
-  if (!(onWebGPU() && fusedKernelsEnabled())) return layerNormReference(x, gain, bias, eps);
+  if (!(onWebGPU() && tuning.fusedKernels)) return layerNormReference(x, gain, bias, eps);
   const f = customOp((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
     const stats = statsKernel(xi, eps);
     const y = normKernel(xi, stats, g, b);

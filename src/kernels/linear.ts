@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { getMainHeaderString } from '@tensorflow/tfjs-backend-webgpu/dist/webgpu_program';
-import { ColSumProgram, MatmulProgram, type MatmulBlock } from './matmulPrograms';
+import { ColSumProgram, MatmulProgram } from './matmulPrograms';
+import type { MatmulBlock } from './tuning';
 import { onWebGPU, runProgram } from './runProgram';
 import { customOp } from './flatProgram';
-import { fusedKernelsEnabled } from './settings';
+import { tuning } from './tuning';
 
 /**
  * Dense layers on barrier-free kernels (matmulPrograms.ts), with their gradients as custom ops:
@@ -14,7 +15,7 @@ import { fusedKernelsEnabled } from './settings';
  *   matmulNT(h, w)         h (N, C), w (V, C) → h·wᵀ (N, V)  (the tied unembedding)
  *     backward: dH = dL·w (NN);  dW = dLᵀ·h (TN)
  *
- * On webgpu with fusedKernelsEnabled() these run the custom programs; elsewhere (or with fused
+ * On webgpu with tuning.fusedKernels these run the custom programs; elsewhere (or with fused
  * kernels off) the same math from plain tfjs ops (the reference the parity tests compare to).
  */
 
@@ -37,16 +38,7 @@ function linearReference(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: Ac
 
 /** Whether the fused dense kernels run right now. */
 function fusedLinearActive(): boolean {
-  return onWebGPU() && fusedKernelsEnabled();
-}
-
-let forcedBlock: MatmulBlock | undefined;
-/**
- * For benchmarks: force the register block of every matmul (undefined: default).
- * @internal test seam: tests force each matmul block shape
- */
-export function setMatmulBlock(block: MatmulBlock | undefined): void {
-  forcedBlock = block;
+  return onWebGPU() && tuning.fusedKernels;
 }
 
 /**
@@ -64,7 +56,7 @@ export function matmulKernel(a: tf.Tensor, b: tf.Tensor, transA: boolean, transB
   const [M, K] = transA ? [a.shape[1]!, a.shape[0]] : [a.shape[0], a.shape[1]!];
   const [Kb, N] = transB ? [b.shape[1]!, b.shape[0]] : [b.shape[0], b.shape[1]!];
   if (a.rank !== 2 || b.rank !== 2 || K !== Kb) throw new Error(`matmulKernel: shapes ${a.shape} ${b.shape} (transA ${transA}, transB ${transB})`);
-  const block = forcedBlock ?? chooseBlock(M, N);
+  const block = tuning.matmulBlock ?? chooseBlock(M, N);
   const program = new MatmulProgram({ M, N, K, transA, transB, bias: !!bias, block });
   return runProgram(program, bias ? [a, b, bias] : [a, b], 'float32', program.uniformData()) as tf.Tensor2D;
 }

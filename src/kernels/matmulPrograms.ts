@@ -1,5 +1,6 @@
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { getMainHeaderString } from '@tensorflow/tfjs-backend-webgpu/dist/webgpu_program';
+import type { MatmulBlock } from './tuning';
 
 /**
  * Barrier-free WGSL programs for the model's dense layers, shaped for CPU implementations of
@@ -15,12 +16,6 @@ import { getMainHeaderString } from '@tensorflow/tfjs-backend-webgpu/dist/webgpu
  * Generated here (not in shaders/) because the register block is unrolled per shape class.
  * Every compile-time constant is part of shaderKey.
  */
-
-/** Rows × columns of the output block one invocation computes (columns in vec4 groups). */
-export interface MatmulBlock {
-  rm: number;
-  cv: number; // vec4 column groups: block columns = 4·cv
-}
 
 const DEFAULT_BLOCK: MatmulBlock = { rm: 4, cv: 1 };
 const WG = 64;

@@ -19,7 +19,7 @@
  *     bwd     per row: writes d(logits) = scaled (softmax − onehot) (+ the entropy term)
  *   Nothing of size (rows, V) exists but d(logits) itself. Threads per row depend on the
  *   adapter (see layoutsFor): 32..256 on GPUs, 1 on CPU implementations like SwiftShader.
- * `ppoPtxLoss` picks the kernel on webgpu when fusedKernelsEnabled(), the reference otherwise.
+ * `ppoPtxLoss` picks the kernel on webgpu when tuning.fusedKernels, the reference otherwise.
  *
  * Gradients: with respect to `logits` and `ptxLogits` (the other inputs are rollout data).
  * loss, policyLoss, ptxLoss, approxKl and entropy are differentiable; clipfrac is piecewise
@@ -32,7 +32,7 @@ import reduceSource from '../../shaders/ppo_ptx_loss_reduce.wgsl?raw';
 import bwdSource from '../../shaders/ppo_ptx_loss_bwd.wgsl?raw';
 import { maskedMean, ppoPolicyLoss } from '../rlhf/math';
 import { cpuAdapter, onWebGPU, type Uniform } from './runProgram';
-import { fusedKernelsEnabled } from './settings';
+import { tuning, type PpoPtxLayouts, type RowLayout } from './tuning';
 
 export interface PpoPtxLossInputs {
   /** (B, T, V) policy logits of the rollout tokens */
@@ -76,7 +76,7 @@ const OUTPUT_NAMES = ['loss', 'policyLoss', 'ptxLoss', 'clipfrac', 'approxKl', '
 
 /** Fused on webgpu (when enabled), composed reference elsewhere. Scalars, caller disposes. */
 export function ppoPtxLoss(inputs: PpoPtxLossInputs, options: PpoPtxLossOptions): PpoPtxLossOutputs {
-  return onWebGPU() && fusedKernelsEnabled() ? ppoPtxLossFused(inputs, options) : ppoPtxLossReference(inputs, options);
+  return onWebGPU() && tuning.fusedKernels ? ppoPtxLossFused(inputs, options) : ppoPtxLossReference(inputs, options);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,33 +127,6 @@ const ROW_WIDTH = 8;
 /** Length of the reduce pass output: the six outputs, then 1/n and 1/np. */
 const STATS_WIDTH = 8;
 
-/** Threads per row (a power of two) and rows per workgroup of a per-row pass. */
-interface RowLayout {
-  tpr: number;
-  rpw: number;
-}
-
-/** Workgroup shapes of the three passes (`reduce`: threads of the single reduce workgroup). */
-export interface PpoPtxLayouts {
-  fwd: RowLayout;
-  bwd: RowLayout;
-  reduce: number;
-}
-
-let forcedLayouts: PpoPtxLayouts | null = null;
-
-/** For benchmarks and tests: force the workgroup shapes (null: chosen per adapter). */
-export function setPpoPtxLayouts(layouts: PpoPtxLayouts | null): void {
-  if (layouts) {
-    const pow2 = (n: number) => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
-    const rowOk = (l: RowLayout) => pow2(l.tpr) && Number.isInteger(l.rpw) && l.rpw >= 1 && l.tpr * l.rpw <= 256;
-    if (!rowOk(layouts.fwd) || !rowOk(layouts.bwd) || !pow2(layouts.reduce) || layouts.reduce > 256) {
-      throw new Error(`setPpoPtxLayouts: threads per row and reduce threads must be powers of two, workgroups <= 256 threads, got ${JSON.stringify(layouts)}`);
-    }
-  }
-  forcedLayouts = layouts;
-}
-
 /**
  * GPU: one workgroup-reduction per row, 32..256 threads per row (about 8 columns each) and
  * rows packed to workgroups of ≥ 64 threads. CPU adapters: one thread per row, 64 rows per
@@ -161,7 +134,7 @@ export function setPpoPtxLayouts(layouts: PpoPtxLayouts | null): void {
  * SwiftShader than 64 threads per row (BENCHMARKS.md, "Why the kernels look the way they do").
  */
 function layoutsFor(vocab: number): PpoPtxLayouts {
-  if (forcedLayouts) return forcedLayouts;
+  if (tuning.ppoPtxLayouts) return tuning.ppoPtxLayouts;
   if (cpuAdapter()) return { fwd: { tpr: 1, rpw: 64 }, bwd: { tpr: 1, rpw: 64 }, reduce: 16 };
   let tpr = 32;
   while (tpr < 256 && tpr * 8 < vocab) tpr *= 2;

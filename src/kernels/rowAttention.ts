@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { customOp, f32, i32, runFlat as runFlatRaw, type FlatKernel } from './flatProgram';
 import { cpuAdapter, onWebGPU } from './runProgram';
-import { fusedKernelsEnabled } from './settings';
+import { tuning } from './tuning';
 
 /**
  * Causal self-attention for training (Tq = Tk = T) as barrier-free kernels: ONE
@@ -21,23 +21,14 @@ import { fusedKernelsEnabled } from './settings';
  * and PPO batches are left-padded, so they need it.
  */
 
-let forced: boolean | null = null;
 function runFlat(k: FlatKernel & { unroll: number }): tf.Tensor {
   return runFlatRaw({ ...k, body: unroll(k.body, k.unroll) });
 }
 
-/**
- * Tests: force the row kernels on (true), off (false) or back to automatic (null).
- * @internal test seam: tests force the row-attention kernel on or off
- */
-export function setRowAttention(on: boolean | null): void {
-  forced = on;
-}
-
 /** Whether gpt.ts should use rowAttention for a training-shaped call with head size hs. */
 export function rowAttentionActive(hs: number): boolean {
-  if (!(onWebGPU() && fusedKernelsEnabled() && hs % 4 === 0)) return false;
-  return forced ?? cpuAdapter();
+  if (!(onWebGPU() && tuning.fusedKernels && hs % 4 === 0)) return false;
+  return tuning.rowAttention ?? cpuAdapter();
 }
 
 interface Dims {

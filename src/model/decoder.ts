@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { GPT } from './gpt';
 import { allocCache, cachedAttention, decodeEmbed, decodeLayerNorm, decodeMatmul, type CacheDims, type CacheRows } from '../kernels/decode';
 import { onWebGPU } from '../kernels/runProgram';
-import { fusedKernelsEnabled } from '../kernels/settings';
+import { tuning } from '../kernels/tuning';
 
 /**
  * KV-cache decoding on webgpu: the forward pass of GPT.hidden + unembed, specialised for
@@ -25,20 +25,13 @@ import { fusedKernelsEnabled } from '../kernels/settings';
  * the fused kernels off, use GPT.hidden with a tf.concat cache (generate.ts).
  */
 
-let forced: boolean | null = null;
-
-/** Tests and the benchmark: force the decoder on (true), off (false: GPT.hidden + tf.concat) or automatic (null). */
-export function setKVDecoder(on: boolean | null): void {
-  forced = on;
-}
-
 /** Whether generate() uses KVDecoder for this model right now. */
 export function kvDecoderActive(model: GPT): boolean {
   const { dModel, nHead, vocabSize, mlpRatio } = model.cfg;
   const hs = dModel / nHead;
   // every row is read as vec4s: head size, widths and the vocabulary in multiples of 4
-  const available = onWebGPU() && fusedKernelsEnabled() && hs % 4 === 0 && vocabSize % 4 === 0 && (mlpRatio * dModel) % 4 === 0;
-  return available && (forced ?? true);
+  const available = onWebGPU() && tuning.fusedKernels && hs % 4 === 0 && vocabSize % 4 === 0 && (mlpRatio * dModel) % 4 === 0;
+  return available && (tuning.kvDecoder ?? true);
 }
 
 // LayerNorm runs as its own kernel before each matmul: recomputing it inside the matmul (every

@@ -5,6 +5,7 @@ import { Rng } from '../util/rng';
 import { EOS, PAD, BOS } from './tokenizer';
 import { KVDecoder, kvDecoderActive } from './decoder';
 import { sampleNext } from '../kernels/decode';
+import { tuning } from '../kernels/tuning';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -68,21 +69,6 @@ export async function generate(model: GPT, prompts: number[][], opts: GenerateOp
  */
 const PIPELINE_DEPTH = 2;
 
-let pipelineDepth = PIPELINE_DEPTH;
-/**
- * Tests and benchmarks: steps issued ahead of the checked one (1 = no speculation).
- * @internal test seam: tests compare pipelined decoding with unpipelined
- */
-export function setGeneratePipelineDepth(depth: number | null): void {
-  pipelineDepth = depth ?? PIPELINE_DEPTH;
-}
-
-/**
- * Tests: feed the GPU predictor 1 − u instead of u, so predictions go wrong and steps are replayed.
- * @internal test seam: tests make the GPU predictor miss on purpose
- */
-export const predictorTesting = { flipUniforms: false };
-
 /**
  * Counters of the last generateDecoder call (tests, benchmarks).
  * @internal test seam: tests check how many predicted steps were kept
@@ -92,8 +78,9 @@ export const decoderStats = { steps: 0, issued: 0, replays: 0 };
 /**
  * generate() on the KV decoder, pipelined: the next token of every row is PREDICTED on the GPU
  * (sampleNext, from the same uniform numbers sampleToken will draw) and the next step is issued
- * on that prediction (`pipelineDepth` steps in flight), while the logits of the oldest step are
- * read back and sampleToken chooses that step's tokens as on every other path. Where a prediction
+ * on that prediction (PIPELINE_DEPTH steps in flight, unless tuning.decodePipelineDepth says
+ * otherwise), while the logits of the oldest step are read back and sampleToken chooses that
+ * step's tokens as on every other path. Where a prediction
  * differs (float32 on the GPU vs float64 in JavaScript, at an interval boundary: rare), the steps
  * after it are dropped and issued again from the chosen tokens (their cache positions are simply
  * rewritten). So the tokens are exactly sampleToken's on the logits of each step, and the GPU
@@ -108,11 +95,11 @@ async function generateDecoder(model: GPT, prompts: number[][], P: number, maxNe
   const finished = prompts.map(() => false);
   const greedy = opts.temperature <= 0;
   const predict = greedy || (opts.topK <= 0 && opts.topP >= 1);
-  const depth = predict ? Math.max(1, pipelineDepth) : 1;
+  const depth = predict ? Math.max(1, tuning.decodePipelineDepth ?? PIPELINE_DEPTH) : 1;
   const sampler = { temperature: opts.temperature, banned: [...BANNED], pad: PAD, eos: EOS };
   // the uniform numbers sampleToken will draw, in order (at most one per row per step)
   const stream = new Rng(opts.seed);
-  const flip = predictorTesting.flipUniforms;
+  const flip = tuning.predictorMisses; // tests only: predictions miss, steps are replayed
   const uniforms = tf.tensor1d(Float32Array.from({ length: greedy || !predict ? 1 : B * maxNew }, () => (flip ? 1 - stream.next() : stream.next())));
   const decoder = new KVDecoder(model, pads);
   let draws = 0;

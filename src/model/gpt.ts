@@ -18,7 +18,7 @@ import { rowAttention, rowAttentionActive } from '../kernels/rowAttention';
  *
  * On webgpu every piece runs on custom kernels with their own gradients (src/kernels: embedding,
  * layerNorm, linear (+GELU), heads, attention / rowAttention, crossEntropy; AdamW in optim.ts),
- * designed for few dispatches and no workgroup barriers; with setFusedKernels(false), and on every
+ * designed for few dispatches and no workgroup barriers; with tuning.fusedKernels off, and on every
  * other backend, the same math runs as plain tfjs ops (the references the parity tests use).
  */
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Params } from './params';
 import { coefficientsKernel, counterKernel, normOf, sumSquaresKernel, updateKernel } from '../kernels/adamw';
 import { onWebGPU } from '../kernels/runProgram';
-import { fusedKernelsEnabled } from '../kernels/settings';
+import { tuning } from '../kernels/tuning';
 
 export interface AdamWConfig {
   beta1: number;
@@ -67,7 +67,7 @@ export class AdamW {
 
   /** Applies one update. Returns the global gradient norm before clipping (a kept scalar: dispose it). */
   apply(grads: Record<string, tf.Tensor>, lr: number): tf.Scalar {
-    return onWebGPU() && fusedKernelsEnabled() ? this.applyFused(grads, lr) : this.applyReference(grads, lr);
+    return onWebGPU() && tuning.fusedKernels ? this.applyFused(grads, lr) : this.applyReference(grads, lr);
   }
 
   /**

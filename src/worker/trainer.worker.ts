@@ -6,7 +6,7 @@ import { engineForRun, isSoftwareAdapter } from './engineChoice';
 import { pretrainRun } from './pretrainRun';
 import { loadResume, pipelineRun, variantsRun } from './pipelineRun';
 import type { EngineInfo } from '../engine/backend';
-import { setFusedKernels } from '../kernels/settings';
+import { setTuning } from '../kernels/tuning';
 import { inspect } from './inspectModels';
 import { errorMessage } from '../util/errorMessage';
 
@@ -34,7 +34,7 @@ async function handle(cmd: Command): Promise<void> {
       stopRequested = true;
       return;
     case 'settings':
-      setFusedKernels(cmd.fusedKernels);
+      setTuning({ fusedKernels: cmd.fusedKernels });
       return;
     case 'loadModels':
     case 'sampleForLabeling':

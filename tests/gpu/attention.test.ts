@@ -1,18 +1,10 @@
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import {
-  FUSED_ATTENTION,
-  attentionComposed,
-  attentionTiles,
-  causalAttention,
-  fusedAttentionActive,
-  setAttentionMaxTile,
-  setAttentionStorageLimit,
-} from '../../src/kernels/attention';
+import { FUSED_ATTENTION, attentionComposed, attentionTiles, causalAttention, fusedAttentionActive } from '../../src/kernels/attention';
 import { forwardProgram } from '../../src/kernels/attentionPrograms';
 import { runProgram } from '../../src/kernels/runProgram';
-import { setFusedKernels } from '../../src/kernels/settings';
+import { resetTuning, setTuning } from '../../src/kernels/tuning';
 import { attentionReference, paddedCausalBias } from '../../src/model/attention';
 import { Rng } from '../../src/util/rng';
 import { maxRelErr, onBackend } from './helpers';
@@ -24,11 +16,7 @@ beforeAll(async () => {
   await initBackend('webgpu');
 });
 
-afterEach(() => {
-  setFusedKernels(true);
-  setAttentionStorageLimit(null);
-  setAttentionMaxTile(null);
-});
+afterEach(() => resetTuning());
 
 interface Case {
   B: number;
@@ -137,7 +125,7 @@ describe('fused causal attention forward matches the reference', () => {
   for (const [name, c] of Object.entries(CASES)) test(name, () => checkForward(c, seed++));
 
   test('hs 64 with the 16 KiB workgroup-memory floor (smaller tiles)', async () => {
-    setAttentionStorageLimit(16384);
+    setTuning({ attentionStorageLimit: 16384 });
     expect(attentionTiles('fwd', 64)).toEqual({ br: 16, bc: 16 });
     expect(attentionTiles('dkdv', 64)).toEqual({ br: 16, bc: 16 });
     await checkForward({ B: 1, nh: 2, Tq: 35, Tk: 35, hs: 64, mask: leftPadded(1, 35, [4]) }, 7);
@@ -177,7 +165,7 @@ describe('small tiles: many tile boundaries, diagonal and partial tiles', () => 
   let seed = 400;
   for (const [name, [tile, c]] of Object.entries(smallCases))
     test(name, async () => {
-      setAttentionMaxTile(tile);
+      setTuning({ attentionMaxTile: tile });
       expect(attentionTiles('dkdv', c.hs)).toEqual({ br: tile, bc: tile });
       await checkForward(c, seed++);
       await checkGrads(c, seed++);
@@ -220,7 +208,7 @@ describe('the setting and resources', () => {
     };
     const fused = await names();
     expect(fused.kernels).toEqual([FUSED_ATTENTION]);
-    setFusedKernels(false);
+    setTuning({ fusedKernels: false });
     expect(fusedAttentionActive(16)).toBe(false);
     const ref = await names();
     expect(ref.kernels).not.toContain(FUSED_ATTENTION);

@@ -1,10 +1,11 @@
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { decoderStats, generate, predictorTesting, setGeneratePipelineDepth } from '../../src/model/generate';
+import { decoderStats, generate } from '../../src/model/generate';
 import { encode, EOS } from '../../src/model/tokenizer';
-import { KVDecoder, kvDecoderActive, setKVDecoder } from '../../src/model/decoder';
+import { KVDecoder, kvDecoderActive } from '../../src/model/decoder';
 import { sampleNext } from '../../src/kernels/decode';
+import { resetTuning, setTuning } from '../../src/kernels/tuning';
 import { sampleToken, type SamplingOptions } from '../../src/model/sampling';
 import { Rng } from '../../src/util/rng';
 import { TEST_CFG, maxAbsDiff, modelFrom, randomWeights } from './helpers';
@@ -14,6 +15,7 @@ const GREEDY: SamplingOptions = { temperature: 0, topK: 0, topP: 1 };
 beforeAll(async () => {
   await initBackend('webgpu');
 });
+afterEach(() => resetTuning());
 
 describe('generation', () => {
   const prompts = ['reverse: abc\n', 'hi', 'sort: 3 1 2\n'].map((p) => [1, ...encode(p)]);
@@ -64,13 +66,13 @@ describe('generation', () => {
   test('greedy decoding with the tf.concat cache (the decoder off) equals full recomputation too', async () => {
     const model = modelFrom(TEST_CFG, randomWeights(TEST_CFG, 5));
     const opts = { ...GREEDY, maxNewTokens: 6, seed: 1 };
-    setKVDecoder(false);
+    setTuning({ kvDecoder: false });
     try {
       const cached = await generate(model, prompts, { ...opts, useCache: true });
       const full = await generate(model, prompts, { ...opts, useCache: false });
       expect(cached.tokens).toEqual(full.tokens);
     } finally {
-      setKVDecoder(null);
+      setTuning({ kvDecoder: null });
     }
     model.dispose();
   });
@@ -125,8 +127,8 @@ describe('generation', () => {
     const model = flat(11);
     for (const seed of [1, 2, 3]) {
       const now = await generate(model, batch, { ...sampled, seed });
-      setKVDecoder(false);
-      const before = await generate(model, batch, { ...sampled, seed }).finally(() => setKVDecoder(null));
+      setTuning({ kvDecoder: false });
+      const before = await generate(model, batch, { ...sampled, seed }).finally(() => setTuning({ kvDecoder: null }));
       const recompute = await generate(model, batch, { ...sampled, seed, useCache: false });
       expect(now.tokens).toEqual(before.tokens);
       expect(now.tokens).toEqual(recompute.tokens);
@@ -143,21 +145,21 @@ describe('generation', () => {
     expect(decoderStats.replays).toBe(0); // the GPU predicted every step
     expect(decoderStats.issued).toBe(decoderStats.steps);
     for (const depth of [1, 2, 5]) {
-      setGeneratePipelineDepth(depth);
-      const g = await generate(model, batch, { ...sampled, seed: 5 }).finally(() => setGeneratePipelineDepth(null));
+      setTuning({ decodePipelineDepth: depth });
+      const g = await generate(model, batch, { ...sampled, seed: 5 }).finally(() => setTuning({ decodePipelineDepth: null }));
       expect(g.tokens).toEqual(reference.tokens);
     }
     // predictions made wrong on purpose: every wrong step is replayed from the checked tokens
-    predictorTesting.flipUniforms = true;
-    const replayed = await generate(model, batch, { ...sampled, seed: 5 }).finally(() => (predictorTesting.flipUniforms = false));
+    setTuning({ predictorMisses: true });
+    const replayed = await generate(model, batch, { ...sampled, seed: 5 }).finally(() => setTuning({ predictorMisses: false }));
     expect(decoderStats.replays).toBeGreaterThan(3);
     expect(decoderStats.issued).toBeGreaterThan(decoderStats.steps);
     expect(replayed.tokens).toEqual(reference.tokens);
     // greedy and top-p (not predicted) agree with the concat path too
     for (const o of [{ ...GREEDY }, { temperature: 0.8, topK: 0, topP: 0.9 }, { temperature: 1.3, topK: 5, topP: 1 }]) {
       const now = await generate(model, batch, { ...sampled, ...o, seed: 8 });
-      setKVDecoder(false);
-      const old = await generate(model, batch, { ...sampled, ...o, seed: 8 }).finally(() => setKVDecoder(null));
+      setTuning({ kvDecoder: false });
+      const old = await generate(model, batch, { ...sampled, ...o, seed: 8 }).finally(() => setTuning({ kvDecoder: null }));
       expect(now.tokens).toEqual(old.tokens);
     }
     expect(tf.memory().numTensors).toBe(before);
@@ -173,8 +175,8 @@ describe('generation', () => {
     wte.assign(tf.tensor2d(data, wte.shape as [number, number]));
     for (const seed of [1, 2]) {
       const now = await generate(model, batch, { ...sampled, seed, maxNewTokens: 16 });
-      setKVDecoder(false);
-      const old = await generate(model, batch, { ...sampled, seed, maxNewTokens: 16 }).finally(() => setKVDecoder(null));
+      setTuning({ kvDecoder: false });
+      const old = await generate(model, batch, { ...sampled, seed, maxNewTokens: 16 }).finally(() => setTuning({ kvDecoder: null }));
       expect(now).toEqual(old);
       expect(now.finished.some(Boolean)).toBe(true);
       for (const [b, row] of now.tokens.entries()) expect(row.includes(EOS)).toBe(now.finished[b]);

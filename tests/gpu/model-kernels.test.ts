@@ -1,13 +1,13 @@
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { fusedKernelsEnabled as fusedOn, setFusedKernels } from '../../src/kernels/settings';
-import { linear, matmulKernel, matmulNT, setMatmulBlock } from '../../src/kernels/linear';
+import { linear, matmulKernel, matmulNT } from '../../src/kernels/linear';
+import { resetTuning, setTuning, tuning } from '../../src/kernels/tuning';
 import { layerNorm } from '../../src/kernels/layerNorm';
 import { crossEntropy } from '../../src/kernels/crossEntropy';
 import { embed } from '../../src/kernels/embedding';
 import { mergeHeads, splitHeads } from '../../src/kernels/heads';
-import { rowAttention, setRowAttention } from '../../src/kernels/rowAttention';
+import { rowAttention } from '../../src/kernels/rowAttention';
 import { attentionComposed } from '../../src/kernels/attention';
 import { GPT } from '../../src/model/gpt';
 import { AdamW } from '../../src/model/optim';
@@ -18,17 +18,13 @@ import { TEST_CFG, scaledErr } from './helpers';
 
 /**
  * Every barrier-free model kernel (src/kernels/{linear,layerNorm,crossEntropy,embedding,heads,adamw}.ts)
- * against its tfjs-op reference on webgpu (setFusedKernels(false) runs the reference): forward
+ * against its tfjs-op reference on webgpu (fusedKernels: false runs the reference): forward
  * within 1e-4 and gradients within 1e-3 (relative to max(1, |ref|)), on random inputs and odd shapes.
  */
 beforeAll(async () => {
   await initBackend('webgpu');
 });
-afterEach(() => {
-  setFusedKernels(true);
-  setRowAttention(null);
-  setMatmulBlock(undefined);
-});
+afterEach(() => resetTuning());
 
 let seed = 1;
 const rnd = (shape: number[], std = 1) => tf.randomNormal(shape, 0, std, 'float32', seed++);
@@ -47,7 +43,7 @@ const ints = (n: number, max: number, shape: number[]) => {
  */
 async function parity(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], tol = { fwd: 1e-4, grad: 1e-3 }): Promise<void> {
   const run = async (fused: boolean) => {
-    setFusedKernels(fused);
+    setTuning({ fusedKernels: fused });
     const y = f(...inputs);
     const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 777);
     const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), dy)))(inputs);
@@ -72,9 +68,9 @@ describe('barrier-free matmul', () => {
     [130, 64, 36],
     [16, 300, 24], // long K
   ];
-  for (const block of [undefined, { rm: 4, cv: 1 }, { rm: 8, cv: 2 }] as const)
+  for (const block of [null, { rm: 4, cv: 1 }, { rm: 8, cv: 2 }] as const)
     test(`NN, NT, TN equal tf.matMul (block ${block ? `${block.rm}x${4 * block.cv}` : 'auto'})`, async () => {
-      setMatmulBlock(block);
+      setTuning({ matmulBlock: block });
       for (const [M, K, N] of shapes) {
         const a = rnd([M, K]);
         const b = rnd([K, N]);
@@ -140,7 +136,7 @@ describe('cross-entropy', () => {
       const mask = tf.tensor1d(Float32Array.from({ length: N }, (_, i) => (masked === 'all' ? 0 : masked === 'some' && i % 3 === 0 ? 0 : 1)));
       if (masked === 'all') {
         // all masked: loss 0 and gradient 0 on both paths
-        setFusedKernels(true);
+        setTuning({ fusedKernels: true });
         const { value, grads } = tf.valueAndGrads((l: tf.Tensor) => crossEntropy(l as tf.Tensor2D, targets, mask))([logits]);
         expect((await value.data())[0]).toBe(0);
         expect(Math.max(...Array.from(await grads[0].data(), Math.abs))).toBe(0);
@@ -197,7 +193,7 @@ describe('row attention (one thread per row)', () => {
       // fused = rowAttention, reference = attentionComposed (plain tfjs ops)
       await parity(
         (a, b, c) =>
-          fusedOn()
+          tuning.fusedKernels
             ? rowAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D)
             : attentionComposed(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D),
         [q, k, v],
@@ -221,18 +217,18 @@ describe('row attention (one thread per row)', () => {
         [B, T],
       );
       const attn = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-        fusedOn()
+        tuning.fusedKernels
           ? rowAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, keyValid)
           : attentionComposed(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, keyValid);
       await parity(attn, [q, k, v]);
-      setFusedKernels(true);
+      setTuning({ fusedKernels: true });
       const y = await rowAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, keyValid).data();
       expect(y.every(Number.isFinite)).toBe(true);
       tf.dispose([q, k, v, keyValid]);
     });
 
   test('a left-padded batch (SFT, RM, PPO) through the model: row kernels match the reference, gradients too', async () => {
-    setRowAttention(true);
+    setTuning({ rowAttention: true });
     const [B, T, pads] = [2, 9, [0, 4]];
     const x = tf.tensor2d(
       Int32Array.from({ length: B * T }, (_, i) => (i * 7) % TEST_CFG.vocabSize),
@@ -257,7 +253,7 @@ describe('row attention (one thread per row)', () => {
       return out;
     };
     const a = await run();
-    setFusedKernels(false);
+    setTuning({ fusedKernels: false });
     const b = await run();
     expect(Math.abs(a.y - b.y) / Math.abs(b.y)).toBeLessThan(1e-4);
     expect(scaledErr(a.g, b.g)).toBeLessThan(1e-3);
@@ -266,7 +262,7 @@ describe('row attention (one thread per row)', () => {
   });
 
   test('the model uses it when forced and still matches the reference model', async () => {
-    setRowAttention(true);
+    setTuning({ rowAttention: true });
     const x = tf.tensor2d(
       Int32Array.from({ length: 2 * 9 }, (_, i) => (i * 5) % TEST_CFG.vocabSize),
       [2, 9],
@@ -274,7 +270,7 @@ describe('row attention (one thread per row)', () => {
     );
     const model = GPT.create(TEST_CFG, 5);
     const a = await model.logits(x).data();
-    setFusedKernels(false);
+    setTuning({ fusedKernels: false });
     const b = await model.logits(x).data();
     expect(scaledErr(a as Float32Array, b as Float32Array)).toBeLessThan(1e-4);
     model.dispose();
@@ -285,7 +281,7 @@ describe('row attention (one thread per row)', () => {
 describe('AdamW', () => {
   test('the fused update equals the reference over 3 steps (params, moments, norm, counters)', async () => {
     const run = async (fused: boolean) => {
-      setFusedKernels(fused);
+      setTuning({ fusedKernels: fused });
       const model = GPT.create(TEST_CFG, 4);
       const opt = new AdamW(model.params);
       const norms: number[] = [];
@@ -322,7 +318,7 @@ describe('training with fused kernels', () => {
     const corpus = Array.from({ length: 200 }, (_, i) => `count ${i % 10} ${(i % 10) + 1} ${(i % 10) + 2}`);
     const stream = packCorpus(corpus);
     const run = async (fused: boolean) => {
-      setFusedKernels(fused);
+      setTuning({ fusedKernels: fused });
       const model = GPT.create(TEST_CFG, 11);
       const opt = new AdamW(model.params);
       const rng = new Rng(12);

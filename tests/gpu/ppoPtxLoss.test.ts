@@ -6,23 +6,18 @@ import {
   ppoPtxLoss,
   ppoPtxLossFused,
   ppoPtxLossReference,
-  setPpoPtxLayouts,
-  type PpoPtxLayouts,
   type PpoPtxLossInputs,
   type PpoPtxLossOptions,
   type PpoPtxLossOutputs,
 } from '../../src/kernels/ppoPtxLoss';
-import { fusedKernelsEnabled, setFusedKernels } from '../../src/kernels/settings';
+import { resetTuning, setTuning, tuning, type PpoPtxLayouts } from '../../src/kernels/tuning';
 import { Rng } from '../../src/util/rng';
 import { onBackend } from './helpers';
 
 beforeAll(async () => {
   await initBackend('webgpu');
 });
-afterEach(() => {
-  setFusedKernels(true);
-  setPpoPtxLayouts(null);
-});
+afterEach(() => resetTuning());
 
 /**
  * The automatic choice on this adapter (SwiftShader: 1 thread per row), the GPU choice
@@ -246,7 +241,7 @@ describe('fused PPO-ptx loss matches the composed reference on webgpu', () => {
       for (const w of [LOSS_ONLY, MIXED]) {
         const r = await evaluate(reference, d, w);
         for (const [layoutName, layouts] of LAYOUTS) {
-          setPpoPtxLayouts(layouts);
+          setTuning({ ppoPtxLayouts: layouts });
           const f = await evaluate(fused, d, w);
           expectLayout(layoutName, f, r, expected, spec, w);
         }
@@ -261,9 +256,9 @@ test('more rows than maxComputeWorkgroupsPerDimension (one row per workgroup: a 
   const spec: Spec = { B: 1, T: limit + 1000, V: 3, Bp: 1, Tp: 5, opts: base };
   const d = makeData(spec, 4);
   // the same math with 64 rows per workgroup (a 1-D dispatch, checked against the reference above)
-  setPpoPtxLayouts({ fwd: { tpr: 1, rpw: 64 }, bwd: { tpr: 1, rpw: 64 }, reduce: 16 });
+  setTuning({ ppoPtxLayouts: { fwd: { tpr: 1, rpw: 64 }, bwd: { tpr: 1, rpw: 64 }, reduce: 16 } });
   const r = await evaluate(fused, d, LOSS_ONLY);
-  setPpoPtxLayouts({ fwd: { tpr: 1, rpw: 1 }, bwd: { tpr: 1, rpw: 1 }, reduce: 16 });
+  setTuning({ ppoPtxLayouts: { fwd: { tpr: 1, rpw: 1 }, bwd: { tpr: 1, rpw: 1 }, reduce: 16 } });
   const f = await evaluate(fused, d, LOSS_ONLY);
   expectLayout('2-D dispatch', f, r, oracle(d, Float64Array.from(d.logits), Float64Array.from(d.ptxLogits)), spec, LOSS_ONLY);
   expect(maxRelDiff(f.dLogits, r.dLogits)).toBeLessThan(1e-6);
@@ -321,13 +316,13 @@ describe('ppoPtxLoss dispatch, memory and leaks', () => {
   test('webgpu + fused setting runs the PpoPtxLoss kernel; the setting off or cpu runs the reference', async () => {
     const inputs = toTensors(d);
     const kernels = async () => (await tf.profile(() => tf.dispose(Object.values(ppoPtxLoss(inputs, spec.opts))))).kernelNames;
-    expect(fusedKernelsEnabled()).toBe(true);
+    expect(tuning.fusedKernels).toBe(true);
     const on = await kernels();
     expect(on).toContain(PPO_PTX_LOSS);
     expect(on).not.toContain('LogSoftmax');
-    setFusedKernels(false);
+    setTuning({ fusedKernels: false });
     expect(await kernels()).not.toContain(PPO_PTX_LOSS);
-    setFusedKernels(true);
+    setTuning({ fusedKernels: true });
     tf.dispose(Object.values(inputs));
     const cpu = await onBackend('cpu', async () => {
       const t = toTensors(d);
