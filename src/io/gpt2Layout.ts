@@ -36,6 +36,7 @@
  * the tanh approximation of GELU (`gelu_new`); LayerNorm epsilon is 1e-5.
  */
 
+import type { GPTConfig } from '../model/config';
 import { showValue } from './showValue';
 
 interface Gpt2Dims {
@@ -301,5 +302,18 @@ export function parseGpt2Config(json: unknown): Gpt2Config {
     eosTokenId,
     padTokenId,
     head,
+  };
+}
+
+/** The app's model config that a parsed config.json describes (dropout 0: the parser reads no *_pdrop). */
+export function gptConfigFromHf(hf: Gpt2Config): GPTConfig {
+  return {
+    vocabSize: hf.vocabSize,
+    contextLength: hf.nPositions,
+    dModel: hf.nEmbd,
+    nLayer: hf.nLayer,
+    nHead: hf.nHead,
+    mlpRatio: hf.nInner / hf.nEmbd,
+    dropout: 0,
   };
 }

@@ -1,6 +1,6 @@
 import { GPT_LIMITS, parameterCount } from '../model/config';
 import { VOCAB_SIZE } from '../model/tokenizer';
-import type { Gpt2Config } from './gpt2Layout';
+import { gptConfigFromHf, type Gpt2Config } from './gpt2Layout';
 
 /**
  * The limits on what a model import reads, checked before anything is allocated for it: a
@@ -65,15 +65,7 @@ export function configLimitProblems(hf: Gpt2Config, file = 'config.json'): strin
   if (hf.nEmbd <= L.nEmbd) cap('n_inner', hf.nInner, L.mlpRatio * hf.nEmbd, `MLP units (${L.mlpRatio} × n_embd)`);
   if (!problems.length && hf.nInner % hf.nEmbd !== 0) problems.push(`${file}: n_inner (${hf.nInner}) must be a multiple of n_embd (${hf.nEmbd})`);
   if (!problems.length) {
-    const count = parameterCount({
-      vocabSize: hf.vocabSize,
-      contextLength: hf.nPositions,
-      dModel: hf.nEmbd,
-      nLayer: hf.nLayer,
-      nHead: hf.nHead,
-      mlpRatio: hf.nInner / hf.nEmbd,
-      dropout: 0,
-    });
+    const count = parameterCount(gptConfigFromHf(hf));
     if (count > L.parameters) problems.push(`${file} describes a model of ${millions(count)} parameters; this app imports at most ${millions(L.parameters)}`);
   }
   return problems;

@@ -2,7 +2,7 @@ import type { GPTConfig } from '../model/config';
 import { paramSpecs, type Weights } from '../model/params';
 import { BOS, EOS, PAD, SPECIAL_NAMES, vocabulary } from '../model/tokenizer';
 import { encodeSafetensors, parseSafetensorsHeader, SafetensorsError, type SafetensorsHeader, type SafetensorsTensor } from './safetensors';
-import { gpt2Config, Gpt2ConfigError, parseGpt2Config, type Gpt2Config } from './gpt2Layout';
+import { gpt2Config, Gpt2ConfigError, gptConfigFromHf, parseGpt2Config, type Gpt2Config } from './gpt2Layout';
 import { configLimitProblems, formatSize, IMPORT_LIMITS } from './importLimits';
 import { readModelTensors } from './modelTensors';
 
@@ -117,15 +117,7 @@ export function importModel(files: { safetensors: Uint8Array; config: string; na
   }
   const tooLarge = configLimitProblems(hf, names.config);
   if (tooLarge.length) throw new Error(tooLarge.join('; '));
-  const cfg: GPTConfig = {
-    vocabSize: hf.vocabSize,
-    contextLength: hf.nPositions,
-    dModel: hf.nEmbd,
-    nLayer: hf.nLayer,
-    nHead: hf.nHead,
-    mlpRatio: hf.nInner / hf.nEmbd,
-    dropout: 0,
-  };
+  const cfg = gptConfigFromHf(hf);
   let header: SafetensorsHeader;
   try {
     header = parseSafetensorsHeader(files.safetensors, { upcastFloats: true, maxHeaderBytes: IMPORT_LIMITS.headerBytes, maxTensors: IMPORT_LIMITS.tensors });
