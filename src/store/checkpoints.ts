@@ -57,38 +57,23 @@ export interface CheckpointData {
   final?: boolean;
 }
 
+/** What a checkpoint's stored row says of it besides its blobs: the part a loaded checkpoint and its listing share. */
+type CheckpointMeta = Omit<CheckpointRow, 'blobs' | 'bytes'>;
+
 /** A loaded, verified checkpoint. */
-export interface Checkpoint {
-  id: string;
-  runId: string;
-  stage: StageName;
-  step: number;
-  seq: number;
-  createdAt: number;
-  final: boolean;
+export interface Checkpoint extends CheckpointMeta {
   models: Record<string, Weights>;
   optimizer?: Record<string, Weights>;
-  rng?: Record<string, number>;
-  extra?: unknown;
 }
 
 /** A checkpoint's metadata, without weights (cheap to list). */
-export interface CheckpointInfo {
-  id: string;
-  runId: string;
-  stage: StageName;
-  step: number;
-  seq: number;
-  createdAt: number;
-  final: boolean;
+export interface CheckpointInfo extends CheckpointMeta {
   /** Model names, in save order. */
   models: string[];
   hasOptimizer: boolean;
   blobCount: number;
   /** Bytes of weights and optimizer state. */
   bytes: number;
-  rng?: Record<string, number>;
-  extra?: unknown;
 }
 
 export type CorruptReason = 'missing' | 'length' | 'checksum';
@@ -173,11 +158,9 @@ function bytesOf(a: Float32Array): ArrayBuffer {
   return whole ? (a.buffer as ArrayBuffer) : a.slice().buffer;
 }
 
-/** A stored row's metadata in the shape callers see. */
-export function infoOf(row: CheckpointRow): CheckpointInfo {
-  const models: string[] = [];
-  for (const b of row.blobs) if (b.section === 'models' && !models.includes(b.group)) models.push(b.group);
-  const info: CheckpointInfo = {
+/** A stored row's fields other than its blobs; `rng` and `extra` only where the row has them. */
+function metaOf(row: CheckpointRow): CheckpointMeta {
+  const meta: CheckpointMeta = {
     id: row.id,
     runId: row.runId,
     stage: row.stage,
@@ -185,14 +168,23 @@ export function infoOf(row: CheckpointRow): CheckpointInfo {
     seq: row.seq,
     createdAt: row.createdAt,
     final: row.final,
+  };
+  if (row.rng !== undefined) meta.rng = row.rng;
+  if (row.extra !== undefined) meta.extra = row.extra;
+  return meta;
+}
+
+/** A stored row's metadata in the shape callers see. */
+export function infoOf(row: CheckpointRow): CheckpointInfo {
+  const models: string[] = [];
+  for (const b of row.blobs) if (b.section === 'models' && !models.includes(b.group)) models.push(b.group);
+  return {
+    ...metaOf(row),
     models,
     hasOptimizer: row.blobs.some((b) => b.section === 'optimizer'),
     blobCount: row.blobs.length,
     bytes: row.bytes,
   };
-  if (row.rng !== undefined) info.rng = row.rng;
-  if (row.extra !== undefined) info.extra = row.extra;
-  return info;
 }
 
 /** "sft step 200" — for messages. */
@@ -307,16 +299,7 @@ export async function loadCheckpoint(db: Db, id: string): Promise<Checkpoint | u
   const byName = new Map<string, BlobRow>();
   for (const b of await tx.objectStore('blobs').getAll(blobRange(id))) byName.set(b.name, b);
 
-  const out: Checkpoint = {
-    id: row.id,
-    runId: row.runId,
-    stage: row.stage,
-    step: row.step,
-    seq: row.seq,
-    createdAt: row.createdAt,
-    final: row.final,
-    models: {},
-  };
+  const out: Checkpoint = { ...metaOf(row), models: {} };
   for (const entry of row.blobs) {
     const blob = byName.get(entry.name);
     const bad = corrupt(row, entry, blob);
@@ -324,8 +307,6 @@ export async function loadCheckpoint(db: Db, id: string): Promise<Checkpoint | u
     const groups = entry.section === 'models' ? out.models : (out.optimizer ??= {});
     (groups[entry.group] ??= new Map()).set(entry.param, new Float32Array(blob!.bytes));
   }
-  if (row.rng !== undefined) out.rng = row.rng;
-  if (row.extra !== undefined) out.extra = row.extra;
   return out;
 }
 
