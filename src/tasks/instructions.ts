@@ -16,7 +16,7 @@
  */
 import type { Rng } from '../util/rng';
 import type { PromptCounts, PromptSplits, Score, Task } from './types';
-import { MAX_DOC_CHARS, clamp01, onlyChars, sameMultiset, similarity } from './text';
+import { MAX_DOC_CHARS, clamp01, onlyChars, packDocument, sameMultiset, similarity } from './text';
 
 const LETTERS = 'abcdef';
 const DIGITS = '123456789';
@@ -276,20 +276,14 @@ export const instructionsTask: Task = {
         docs.push(clip(words.join(' '), MAX_DOC_CHARS - 1) + '\n');
         continue;
       }
-      let doc = '';
-      for (;;) {
-        const ins = randomInstruction(rng);
-        if (heldSet.has(formatInstruction(ins))) continue; // evaluation prompts are never pretrained on
-        const answer = rng.chance(0.6) ? solveInstruction(ins) : corruptAnswer(ins, rng);
-        const ex = formatInstruction(ins) + answer + '\n';
-        if (doc.length + ex.length > MAX_DOC_CHARS) {
-          if (doc.length === 0) continue;
-          break;
-        }
-        doc += ex;
-        if (rng.chance(0.25)) break;
-      }
-      docs.push(doc);
+      docs.push(
+        packDocument(rng, 0.25, () => {
+          const ins = randomInstruction(rng);
+          if (heldSet.has(formatInstruction(ins))) return null; // evaluation prompts are never pretrained on
+          const answer = rng.chance(0.6) ? solveInstruction(ins) : corruptAnswer(ins, rng);
+          return formatInstruction(ins) + answer + '\n';
+        }),
+      );
     }
     return docs;
   },

