@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { causalAttention } from '../../src/kernels/attention';
+import { causalAttention } from '../../src/kernels/attention/op';
 import { attentionReference, causalBias } from '../../src/model/attention';
 import { setTuning } from '../../src/kernels/tuning';
 import { median } from './median';

@@ -5,6 +5,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { routeWasmMatMulsThroughXnnpack } from './wasmMatMul';
+import { registerKernels } from '../kernels/register';
 
 /**
  * Chooses where tensors run: WebGPU first, then wasm, then cpu. What actually runs is read back
@@ -212,6 +213,7 @@ export function wasmThreads(): number | null {
  * `wasmThreads` fixes the wasm thread count (default: the cores, at most WASM_MAX_THREADS).
  */
 export async function initBackend(prefer?: BackendName, opts: { wasmThreads?: number } = {}): Promise<EngineInfo> {
+  registerKernels(); // our fused kernels and their gradients (kernels/register.ts)
   configureWasm(opts.wasmThreads);
   let fallbackReason: string | null = null;
   const order: BackendName[] = prefer ? [prefer] : ['webgpu', 'wasm', 'cpu'];

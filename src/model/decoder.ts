@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPT } from './gpt';
-import { allocCache, cachedAttention, decodeEmbed, decodeLayerNorm, decodeMatmul, type CacheDims, type CacheRows } from '../kernels/decode';
-import { onWebGPU } from '../kernels/runProgram';
+import { allocCache, cachedAttention, decodeEmbed, decodeLayerNorm, decodeMatmul, type CacheDims, type CacheRows } from '../kernels/decode/op';
+import { onWebGPU } from '../kernels/shared/runProgram';
 import { tuning } from '../kernels/tuning';
 
 /**
  * KV-cache decoding on webgpu: the forward pass of GPT.hidden + unembed, specialised for
- * generation and built from the decode kernels (src/kernels/decode.ts):
+ * generation and built from the decode kernels (src/kernels/decode/op.ts):
  *
  *   - ONE preallocated cache of the c_attn rows (q | k | v) of every position,
  *     (L, B, Tmax = contextLength, 3C); c_attn writes its rows straight into it (in place): the

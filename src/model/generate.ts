@@ -4,7 +4,7 @@ import { sampleToken, type SamplingOptions } from './sampling';
 import { Rng } from '../util/rng';
 import { EOS, PAD, BOS } from './tokenizer';
 import { KVDecoder, kvDecoderActive } from './decoder';
-import { sampleNext } from '../kernels/decode';
+import { sampleNext } from '../kernels/decode/op';
 import { tuning } from '../kernels/tuning';
 
 export interface GenerateOptions extends SamplingOptions {

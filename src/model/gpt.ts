@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from './config';
 import { type Params, initialWeights, makeVariables, paramSpecs } from './params';
-import { causalAttention } from '../kernels/attention';
-import { linear, matmulNT } from '../kernels/linear';
-import { layerNorm } from '../kernels/layerNorm';
-import { embed } from '../kernels/embedding';
-import { mergeHeads, splitHeads } from '../kernels/heads';
-import { rowAttention, rowAttentionActive } from '../kernels/rowAttention';
+import { causalAttention } from '../kernels/attention/op';
+import { linear, matmulNT } from '../kernels/linear/op';
+import { layerNorm } from '../kernels/layerNorm/op';
+import { embed } from '../kernels/embedding/op';
+import { mergeHeads, splitHeads } from '../kernels/heads/op';
+import { rowAttention, rowAttentionActive } from '../kernels/rowAttention/op';
 
 /**
  * A GPT-2 style decoder, written top to bottom like nanoGPT's model.py:

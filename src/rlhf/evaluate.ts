@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPT } from '../model/gpt';
-import { crossEntropy } from '../kernels/crossEntropy';
+import { crossEntropy } from '../kernels/crossEntropy/op';
 import { generate } from '../model/generate';
 import { BOS, decode, encode } from '../model/tokenizer';
 import type { TokenBatch } from '../train/batches';

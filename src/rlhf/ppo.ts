@@ -11,7 +11,7 @@ import type { SimulatedLabeler } from '../tasks/labeler';
 import { Rng } from '../util/rng';
 import { adaptiveKl, entropyFromLogits, gae, maskedMean, sequenceLogProbs, tokenRewards, valueLoss, whiten } from './math';
 // The PPO-ptx objective (policy loss + γ·pretraining loss): the fused WGSL kernel on webgpu, the composed reference elsewhere.
-import { ppoPtxLoss } from '../kernels/ppoPtxLoss';
+import { ppoPtxLoss } from '../kernels/ppoPtxLoss/op';
 import { buildSequences, policyLogits, sliceSequences, type SequenceBatch, type SequenceLayout } from './sequences';
 import type { ScalarModel } from './scalarModel';
 import type { PpoConfig } from './config';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPT } from '../model/gpt';
-import { oneHotF } from '../kernels/embedding';
-import { onWebGPU } from '../kernels/runProgram';
+import { oneHotF } from '../kernels/embedding/op';
+import { onWebGPU } from '../kernels/shared/runProgram';
 import { BOS, EOS, PAD, encode } from '../model/tokenizer';
 import { BANNED } from '../model/generate';
 

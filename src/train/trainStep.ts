@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPT } from '../model/gpt';
-import { crossEntropy } from '../kernels/crossEntropy';
+import { crossEntropy } from '../kernels/crossEntropy/op';
 import type { AdamW } from '../model/optim';
 import type { TokenBatch } from './batches';
 

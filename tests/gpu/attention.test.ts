@@ -1,9 +1,9 @@
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { FUSED_ATTENTION, attentionComposed, attentionTiles, causalAttention, fusedAttentionActive } from '../../src/kernels/attention';
-import { forwardProgram } from '../../src/kernels/attentionPrograms';
-import { runProgram } from '../../src/kernels/runProgram';
+import { attentionComposed, causalAttention, fusedAttentionActive } from '../../src/kernels/attention/op';
+import { FUSED_ATTENTION, attentionTiles, forwardProgram } from '../../src/kernels/attention/programs';
+import { runProgram } from '../../src/kernels/shared/runProgram';
 import { resetTuning, setTuning } from '../../src/kernels/tuning';
 import { attentionReference, paddedCausalBias } from '../../src/model/attention';
 import { Rng } from '../../src/util/rng';

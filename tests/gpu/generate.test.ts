@@ -4,7 +4,7 @@ import { initBackend } from '../../src/engine/backend';
 import { decoderStats, generate } from '../../src/model/generate';
 import { encode, EOS } from '../../src/model/tokenizer';
 import { KVDecoder, kvDecoderActive } from '../../src/model/decoder';
-import { sampleNext } from '../../src/kernels/decode';
+import { sampleNext } from '../../src/kernels/decode/op';
 import { resetTuning, setTuning } from '../../src/kernels/tuning';
 import { sampleToken, type SamplingOptions } from '../../src/model/sampling';
 import { Rng } from '../../src/util/rng';

@@ -1,14 +1,15 @@
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { linear, matmulKernel, matmulNT } from '../../src/kernels/linear';
+import { linear, matmulNT } from '../../src/kernels/linear/op';
+import { matmulKernel } from '../../src/kernels/linear/programs';
 import { resetTuning, setTuning, tuning } from '../../src/kernels/tuning';
-import { layerNorm } from '../../src/kernels/layerNorm';
-import { crossEntropy } from '../../src/kernels/crossEntropy';
-import { embed } from '../../src/kernels/embedding';
-import { mergeHeads, splitHeads } from '../../src/kernels/heads';
-import { rowAttention } from '../../src/kernels/rowAttention';
-import { attentionComposed } from '../../src/kernels/attention';
+import { layerNorm } from '../../src/kernels/layerNorm/op';
+import { crossEntropy } from '../../src/kernels/crossEntropy/op';
+import { embed } from '../../src/kernels/embedding/op';
+import { mergeHeads, splitHeads } from '../../src/kernels/heads/op';
+import { rowAttention } from '../../src/kernels/rowAttention/op';
+import { attentionComposed } from '../../src/kernels/attention/op';
 import { GPT } from '../../src/model/gpt';
 import { AdamW } from '../../src/model/optim';
 import { lmTrainStep } from '../../src/train/trainStep';
@@ -17,7 +18,7 @@ import { Rng } from '../../src/util/rng';
 import { TEST_CFG, scaledErr } from './helpers';
 
 /**
- * Every barrier-free model kernel (src/kernels/{linear,layerNorm,crossEntropy,embedding,heads,adamw}.ts)
+ * Every barrier-free model kernel (src/kernels/{linear,layerNorm,crossEntropy,embedding,heads,adamw})
  * against its tfjs-op reference on webgpu (fusedKernels: false runs the reference): forward
  * within 1e-4 and gradients within 1e-3 (relative to max(1, |ref|)), on random inputs and odd shapes.
  */

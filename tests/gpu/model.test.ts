@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type EngineInfo } from '../../src/engine/backend';
-import { crossEntropy } from '../../src/kernels/crossEntropy';
+import { crossEntropy } from '../../src/kernels/crossEntropy/op';
 import { TEST_CFG, maxAbsDiff, modelFrom, onBackend, randomTokens, randomWeights } from './helpers';
 
 let engine: EngineInfo;

@@ -2,14 +2,14 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import {
-  PPO_PTX_LOSS,
   ppoPtxLoss,
   ppoPtxLossFused,
   ppoPtxLossReference,
   type PpoPtxLossInputs,
   type PpoPtxLossOptions,
   type PpoPtxLossOutputs,
-} from '../../src/kernels/ppoPtxLoss';
+} from '../../src/kernels/ppoPtxLoss/op';
+import { PPO_PTX_LOSS } from '../../src/kernels/ppoPtxLoss/programs';
 import { resetTuning, setTuning, tuning, type PpoPtxLayouts } from '../../src/kernels/tuning';
 import { Rng } from '../../src/util/rng';
 import { onBackend } from './helpers';

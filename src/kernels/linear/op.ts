@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs';
+import { onWebGPU } from '../shared/runProgram';
+import { customOp } from '../shared/flatProgram';
+import { tuning } from '../tuning';
+import { GELU_C, colSumKernel, geluGradKernel, geluKernel, matmulKernel } from './programs';
+
+/**
+ * Dense layers on barrier-free kernels (programs.ts), with their gradients as custom ops:
+ *
+ *   linear(x, w, b, act)   x (N, Cin), w (Cin, Cout), b (Cout) → act(x·w + b) (N, Cout), act ∈ {none, gelu}
+ *     backward: dU = dY ⊙ act'(u);  dX = dU·wᵀ (NT);  dW = xᵀ·dU (TN);  db = colsum(dU)
+ *   matmulNT(h, w)         h (N, C), w (V, C) → h·wᵀ (N, V)  (the tied unembedding)
+ *     backward: dH = dL·w (NN);  dW = dLᵀ·h (TN)
+ *
+ * On webgpu with tuning.fusedKernels these run the custom programs; elsewhere (or with fused
+ * kernels off) the same math from plain tfjs ops (the reference the parity tests compare to).
+ */
+
+export type Activation = 'none' | 'gelu';
+
+/** GPT-2's tanh approximation of GELU ("gelu_new"), from tfjs ops. */
+function geluReference(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(GELU_C, tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+}
+
+function linearReference(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: Activation = 'none'): tf.Tensor2D {
+  return tf.tidy(() => {
+    const u = tf.add(tf.matMul(x, w), b) as tf.Tensor2D;
+    return (act === 'gelu' ? geluReference(u) : u) as tf.Tensor2D;
+  });
+}
+
+/** Whether the fused dense kernels run right now. */
+function fusedLinearActive(): boolean {
+  return onWebGPU() && tuning.fusedKernels;
+}
+
+/** act(x·w + b): x (N, Cin), w (Cin, Cout), b (Cout). */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: Activation = 'none'): tf.Tensor2D {
+  if (!fusedLinearActive()) return linearReference(x, w, b, act);
+  const f = customOp((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const u = matmulKernel(xi, wi, false, false, bi);
+    let y: tf.Tensor = u;
+    if (act === 'gelu') {
+      y = geluKernel(u);
+      save([xi, wi, u]);
+    } else save([xi, wi]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws, us] = saved;
+        const du = act === 'gelu' ? geluGradKernel(dy, us) : dy;
+        return [matmulKernel(du, ws, false, true), matmulKernel(xs, du, true, false), colSumKernel(du)];
+      },
+    };
+  });
+  return f(x, w, b) as tf.Tensor2D;
+}
+
+/** h·wᵀ: h (N, C), w (V, C) → (N, V). */
+export function matmulNT(h: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  if (!fusedLinearActive()) return tf.matMul(h, w, false, true);
+  const f = customOp((hi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([hi, wi]);
+    return {
+      value: matmulKernel(hi, wi, false, true),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [hs, ws] = saved;
+        return [matmulKernel(dy, ws, false, false), matmulKernel(dy, hs, true, false)];
+      },
+    };
+  });
+  return f(h, w) as tf.Tensor2D;
+}

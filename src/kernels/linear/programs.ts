@@ -1,0 +1,216 @@
+import * as tf from '@tensorflow/tfjs';
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { getMainHeaderString } from '@tensorflow/tfjs-backend-webgpu/dist/webgpu_program';
+import geluFwdSource from './gelu_fwd.wgsl?raw';
+import geluBwdSource from './gelu_bwd.wgsl?raw';
+import colSumSource from './colsum.wgsl?raw';
+import { i32, runFlat } from '../shared/flatProgram';
+import { runProgram } from '../shared/runProgram';
+import { fill } from '../shared/wgsl';
+import { tuning, type MatmulBlock } from '../tuning';
+
+/**
+ * Barrier-free WGSL programs for the model's dense layers, shaped for CPU implementations of
+ * WebGPU (SwiftShader runs a workgroup's invocations as coroutines: time ≈ threads × barriers,
+ * so tfjs's tiled matmul and tree reductions crawl there). Every invocation owns a small output
+ * block held in registers and loops over K reading global memory directly: no workgroup memory,
+ * no barrier. The same code is fine on GPUs for the small widths this app trains.
+ *
+ *   matmul   C (M, N) = op(A) · op(B) [+ bias (N)]   op = identity or transpose (TA, TB), so
+ *            dX = dY·Wᵀ and dW = Xᵀ·dY never materialise a transpose.
+ *   colSum   s (N) = Σ_rows X (rows, N)        (bias gradients; colsum.wgsl)
+ *   gelu     forward and backward, elementwise (gelu_fwd.wgsl, gelu_bwd.wgsl)
+ *
+ * The matmul's WGSL is generated here (not in a .wgsl file) because the register block is unrolled
+ * per shape class. Every compile-time constant is part of shaderKey.
+ */
+
+/** √(2/π), the constant of GPT-2's tanh GELU (here, in the reference and in decode's matmul). */
+export const GELU_C = Math.sqrt(2 / Math.PI);
+
+const DEFAULT_BLOCK: MatmulBlock = { rm: 4, cv: 1 };
+const WG = 64;
+
+interface MatmulSpec {
+  M: number;
+  N: number;
+  K: number;
+  transA: boolean;
+  transB: boolean;
+  bias: boolean;
+  block?: MatmulBlock;
+}
+
+/**
+ * A (M, K) or, with transA, (K, M); B (K, N) or, with transB, (N, K); Bias (N).
+ * Rows/columns past the edge are clamped on load (valid addresses, no branch in the K loop)
+ * and skipped on store.
+ */
+class MatmulProgram implements WebGPUProgram {
+  variableNames: string[];
+  variableComponents?: number[];
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [0, 1] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [WG, 1, 1];
+  uniforms = 'M : i32, N : i32, K : i32, colBlocks : i32, blocks : i32,';
+  private readonly block: MatmulBlock;
+
+  constructor(private readonly spec: MatmulSpec) {
+    const block = spec.block ?? DEFAULT_BLOCK;
+    this.block = block;
+    this.variableNames = spec.bias ? ['A', 'B', 'Bias'] : ['A', 'B'];
+    this.outputShape = [spec.M, spec.N];
+    const blocks = this.blockCounts();
+    this.dispatch = [Math.ceil((blocks.rows * blocks.cols) / WG), 1, 1];
+    this.shaderKey = `mm_${spec.transA ? 'T' : 'N'}${spec.transB ? 'T' : 'N'}_b${spec.bias}_${block.rm}x${block.cv}_v${this.vec4}`;
+    this.variableComponents = this.vec4 ? (spec.bias ? [4, 4, 1] : [4, 4]) : undefined;
+  }
+
+  blockCounts(): { rows: number; cols: number } {
+    return { rows: Math.ceil(this.spec.M / this.block.rm), cols: Math.ceil(this.spec.N / (4 * this.block.cv)) };
+  }
+
+  uniformData(): { type: 'int32'; data: number[] }[] {
+    const { rows, cols } = this.blockCounts();
+    return [this.spec.M, this.spec.N, this.spec.K, cols, rows * cols].map((v) => ({ type: 'int32' as const, data: [v] }));
+  }
+
+  /** vec4 loads along K (K % 4 = 0) and along the contiguous dimension of each operand. */
+  get vec4(): boolean {
+    const { M, N, K, transA, transB } = this.spec;
+    return K % 4 === 0 && (transB || N % 4 === 0) && (!transA || (M % 4 === 0 && this.block.rm % 4 === 0));
+  }
+
+  getUserCode(): string {
+    return this.vec4 ? this.vec4Code() : this.scalarCode();
+  }
+
+  private header(lines: string[]): void {
+    const { rm, cv } = this.block;
+    lines.push(`${getMainHeaderString('index')} {`);
+    lines.push('  if (index >= uniforms.blocks) { return; }');
+    lines.push('  let row0 = (index / uniforms.colBlocks) * ' + rm + ';');
+    lines.push('  let col0 = (index % uniforms.colBlocks) * ' + 4 * cv + ';');
+    for (let i = 0; i < rm; i++) lines.push(`  let r${i} = min(row0 + ${i}, uniforms.M - 1);`);
+    for (let j = 0; j < cv; j++) for (let q = 0; q < 4; q++) lines.push(`  let c${j}${q} = min(col0 + ${4 * j + q}, uniforms.N - 1);`);
+    for (let i = 0; i < rm; i++) for (let j = 0; j < cv; j++) lines.push(`  var acc${i}_${j} = vec4<f32>(0.0);`);
+  }
+
+  private store(lines: string[]): void {
+    const { rm, cv } = this.block;
+    const { bias } = this.spec;
+    for (let j = 0; j < cv; j++) {
+      if (bias) lines.push(`  let bias${j} = vec4<f32>(Bias[c${j}0], Bias[c${j}1], Bias[c${j}2], Bias[c${j}3]);`);
+    }
+    for (let i = 0; i < rm; i++) {
+      lines.push(`  if (row0 + ${i} < uniforms.M) {`);
+      lines.push(`    let o = (row0 + ${i}) * uniforms.N + col0;`);
+      for (let j = 0; j < cv; j++) {
+        const v = bias ? `acc${i}_${j} + bias${j}` : `acc${i}_${j}`;
+        lines.push(`    { let v = ${v};`);
+        for (let q = 0; q < 4; q++) lines.push(`      if (col0 + ${4 * j + q} < uniforms.N) { result[o + ${4 * j + q}] = v[${q}]; }`);
+        lines.push('    }');
+      }
+      lines.push('  }');
+    }
+    lines.push('}');
+  }
+
+  private scalarCode(): string {
+    const { rm, cv } = this.block;
+    const { transA, transB } = this.spec;
+    const lines: string[] = [];
+    // A element (row r, k): index.
+    const aIdx = (r: string) => (transA ? `k * uniforms.M + ${r}` : `${r} * uniforms.K + k`);
+    // B elements (k, columns c..c+3) as a vec4.
+    const bVec = (c: string) =>
+      transB
+        ? `vec4<f32>(B[${c}0 * uniforms.K + k], B[${c}1 * uniforms.K + k], B[${c}2 * uniforms.K + k], B[${c}3 * uniforms.K + k])`
+        : `vec4<f32>(B[k * uniforms.N + ${c}0], B[k * uniforms.N + ${c}1], B[k * uniforms.N + ${c}2], B[k * uniforms.N + ${c}3])`;
+    this.header(lines);
+    lines.push('  for (var k = 0; k < uniforms.K; k++) {');
+    for (let j = 0; j < cv; j++) lines.push(`    let b${j} = ${bVec(`c${j}`)};`);
+    for (let i = 0; i < rm; i++) {
+      lines.push(`    let a${i} = A[${aIdx(`r${i}`)}];`);
+      for (let j = 0; j < cv; j++) lines.push(`    acc${i}_${j} = fma(vec4<f32>(a${i}), b${j}, acc${i}_${j});`);
+    }
+    lines.push('  }');
+    this.store(lines);
+    return lines.join('\n');
+  }
+
+  /** K in steps of 4; A and B bound as array<vec4<f32>>. */
+  private vec4Code(): string {
+    const { rm, cv } = this.block;
+    const { transA, transB } = this.spec;
+    const lines: string[] = [];
+    this.header(lines);
+    lines.push('  for (var k = 0; k < uniforms.K; k += 4) {');
+    // a(i, kk): scalars named a{i}[kk] (vec4 over k) or, transposed, ag{g}_{kk}[i%4] (vec4 over rows).
+    const a = (i: number, kk: number) => (transA ? `ag${Math.floor(i / 4)}_${kk}[${i % 4}]` : `a${i}[${kk}]`);
+    if (transA) {
+      for (let g = 0; g < rm / 4; g++)
+        for (let kk = 0; kk < 4; kk++) lines.push(`    let ag${g}_${kk} = A[((k + ${kk}) * uniforms.M + min(row0 + ${4 * g}, uniforms.M - 4)) / 4];`);
+    } else {
+      for (let i = 0; i < rm; i++) lines.push(`    let a${i} = A[(r${i} * uniforms.K + k) / 4];`);
+    }
+    // b(kk, j): vec4 over the 4 columns of group j at k + kk.
+    const b = (kk: number, j: number) => `b${kk}_${j}`;
+    if (transB) {
+      for (let j = 0; j < cv; j++) for (let q = 0; q < 4; q++) lines.push(`    let bc${j}${q} = B[(c${j}${q} * uniforms.K + k) / 4];`);
+      for (let kk = 0; kk < 4; kk++)
+        for (let j = 0; j < cv; j++) lines.push(`    let ${b(kk, j)} = vec4<f32>(bc${j}0[${kk}], bc${j}1[${kk}], bc${j}2[${kk}], bc${j}3[${kk}]);`);
+    } else {
+      for (let kk = 0; kk < 4; kk++) for (let j = 0; j < cv; j++) lines.push(`    let ${b(kk, j)} = B[((k + ${kk}) * uniforms.N + c${j}0) / 4];`);
+    }
+    for (let i = 0; i < rm; i++)
+      for (let j = 0; j < cv; j++) for (let kk = 0; kk < 4; kk++) lines.push(`    acc${i}_${j} = fma(vec4<f32>(${a(i, kk)}), ${b(kk, j)}, acc${i}_${j});`);
+    lines.push('  }');
+    this.store(lines);
+    return lines.join('\n');
+  }
+}
+
+/**
+ * Register block per invocation: 8 × 8 wins on SwiftShader everywhere but on tiny outputs, where it
+ * leaves too few invocations (BENCHMARKS.md, "Measurements behind the kernels' choices").
+ */
+function chooseBlock(M: number, N: number): MatmulBlock {
+  return (M * N) / 64 >= 256 ? { rm: 8, cv: 2 } : { rm: 4, cv: 1 };
+}
+
+// No split-K: the 8 × 8 blocks already give enough invocations for dW = Xᵀ·dY (BENCHMARKS.md).
+
+/** Raw kernel: op(a)·op(b) [+ bias], with tuning.matmulBlock or the block for its size. No gradient (op.ts's ops register theirs). */
+export function matmulKernel(a: tf.Tensor, b: tf.Tensor, transA: boolean, transB: boolean, bias?: tf.Tensor): tf.Tensor2D {
+  const [M, K] = transA ? [a.shape[1]!, a.shape[0]] : [a.shape[0], a.shape[1]!];
+  const [Kb, N] = transB ? [b.shape[1]!, b.shape[0]] : [b.shape[0], b.shape[1]!];
+  if (a.rank !== 2 || b.rank !== 2 || K !== Kb) throw new Error(`matmulKernel: shapes ${a.shape} ${b.shape} (transA ${transA}, transB ${transB})`);
+  const block = tuning.matmulBlock ?? chooseBlock(M, N);
+  const program = new MatmulProgram({ M, N, K, transA, transB, bias: !!bias, block });
+  return runProgram(program, bias ? [a, b, bias] : [a, b], 'float32', program.uniformData()) as tf.Tensor2D;
+}
+
+/** s (cols) = Σ over the rows of x (rows, cols). */
+export function colSumKernel(x: tf.Tensor): tf.Tensor1D {
+  const [rows, cols] = x.shape as [number, number];
+  return runFlat({
+    key: 'colsum',
+    inputs: [x],
+    names: ['X'],
+    threads: cols,
+    outputShape: [cols],
+    uniforms: { decl: 'rows : i32, cols : i32,', values: [i32(rows), i32(cols)] },
+    body: colSumSource,
+  }) as tf.Tensor1D;
+}
+
+export function geluKernel(u: tf.Tensor): tf.Tensor {
+  return runFlat({ key: 'gelu_fwd', inputs: [u], names: ['U'], threads: u.size, outputShape: u.shape, body: fill(geluFwdSource, { GELU_C }) });
+}
+
+export function geluGradKernel(dy: tf.Tensor, u: tf.Tensor): tf.Tensor {
+  return runFlat({ key: 'gelu_bwd', inputs: [dy, u], names: ['dY', 'U'], threads: u.size, outputShape: u.shape, body: fill(geluBwdSource, { GELU_C }) });
+}
