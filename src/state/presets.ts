@@ -67,7 +67,7 @@ export const SETTINGS_PRESETS: SettingsPreset[] = [
         why:
           'The sentiment base model pretrains 1 200 steps: its reviews open with 11 756 different openings, and after 300 steps ' +
           'its SFT samples are still misspelt, so the reward model learns spelling instead of sentiment (held-out accuracy ' +
-          '0.63 at 300 steps, 0.69 at 600, 0.75 at 1 200 on dev seeds; README: Results).',
+          '0.62–0.63 at 300 steps, 0.69 at 600, 0.72–0.75 at 1 200 on dev seeds 11–13; README: Results).',
       },
     },
   },

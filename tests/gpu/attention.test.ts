@@ -8,6 +8,7 @@ import { resetTuning, setTuning } from '../../src/kernels/tuning';
 import { attentionReference, paddedCausalBias } from '../../src/model/attention';
 import { Rng } from '../../src/util/rng';
 import { maxRelErr, onBackend } from './helpers';
+import { parity } from './parity';
 
 // Parity of the fused attention kernels (webgpu) with the composed reference built from tfjs ops.
 // Forward within 1e-4, gradients within 1e-3, both relative to max(|reference|, 1).
@@ -151,6 +152,13 @@ describe('fused causal attention forward matches the reference', () => {
   });
 });
 
+test('parity(): the op with the fused kernels on and off (the composed reference), value and gradients', async () => {
+  const c: Case = { B: 2, nh: 2, Tq: 13, Tk: 13, hs: 16, mask: leftPadded(2, 13, [0, 4]) };
+  const { q, k, v, dO, keyValid } = inputs(c, 500);
+  await parity((a, b, d) => causalAttention(a as tf.Tensor4D, b as tf.Tensor4D, d as tf.Tensor4D, keyValid), [q, k, v]);
+  tf.dispose([q, k, v, dO, keyValid]);
+});
+
 describe('fused causal attention gradients match the reference', () => {
   let seed = 200;
   for (const [name, c] of Object.entries(CASES)) test(name, () => checkGrads(c, seed++));
@@ -197,7 +205,7 @@ describe('decode (one query against cached keys)', () => {
 });
 
 describe('the setting and resources', () => {
-  test('fusedKernelsEnabled() false runs the reference path', async () => {
+  test('tuning.fusedKernels off runs the reference path', async () => {
     const c: Case = { B: 1, nh: 2, Tq: 12, Tk: 12, hs: 16, mask: leftPadded(1, 12, [3]) };
     const { q, k, v, dO, keyValid } = inputs(c, 11);
     const names = async () => {

@@ -13,6 +13,7 @@ import { PPO_PTX_LOSS } from '../../src/kernels/ppoPtxLoss/programs';
 import { resetTuning, setTuning, tuning, type PpoPtxLayouts } from '../../src/kernels/tuning';
 import { Rng } from '../../src/util/rng';
 import { onBackend } from './helpers';
+import { parity } from './parity';
 
 beforeAll(async () => {
   await initBackend('webgpu');
@@ -249,6 +250,17 @@ describe('fused PPO-ptx loss matches the composed reference on webgpu', () => {
       if (spec.B * spec.T >= 12) expect(expected[3], 'some tokens are clipped').toBeGreaterThan(0);
     });
   }
+});
+
+test('parity(): the loss with the fused kernels on and off (the composed reference), value and gradients', async () => {
+  const t = toTensors(makeData({ B: 2, T: 4, V: 50, Bp: 2, Tp: 3, opts: base }, 77));
+  const lossOf = (l: tf.Tensor, p: tf.Tensor) => {
+    const { loss, ...others } = ppoPtxLoss({ ...t, logits: l, ptxLogits: p }, base);
+    tf.dispose(Object.values(others));
+    return loss;
+  };
+  await parity(lossOf, [t.logits, t.ptxLogits]);
+  tf.dispose(Object.values(t));
 });
 
 test('more rows than maxComputeWorkgroupsPerDimension (one row per workgroup: a 2-D dispatch)', async () => {

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { GPT } from '../../src/model/gpt';
@@ -7,11 +7,13 @@ import { Rng } from '../../src/util/rng';
 import { packCorpus, sampleWindows } from '../../src/train/batches';
 import { lmTrainStep } from '../../src/train/trainStep';
 import { ScalarLog } from '../../src/train/metrics';
+import { resetTuning, setTuning } from '../../src/kernels/tuning';
 import { TEST_CFG } from './helpers';
 
 beforeAll(async () => {
   await initBackend('webgpu');
 });
+afterEach(() => resetTuning());
 
 const corpus = Array.from({ length: 200 }, (_, i) => `count ${i % 10} ${(i % 10) + 1} ${(i % 10) + 2}`);
 
@@ -75,5 +77,31 @@ describe('training on webgpu', () => {
     expect((await opt.steps.data())[0]).toBe(0);
     opt.dispose();
     model.dispose();
+  });
+});
+
+describe('training with fused kernels', () => {
+  test('20 steps from the same seed end with the same losses as the plain tfjs-op step (within 1e-3)', async () => {
+    const corpus = Array.from({ length: 200 }, (_, i) => `count ${i % 10} ${(i % 10) + 1} ${(i % 10) + 2}`);
+    const stream = packCorpus(corpus);
+    const run = async (fused: boolean) => {
+      setTuning({ fusedKernels: fused });
+      const model = GPT.create(TEST_CFG, 11);
+      const opt = new AdamW(model.params);
+      const rng = new Rng(12);
+      const losses: number[] = [];
+      for (let step = 0; step < 20; step++) {
+        const { loss, gradNorm } = lmTrainStep(model, opt, sampleWindows(stream, 4, 16, rng), 3e-3, step);
+        losses.push((await loss.data())[0]);
+        tf.dispose([loss, gradNorm]);
+      }
+      opt.dispose();
+      model.dispose();
+      return losses;
+    };
+    const fused = await run(true);
+    const ref = await run(false);
+    expect(fused[19]).toBeLessThan(fused[0] - 0.5); // it learns
+    fused.forEach((l, i) => expect(Math.abs(l - ref[i]), `step ${i}`).toBeLessThan(1e-3));
   });
 });
