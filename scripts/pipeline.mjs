@@ -307,7 +307,7 @@ function buildIfNeeded() {
       0,
     );
   const built = existsSync('dist/index.html') ? statSync('dist/index.html').mtimeMs : 0;
-  if (built > newest('src')) return; // the WGSL lives under src/ too (src/kernels/<op>/*.wgsl)
+  if (built > Math.max(newest('src'), newest('shaders'))) return;
   console.log('building the app…');
   const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
   if (r.status !== 0) fail('vite build failed');

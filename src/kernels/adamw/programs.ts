@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import sumSquaresSource from './sumsq.wgsl?raw';
-import coefficientsSource from './coefficients.wgsl?raw';
-import updateSource from './update.wgsl?raw';
-import counterSource from './counter.wgsl?raw';
-import normSource from './norm.wgsl?raw';
+import sumSquaresSource from '../../../shaders/adamw/sumsq.wgsl?raw';
+import coefficientsSource from '../../../shaders/adamw/coefficients.wgsl?raw';
+import updateSource from '../../../shaders/adamw/update.wgsl?raw';
+import counterSource from '../../../shaders/adamw/counter.wgsl?raw';
+import normSource from '../../../shaders/adamw/norm.wgsl?raw';
 import { f32, i32, runFlat } from '../shared/flatProgram';
 import { fill } from '../shared/wgsl';
 

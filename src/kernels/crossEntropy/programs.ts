@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import rowsSource from './rows.wgsl?raw';
-import reduceSource from './reduce.wgsl?raw';
-import gradSource from './grad.wgsl?raw';
+import rowsSource from '../../../shaders/crossEntropy/rows.wgsl?raw';
+import reduceSource from '../../../shaders/crossEntropy/reduce.wgsl?raw';
+import gradSource from '../../../shaders/crossEntropy/grad.wgsl?raw';
 import { i32, runFlat } from '../shared/flatProgram';
 
 /** The cross-entropy kernels (op.ts holds the op, its reference and its gradient): flat programs, no barrier. */

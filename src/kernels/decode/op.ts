@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import cachedAttentionSource from './cached_attention.wgsl?raw';
-import embedSource from './embed.wgsl?raw';
-import layerNormSource from './layer_norm.wgsl?raw';
-import sampleSource from './sample.wgsl?raw';
-import sampleGreedySource from './sample_greedy.wgsl?raw';
-import sampleTauSource from './sample_tau.wgsl?raw';
+import cachedAttentionSource from '../../../shaders/decode/cached_attention.wgsl?raw';
+import embedSource from '../../../shaders/decode/embed.wgsl?raw';
+import layerNormSource from '../../../shaders/decode/layer_norm.wgsl?raw';
+import sampleSource from '../../../shaders/decode/sample.wgsl?raw';
+import sampleGreedySource from '../../../shaders/decode/sample_greedy.wgsl?raw';
+import sampleTauSource from '../../../shaders/decode/sample_tau.wgsl?raw';
 import { f32, i32, runFlatInfo } from '../shared/flatProgram';
 import { fill, withoutHeader } from '../shared/wgsl';
 import { decodeMatmulBody, unrolledAttention } from './programs';

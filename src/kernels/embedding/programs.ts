@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import gatherSource from './gather.wgsl?raw';
-import scatterIdsSource from './scatter_ids.wgsl?raw';
-import scatterPosSource from './scatter_pos.wgsl?raw';
+import gatherSource from '../../../shaders/embedding/gather.wgsl?raw';
+import scatterIdsSource from '../../../shaders/embedding/scatter_ids.wgsl?raw';
+import scatterPosSource from '../../../shaders/embedding/scatter_pos.wgsl?raw';
 import { i32, runFlat } from '../shared/flatProgram';
 import { fill } from '../shared/wgsl';
 

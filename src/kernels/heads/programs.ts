@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import toHeadsSource from './to_heads.wgsl?raw';
-import fromHeadsSource from './from_heads.wgsl?raw';
+import toHeadsSource from '../../../shaders/heads/to_heads.wgsl?raw';
+import fromHeadsSource from '../../../shaders/heads/from_heads.wgsl?raw';
 import { i32, runFlat, runFlatInfo } from '../shared/flatProgram';
 import { fill } from '../shared/wgsl';
 

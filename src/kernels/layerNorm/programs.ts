@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import statsSource from './stats.wgsl?raw';
-import applySource from './apply.wgsl?raw';
-import dxSource from './dx.wgsl?raw';
-import dGainSource from './dgain.wgsl?raw';
+import statsSource from '../../../shaders/layerNorm/stats.wgsl?raw';
+import applySource from '../../../shaders/layerNorm/apply.wgsl?raw';
+import dxSource from '../../../shaders/layerNorm/dx.wgsl?raw';
+import dGainSource from '../../../shaders/layerNorm/dgain.wgsl?raw';
 import { f32, i32, runFlat } from '../shared/flatProgram';
 
 /** The LayerNorm kernels (op.ts holds the op, its reference and its gradient): flat programs, no barrier. */

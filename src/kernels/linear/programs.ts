@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { getMainHeaderString } from '@tensorflow/tfjs-backend-webgpu/dist/webgpu_program';
-import geluFwdSource from './gelu_fwd.wgsl?raw';
-import geluBwdSource from './gelu_bwd.wgsl?raw';
-import colSumSource from './colsum.wgsl?raw';
+import geluFwdSource from '../../../shaders/linear/gelu_fwd.wgsl?raw';
+import geluBwdSource from '../../../shaders/linear/gelu_bwd.wgsl?raw';
+import colSumSource from '../../../shaders/linear/colsum.wgsl?raw';
 import { i32, runFlat } from '../shared/flatProgram';
 import { runProgram } from '../shared/runProgram';
 import { fill } from '../shared/wgsl';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import fwdSource from './fwd.wgsl?raw';
-import reduceSource from './reduce.wgsl?raw';
-import bwdSource from './bwd.wgsl?raw';
+import fwdSource from '../../../shaders/ppoPtxLoss/fwd.wgsl?raw';
+import reduceSource from '../../../shaders/ppoPtxLoss/reduce.wgsl?raw';
+import bwdSource from '../../../shaders/ppoPtxLoss/bwd.wgsl?raw';
 import { cpuAdapter, type Uniform } from '../shared/runProgram';
 import { tuning, type PpoPtxLayouts, type RowLayout } from '../tuning';
 

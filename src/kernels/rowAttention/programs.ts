@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import fwdSource from './fwd.wgsl?raw';
-import statsSource from './stats.wgsl?raw';
-import gradSource from './grad.wgsl?raw';
-import unpackSource from './unpack.wgsl?raw';
+import fwdSource from '../../../shaders/rowAttention/fwd.wgsl?raw';
+import statsSource from '../../../shaders/rowAttention/stats.wgsl?raw';
+import gradSource from '../../../shaders/rowAttention/grad.wgsl?raw';
+import unpackSource from '../../../shaders/rowAttention/unpack.wgsl?raw';
 import { f32, i32, runFlat } from '../shared/flatProgram';
 import { fill, withoutHeader } from '../shared/wgsl';
 

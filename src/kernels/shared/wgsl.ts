@@ -1,6 +1,6 @@
 /**
- * Where shader text is put together. Every WGSL source is a `.wgsl` file next to its op
- * (kernels/<op>/), imported with Vite's `?raw` (a string in the app, the worker, the tests and the
+ * Where shader text is put together. Every WGSL source is a `.wgsl` file in shaders/<op>/ (the
+ * folder of its op's kernels/<op>/), imported with Vite's `?raw` (a string in the app, the worker, the tests and the
  * bench alike); only code unrolled per shape (matmul register blocks) is generated in TypeScript.
  * A file may leave holes, `{{NAME}}`, for what differs between the variants of one program (a mask
  * test, a loop header, an unrolled row): `fill` puts that text in.
