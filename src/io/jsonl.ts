@@ -25,11 +25,16 @@
  * The prompt may be the empty string (unconditional data).
  *
  * With kind 'auto' the kind is detected from the first non-blank line: `ranking` → rankings,
- * `chosen` or `rejected` → preferences, `completion` → demonstrations; a line with keys of two
- * kinds is reported as ambiguous. All later lines must then match that kind.
+ * `chosen` or `rejected` → preferences, `completion` or `messages` → demonstrations; a line with
+ * keys of two kinds is reported as ambiguous. All later lines must then match that kind.
+ *
+ * TRL's other shapes of the same kinds are read too (trlShapes.ts): conversational rows (message
+ * lists), preferences with an implicit prompt, and unpaired rows with a `label` (`false` rows are
+ * never demonstrations). What was left out, and why, comes back as `leftOut` and plain-text `notes`.
  */
 
 import { collidingResponses, collisionReason, lossyFields } from './alphabetFit';
+import { leftOutNotes, standardRow, type LeftOutReason, type RowShape } from './trlShapes';
 import { exceeds, firstInvalidUtf8, utf8Length } from './utf8';
 import { errorMessage } from '../util/errorMessage';
 
@@ -61,12 +66,20 @@ interface JsonlProblem {
 
 /**
  * `warnings` (present only when there are some) name the line and field of text that loses
- * characters to the tokenizer (alphabetFit.ts): imported, but the user should know.
+ * characters to the tokenizer (alphabetFit.ts): imported, but the user should know. `leftOut` and
+ * `notes` (present only when rows were left out or system turns dropped) say what of a TRL file was
+ * not imported and why; `shape` is 'conversational' when any row was given as messages.
  */
+interface Imported {
+  shape: RowShape;
+  warnings?: JsonlProblem[];
+  leftOut?: { line: number; reason: LeftOutReason }[];
+  notes?: string[];
+}
 export type JsonlResult =
-  | { ok: true; kind: 'demonstrations'; rows: Demonstration[]; warnings?: JsonlProblem[] }
-  | { ok: true; kind: 'preferences'; rows: Preference[]; warnings?: JsonlProblem[] }
-  | { ok: true; kind: 'rankings'; rows: Ranking[]; warnings?: JsonlProblem[] }
+  | ({ ok: true; kind: 'demonstrations'; rows: Demonstration[] } & Imported)
+  | ({ ok: true; kind: 'preferences'; rows: Preference[] } & Imported)
+  | ({ ok: true; kind: 'rankings'; rows: Ranking[] } & Imported)
   | { ok: false; error: JsonlProblem; errors: JsonlProblem[] };
 
 export interface JsonlOptions {
@@ -191,11 +204,13 @@ function detectKind(value: unknown): DatasetKind | { message: string } {
   const kinds: DatasetKind[] = [];
   if (has(o, 'ranking')) kinds.push('rankings');
   if (has(o, 'chosen') || has(o, 'rejected')) kinds.push('preferences');
-  if (has(o, 'completion')) kinds.push('demonstrations');
+  if (has(o, 'completion') || has(o, 'messages')) kinds.push('demonstrations');
   if (kinds.length === 1) return kinds[0];
   if (kinds.length === 0) {
     return {
-      message: 'cannot tell the dataset format: expected "completion" (demonstrations), "chosen"/"rejected" ' + '(preferences) or "ranking" (rankings)',
+      message:
+        'cannot tell the dataset format: expected "completion" or "messages" (demonstrations), "chosen"/"rejected" (preferences) or "ranking" (rankings)' +
+        (has(o, 'prompt') ? '; a row with only a "prompt" (TRL\'s prompt-only format) has nothing to learn from' : ''),
     };
   }
   return { message: `ambiguous format: the row has keys of more than one kind (${kinds.join(', ')})` };
@@ -231,6 +246,9 @@ function parseInner(text: string, requested: DatasetKind | 'auto', options: Json
   const rows: (Demonstration | Preference | Ranking)[] = [];
   const errors: JsonlProblem[] = [];
   const warnings: JsonlProblem[] = [];
+  const leftOut: { line: number; reason: LeftOutReason }[] = [];
+  let systemTurns = 0;
+  let shape: RowShape = 'standard';
   let moreWarnings = 0;
   let lineNo = 0;
   let pos = 0;
@@ -265,7 +283,18 @@ function parseInner(text: string, requested: DatasetKind | 'auto', options: Json
       }
       kind = k;
     }
-    const checked = validateRow(kind, value);
+    const shaped = standardRow(kind, value);
+    if ('problems' in shaped) {
+      for (const p of shaped.problems) errors.push(problem(lineNo, p.message, p.field));
+      continue;
+    }
+    if (shaped.shape === 'conversational') shape = 'conversational';
+    if ('leftOut' in shaped) {
+      leftOut.push({ line: lineNo, reason: shaped.leftOut });
+      continue;
+    }
+    systemTurns += shaped.systemTurns;
+    const checked = validateRow(kind, shaped.row);
     if ('row' in checked) {
       rows.push(checked.row);
       for (const w of lossyFields(checked.row as unknown as Record<string, unknown>)) {
@@ -275,11 +304,21 @@ function parseInner(text: string, requested: DatasetKind | 'auto', options: Json
     } else for (const p of checked.problems) errors.push(problem(lineNo, p.message, p.field));
   }
   if (errors.length) return { ok: false, error: errors[0], errors: errors.slice(0, maxErrors) };
+  const notes = leftOutNotes(leftOut, systemTurns);
+  if (rows.length === 0 && leftOut.length) return fileError(`has no row to import. ${notes.join(' ')}`);
   if (rows.length === 0 || kind === undefined) {
     return fileError('is empty: no data rows found (one JSON object per line expected)');
   }
   if (moreWarnings) warnings.push(problem(0, `and ${moreWarnings} more fields with characters the model cannot read`));
-  return (warnings.length ? { ok: true, kind, rows, warnings } : { ok: true, kind, rows }) as JsonlResult;
+  return {
+    ok: true,
+    kind,
+    rows,
+    shape,
+    ...(warnings.length ? { warnings } : {}),
+    ...(leftOut.length ? { leftOut } : {}),
+    ...(notes.length ? { notes } : {}),
+  } as JsonlResult;
 }
 
 /**
@@ -308,46 +347,4 @@ export function parseJsonlBytes(bytes: Uint8Array, kind: DatasetKind | 'auto' = 
   } catch (e) {
     return fileError(`could not read the file (${errorMessage(e)})`);
   }
-}
-
-/** Serialises rows as JSON Lines (one object per line, keys in canonical order, trailing LF). */
-export function toJsonl<K extends DatasetKind>(kind: K, rows: readonly RowOf<K>[]): string {
-  const lines = rows.map((r) => {
-    if (kind === 'demonstrations') {
-      const d = r as Demonstration;
-      return JSON.stringify({ prompt: d.prompt, completion: d.completion });
-    }
-    if (kind === 'preferences') {
-      const p = r as Preference;
-      return JSON.stringify({ prompt: p.prompt, chosen: p.chosen, rejected: p.rejected });
-    }
-    const k = r as Ranking;
-    return JSON.stringify({ prompt: k.prompt, ranking: k.ranking });
-  });
-  return lines.length ? lines.join('\n') + '\n' : '';
-}
-
-/**
- * Each preference pair becomes its own K = 2 ranking `[chosen, rejected]`, in input order.
- * Pairs sharing a prompt are deliberately NOT merged into longer rankings: pairwise labels need
- * not be consistent with any total order, and merging would invent comparisons.
- */
-export function preferencesToRankings(prefs: readonly Preference[]): Ranking[] {
-  return prefs.map((p) => ({ prompt: p.prompt, ranking: [p.chosen, p.rejected] }));
-}
-
-/**
- * Expands each ranking of K items into all C(K, 2) pairs (InstructGPT): for i < j, chosen is
- * ranking[i] and rejected is ranking[j]. Order: by ranking, then i, then j.
- */
-export function rankingsToPreferences(rankings: readonly Ranking[]): Preference[] {
-  const out: Preference[] = [];
-  for (const r of rankings) {
-    for (let i = 0; i < r.ranking.length; i++) {
-      for (let j = i + 1; j < r.ranking.length; j++) {
-        out.push({ prompt: r.prompt, chosen: r.ranking[i], rejected: r.ranking[j] });
-      }
-    }
-  }
-  return out;
 }

@@ -1,4 +1,6 @@
-import { parseJsonlBytes, preferencesToRankings, rankingsToPreferences, toJsonl, type Demonstration, type Ranking } from '../io/jsonl';
+import { parseJsonlBytes, type Demonstration, type Ranking } from '../io/jsonl';
+import { preferencesToRankings, rankingsToPreferences, toJsonl } from '../io/jsonlExport';
+import type { RowShape } from '../io/trlShapes';
 import { addDatasetRows, listDataset, replaceDataset, type StoredKind, type StoredDemonstration, type StoredRanking } from '../store/datasets';
 import { database, refreshStorage, reportWriteError, storage } from './storage.svelte';
 import { errorMessage } from '../util/errorMessage';
@@ -17,6 +19,8 @@ export const datasets = $state({
   errors: [] as string[],
   /** what the last import accepted but the model cannot fully read (characters outside its alphabet) */
   warnings: [] as string[],
+  /** what the last import left out of a TRL file and why (label: false rows, multi-turn conversations, system turns) */
+  notes: [] as string[],
   busy: false,
 });
 
@@ -62,6 +66,7 @@ export async function importFile(file: File, mode: 'add' | 'replace'): Promise<v
   datasets.message = '';
   datasets.errors = [];
   datasets.warnings = [];
+  datasets.notes = [];
   datasets.busy = true;
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
@@ -93,8 +98,10 @@ export async function importFile(file: File, mode: 'add' | 'replace'): Promise<v
       return;
     }
     const what = parsed.kind === 'demonstrations' ? 'demonstrations' : parsed.kind === 'preferences' ? 'pairwise preferences' : 'rankings';
-    datasets.message = `Imported ${parsed.rows.length} ${what} from ${file.name}${mode === 'replace' ? ' (replacing the previous ones)' : ''}.${note}`;
+    const shape = parsed.shape === 'conversational' ? ' (TRL conversational rows: each user turn became a prompt, each assistant turn a response)' : '';
+    datasets.message = `Imported ${parsed.rows.length} ${what} from ${file.name}${mode === 'replace' ? ' (replacing the previous ones)' : ''}${shape}.${note}`;
     datasets.warnings = (parsed.warnings ?? []).map((w) => w.message);
+    datasets.notes = parsed.notes ?? [];
     await loadDatasets(datasets.task);
     void refreshStorage();
   } catch (e) {
@@ -104,15 +111,19 @@ export async function importFile(file: File, mode: 'add' | 'replace'): Promise<v
   }
 }
 
-/** The JSONL text of one kind ('preferences' expands each ranking into its C(K,2) pairs). */
-export function exportText(kind: 'demonstrations' | 'rankings' | 'preferences'): string {
+/**
+ * The JSONL text of one kind ('preferences' expands each ranking into its C(K,2) pairs), in TRL's
+ * standard or conversational shape (rankings have no TRL shape: always standard).
+ */
+export function exportText(kind: 'demonstrations' | 'rankings' | 'preferences', shape: RowShape = 'standard'): string {
   if (kind === 'demonstrations')
     return toJsonl(
       'demonstrations',
       datasets.demonstrations.map(({ prompt, completion }) => ({ prompt, completion })),
+      shape,
     );
   const rankings = datasets.rankings.map(({ prompt, ranking }) => ({ prompt, ranking }));
-  return kind === 'rankings' ? toJsonl('rankings', rankings) : toJsonl('preferences', rankingsToPreferences(rankings));
+  return kind === 'rankings' ? toJsonl('rankings', rankings) : toJsonl('preferences', rankingsToPreferences(rankings), shape);
 }
 
 export function download(filename: string, text: string): void {

@@ -1,15 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import {
-  parseJsonl,
-  parseJsonlBytes,
-  preferencesToRankings,
-  rankingsToPreferences,
-  toJsonl,
-  type DatasetKind,
-  type JsonlResult,
-  type Preference,
-  type Ranking,
-} from '../../src/io/jsonl';
+import { parseJsonl, parseJsonlBytes, type DatasetKind, type JsonlResult, type Preference, type Ranking } from '../../src/io/jsonl';
+import { preferencesToRankings, rankingsToPreferences, toJsonl } from '../../src/io/jsonlExport';
 
 function fails(r: JsonlResult): { line: number; field?: string; message: string } {
   if (r.ok) throw new Error(`expected failure, got ok with ${r.rows.length} rows`);
@@ -35,6 +26,7 @@ describe('parseJsonl: accepted input', () => {
     expect(parseJsonl(d, 'demonstrations')).toEqual({
       ok: true,
       kind: 'demonstrations',
+      shape: 'standard',
       rows: [
         { prompt: 'a', completion: 'b' },
         { prompt: '', completion: 'c' },
@@ -44,11 +36,13 @@ describe('parseJsonl: accepted input', () => {
     expect(parseJsonl(pref('p', 'good', 'bad'), 'auto')).toEqual({
       ok: true,
       kind: 'preferences',
+      shape: 'standard',
       rows: [{ prompt: 'p', chosen: 'good', rejected: 'bad' }],
     });
     expect(parseJsonl(rank('p', ['a', 'b', 'c']), 'auto')).toEqual({
       ok: true,
       kind: 'rankings',
+      shape: 'standard',
       rows: [{ prompt: 'p', ranking: ['a', 'b', 'c'] }],
     });
   });
@@ -59,6 +53,7 @@ describe('parseJsonl: accepted input', () => {
     expect(r).toEqual({
       ok: true,
       kind: 'demonstrations',
+      shape: 'standard',
       rows: [
         { prompt: 'a', completion: 'b' },
         { prompt: 'x', completion: 'y' },
@@ -114,6 +109,7 @@ describe('parseJsonl: malformed input names the line and field', () => {
     expectError(JSON.stringify({ prompt: 'p', completion: null }), 'demonstrations', 1, 'completion', /got null/);
     expectError(JSON.stringify({ prompt: 'p', completion: '' }), 'demonstrations', 1, 'completion', /must not be empty/);
     expectError(JSON.stringify({ prompt: 'p', chosen: ['x'], rejected: 'y' }), 'preferences', 1, 'chosen', /got an array/);
+    // a pair without a prompt is TRL's implicit-prompt format (trlFormats.test.ts), so a missing prompt is no error there
     expectError(pref('p', 'same', 'same'), 'preferences', 1, 'rejected', /identical/);
     expectError(rank('p', ['a', 5]), 'rankings', 1, 'ranking[1]', /must be a string, got a number/);
     expectError(rank('p', ['a', '']), 'rankings', 1, 'ranking[1]', /must not be empty/);
@@ -196,7 +192,7 @@ describe('parseJsonl: text the tokenizer cannot read (issue #15, item 8)', () =>
     expect(ms).toBeLessThan(2000); // the issue's bound for any hostile input
   });
   it('has no warnings key for plain ASCII', () => {
-    expect(parseJsonl(demo('a', 'b'), 'auto')).toEqual({ ok: true, kind: 'demonstrations', rows: [{ prompt: 'a', completion: 'b' }] });
+    expect(parseJsonl(demo('a', 'b'), 'auto')).toEqual({ ok: true, kind: 'demonstrations', shape: 'standard', rows: [{ prompt: 'a', completion: 'b' }] });
     expect('warnings' in parseJsonl(demo('a', 'b'), 'auto')).toBe(false);
   });
 });
