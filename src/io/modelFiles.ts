@@ -14,7 +14,12 @@ import { readModelTensors } from './modelTensors';
  *   config.json        – GPT2LMHeadModel (tied embeddings), or GPT2ForSequenceClassification for the
  *                        reward and value models;
  *   vocab.json, merges.txt, special_tokens_map.json – the character tokenizer written as a GPT-2
- *                        byte-level BPE with no merges (space is "Ġ", newline "Ċ", as GPT-2 spells them).
+ *                        byte-level BPE with no merges (space is "Ġ", newline "Ċ", as GPT-2 spells them);
+ *   tokenizer_config.json – `add_bos_token`, so HF's tokenizer writes BOS first as the app does (TRL then
+ *                        gives prompt + response + "<eos>" exactly the app's [BOS … EOS]), and a chat
+ *                        template with the same layout for TRL's conversational datasets (user turn,
+ *                        then assistant turn and EOS; system turns are left out, as the import does).
+ *                        Characters outside the alphabet differ: HF drops them, the app reads <unk>.
  * Reward/value models: `score.weight` is written as HF's [1, C] and `score.bias` [1] is added (HF's
  * GPT2ForSequenceClassification has no bias: add it to the output, or ignore it — it only shifts
  * scores). The importer reads these files back bit-exactly.
@@ -28,7 +33,13 @@ export interface ModelFiles {
   'vocab.json': string;
   'merges.txt': string;
   'special_tokens_map.json': string;
+  'tokenizer_config.json': string;
 }
+
+/** The app's layout as a chat template: BOS, the user turn, the assistant turn and EOS; no separators. */
+const CHAT_TEMPLATE =
+  "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'user' %}{{ m['content'] }}" +
+  "{% elif m['role'] == 'assistant' %}{% generation %}{{ m['content'] }}{{ eos_token }}{% endgeneration %}{% endif %}{% endfor %}";
 
 /** GPT-2's byte-level spelling of our characters (only space and newline differ from ASCII). */
 function gpt2Spelling(token: string): string {
@@ -67,17 +78,25 @@ export function exportModel(cfg: GPTConfig, weights: Weights, head: ModelHead, m
   });
   const vocab: Record<string, number> = {};
   for (const [token, id] of Object.entries(vocabulary())) vocab[gpt2Spelling(token)] = id;
+  const specials = { bos_token: SPECIAL_NAMES[BOS], eos_token: SPECIAL_NAMES[EOS], pad_token: SPECIAL_NAMES[PAD], unk_token: '<unk>' };
   return {
     'model.safetensors': encodeSafetensors(tensors, { format: 'pt', ...metadata }),
     'config.json': JSON.stringify(config, null, 2),
     'vocab.json': JSON.stringify(vocab),
     'merges.txt': '#version: 0.2\n',
-    'special_tokens_map.json': JSON.stringify({
-      bos_token: SPECIAL_NAMES[BOS],
-      eos_token: SPECIAL_NAMES[EOS],
-      pad_token: SPECIAL_NAMES[PAD],
-      unk_token: '<unk>',
-    }),
+    'special_tokens_map.json': JSON.stringify(specials),
+    'tokenizer_config.json': JSON.stringify(
+      {
+        tokenizer_class: 'GPT2Tokenizer',
+        ...specials,
+        add_bos_token: true,
+        add_eos_token: false,
+        model_max_length: cfg.contextLength,
+        chat_template: CHAT_TEMPLATE,
+      },
+      null,
+      2,
+    ),
   };
 }
 

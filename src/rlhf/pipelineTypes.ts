@@ -106,6 +106,21 @@ export interface CheckpointExtra {
   lm?: Omit<LMLoopCursor, 'rng'>;
   /** a run started from an imported SFT model (base = sft = its weights): what was imported */
   imported?: string;
+  /** in the reward model's final checkpoint only: the data the run trained on, for "Continue in TRL" */
+  runData?: RunData;
+}
+
+/**
+ * What a run trained on and is judged on, kept so a saved run can be continued elsewhere (TRL):
+ * the SFT demonstrations (the user's included), the K-way rankings best first (training: by the
+ * training labelers and the user; held-out: by the held-out labelers), and the prompts of each split.
+ * Runs saved before it was kept lack it.
+ */
+export interface RunData {
+  demonstrations: { prompt: string; completion: string }[];
+  rankings: { train: { prompt: string; ranking: string[] }[]; heldout: { prompt: string; ranking: string[] }[] };
+  /** train: the PPO prompts; val: the dev set, the probe and the RM held-out prompts; test: every test prompt */
+  prompts: { train: string[]; val: string[]; test: string[] };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { GPT } from '../model/gpt';
 import { poolAgreement } from '../tasks/labeler';
-import { rankingAccuracy, rankSets, rubricAccuracy, trainRewardModel } from './rewardModel';
+import { rankingAccuracy, rankSets, rubricAccuracy, trainRewardModel, type RankedSet } from './rewardModel';
+import type { RunData } from './pipelineTypes';
 import { responseSets } from './responseSets';
 import { ScalarModel } from './scalarModel';
 import { modelWeights } from './snapshot';
@@ -59,9 +60,25 @@ export async function rewardStage(ctx: RunContext, base: GPT, sft: GPT): Promise
     step: rmRun.steps,
     final: true,
     models: { base: await modelWeights(base), sft: await modelWeights(sft), reward: await modelWeights(reward.backbone) },
+    extra: { runData: runDataOf(ctx, train, heldout) },
   });
   hooks.stage('rm', 'done', doneNote(ctx));
   return reward;
+}
+
+/** The run's data as "Continue in TRL" exports it (pipelineTypes.ts RunData). */
+function runDataOf(ctx: RunContext, train: RankedSet[], heldout: RankedSet[]): RunData {
+  const { data } = ctx;
+  const asRanking = (s: RankedSet) => ({ prompt: s.prompt, ranking: s.responses });
+  return {
+    demonstrations: ctx.demos.map((d) => ({ prompt: d.prompt, completion: d.response })),
+    rankings: { train: train.map(asRanking), heldout: heldout.map(asRanking) },
+    prompts: {
+      train: data.ppoPrompts,
+      val: [...new Set([...(ctx.cfg.eval.split === 'val' ? data.evalPrompts : []), ...data.probePrompts, ...data.rmHeldoutPrompts])],
+      test: data.testPrompts,
+    },
+  };
 }
 
 const doneNote = (ctx: RunContext) => `held-out accuracy ${(100 * ctx.summaries.rm!.heldout_accuracy).toFixed(1)}%`;

@@ -90,7 +90,9 @@ describe('export bundle', () => {
     const files = unzipSync(exportBundle(cfg, { policy, reward }));
     expect(Object.keys(files).sort()).toEqual(
       ['policy', 'reward']
-        .flatMap((m) => ['config.json', 'merges.txt', 'model.safetensors', 'special_tokens_map.json', 'vocab.json'].map((f) => `${m}/${f}`))
+        .flatMap((m) =>
+          ['config.json', 'merges.txt', 'model.safetensors', 'special_tokens_map.json', 'tokenizer_config.json', 'vocab.json'].map((f) => `${m}/${f}`),
+        )
         .sort(),
     );
     const back = importModel({ safetensors: files['reward/model.safetensors'], config: strFromU8(files['reward/config.json']) });
