@@ -11,17 +11,18 @@ import { first10, last10, type RunContext } from './runContext';
 export async function pretrainStage(ctx: RunContext): Promise<GPT> {
   const { cfg, plan } = ctx;
   let base: GPT;
+  let skipped = 0;
   if (plan.done('pretrain')) base = ctx.restored('base');
   else {
     base = plan.inside('pretrain') ? ctx.restored('base') : ctx.own(GPT.create(ctx.modelCfg, cfg.seed));
-    await lmStage(ctx, 'pretrain', base, (r) => sampleWindows(ctx.data.stream, cfg.pretrain.batchSize, ctx.seqLen, r), {
+    skipped = await lmStage(ctx, 'pretrain', base, (r) => sampleWindows(ctx.data.stream, cfg.pretrain.batchSize, ctx.seqLen, r), {
       ...cfg.pretrain,
       seed: cfg.seed,
       sampleEvery: Math.max(10, Math.round(cfg.pretrain.steps / 4)),
       models: async () => ({ base: await modelWeights(base) }),
     });
   }
-  ctx.hooks.stage('pretrain', 'done', importedNote(ctx) || `${ctx.summaries.pretrain!.steps} steps, loss ${ctx.summaries.pretrain!.loss_last.toFixed(3)}`);
+  ctx.hooks.stage('pretrain', 'done', doneNote(ctx, 'pretrain', skipped));
   return base;
 }
 
@@ -29,17 +30,18 @@ export async function pretrainStage(ctx: RunContext): Promise<GPT> {
 export async function sftStage(ctx: RunContext, base: GPT): Promise<GPT> {
   const { cfg, plan } = ctx;
   let sft: GPT;
+  let skipped = 0;
   if (plan.done('sft')) sft = ctx.restored('sft');
   else {
     sft = plan.inside('sft') ? ctx.restored('sft') : ctx.own(base.clone());
-    await lmStage(ctx, 'sft', sft, (r) => sftBatch(ctx.layout, ctx.demos, cfg.sft.batchSize, r), {
+    skipped = await lmStage(ctx, 'sft', sft, (r) => sftBatch(ctx.layout, ctx.demos, cfg.sft.batchSize, r), {
       ...cfg.sft,
       seed: cfg.seed + 1,
       sampleEvery: Math.max(10, Math.round(cfg.sft.steps / 3)),
       models: async () => ({ base: await modelWeights(base), sft: await modelWeights(sft) }),
     });
   }
-  ctx.hooks.stage('sft', 'done', importedNote(ctx) || `${ctx.summaries.sft!.steps} steps, loss ${ctx.summaries.sft!.loss_last.toFixed(3)}`);
+  ctx.hooks.stage('sft', 'done', doneNote(ctx, 'sft', skipped));
   return sft;
 }
 
@@ -51,8 +53,9 @@ interface LmStageSetup extends Pick<LMLoopOptions, 'steps' | 'lr' | 'warmup' | '
 /**
  * One language-model stage: the training loop (resumed mid-stage when the checkpoint is inside it),
  * autosaved every LM_CHECKPOINT_EVERY steps, then its summary and its end-of-stage checkpoint.
+ * Returns how many steps AdamW skipped for a non-finite gradient.
  */
-async function lmStage(ctx: RunContext, stage: 'pretrain' | 'sft', trained: GPT, batch: (r: Rng) => TokenBatch, setup: LmStageSetup): Promise<void> {
+async function lmStage(ctx: RunContext, stage: 'pretrain' | 'sft', trained: GPT, batch: (r: Rng) => TokenBatch, setup: LmStageSetup): Promise<number> {
   const { hooks, plan } = ctx;
   const inside = plan.inside(stage);
   hooks.stage(stage, 'running', inside ? `resuming at step ${plan.step}` : undefined);
@@ -92,10 +95,16 @@ async function lmStage(ctx: RunContext, stage: 'pretrain' | 'sft', trained: GPT,
   ctx.check();
   ctx.summaries[stage] = { steps: run.steps, loss_first: first10(run.losses), loss_last: last10(run.losses), seconds: run.seconds };
   await ctx.save({ stage, step: run.steps, final: true, models: await setup.models() });
+  return run.skipped;
 }
 
-/** A run started from an imported SFT model skipped pretraining and SFT: the stages say so. */
-function importedNote(ctx: RunContext): string {
+/**
+ * What a finished LM stage says: its steps and last loss, and any steps skipped for a non-finite
+ * gradient; a run started from an imported SFT model skipped pretraining and SFT, and says so.
+ */
+function doneNote(ctx: RunContext, stage: 'pretrain' | 'sft', skipped: number): string {
   const imported = ctx.plan.checkpoint?.extra.imported;
-  return imported ? `skipped: started from the imported model ${imported}` : '';
+  if (imported) return `skipped: started from the imported model ${imported}`;
+  const s = ctx.summaries[stage]!;
+  return `${s.steps} steps, loss ${s.loss_last.toFixed(3)}${skipped > 0 ? `; ${skipped} step(s) with a non-finite gradient were skipped` : ''}`;
 }

@@ -6,6 +6,7 @@ import { pretrainStage, sftStage } from './lmStages';
 import { rewardStage } from './rewardStage';
 import { ppoStage } from './ppoStage';
 import type { PipelineCheckpoint, PipelineHooks, PipelineReport, UserData } from './pipelineTypes';
+import type { StageName } from './stages';
 
 export type { PipelineCheckpoint, PipelineHooks, PipelineReport, UserData } from './pipelineTypes';
 export { StoppedError } from './runContext';
@@ -19,21 +20,44 @@ export { StoppedError } from './runContext';
  * Each stage is one function of the run's context (runContext.ts): lmStages.ts, rewardStage.ts,
  * ppoStage.ts. Given a checkpoint, each stage restores its models if it finished before it
  * (resumePlan.ts), resumes from it if it stopped inside it, and otherwise runs from the start.
+ * `last` stops the run after that stage, with no evaluation and no report (null): the "Language
+ * model only" view runs pretraining alone, on the same data plan, so its base model is the one the
+ * whole pipeline would pretrain.
  */
+export function runPipeline(
+  cfg: PipelineConfig,
+  engine: { backend: BackendName; adapter: AdapterSummary | null },
+  hooks: PipelineHooks,
+  resume?: PipelineCheckpoint,
+  userData?: UserData,
+): Promise<PipelineReport>;
+export function runPipeline(
+  cfg: PipelineConfig,
+  engine: { backend: BackendName; adapter: AdapterSummary | null },
+  hooks: PipelineHooks,
+  resume: PipelineCheckpoint | undefined,
+  userData: UserData | undefined,
+  last: StageName | 'eval',
+): Promise<PipelineReport | null>;
 export async function runPipeline(
   cfg: PipelineConfig,
   engine: { backend: BackendName; adapter: AdapterSummary | null },
   hooks: PipelineHooks,
   resume?: PipelineCheckpoint,
   userData?: UserData,
-): Promise<PipelineReport> {
+  last: StageName | 'eval' = 'eval',
+): Promise<PipelineReport | null> {
   const start = performance.now();
   const ctx = runContext(cfg, hooks, resume, userData);
   try {
     const base = await pretrainStage(ctx);
+    if (last === 'pretrain') return null;
     const sft = await sftStage(ctx, base);
+    if (last === 'sft') return null;
     const reward = await rewardStage(ctx, base, sft);
+    if (last === 'rm') return null;
     const ppo = await ppoStage(ctx, base, sft, reward);
+    if (last === 'ppo') return null;
 
     // Evaluation on the evaluation prompts with held-out labelers.
     hooks.stage('eval', 'running');

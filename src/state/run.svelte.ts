@@ -1,6 +1,6 @@
 import type { EngineInfo } from '../engine/backend';
 import { TrainerClient } from '../worker/client';
-import type { Command, RunState, StageName, TrainSetup, WorkerEvent } from '../worker/protocol';
+import type { Command, RunState, StageName, WorkerEvent } from '../worker/protocol';
 import type { PipelineConfig } from '../rlhf/config';
 import type { PipelineReport } from '../rlhf/pipeline';
 import type { UserData } from '../rlhf/pipeline';
@@ -15,7 +15,7 @@ export const run = $state({
   engine: null as EngineInfo | null,
   connecting: true,
   state: 'idle' as RunState,
-  /** what the current (or last) run is: a language model only, or the whole pipeline */
+  /** what the current (or last) run is: a language model only (pretraining alone), or the pipeline */
   kind: null as 'lm' | 'pipeline' | null,
   stage: null as StageName | null,
   message: '',
@@ -148,17 +148,11 @@ export function send(command: Command): boolean {
   return true;
 }
 
-export function startTraining(setup: TrainSetup): void {
-  resetRun(setup.steps);
-  run.kind = 'lm';
-  client?.send({ type: 'train', setup: $state.snapshot(setup) as TrainSetup });
-}
-
-function resetRun(total: number): void {
+function resetRun(): void {
   run.losses = [];
   run.samples = [];
   run.step = 0;
-  run.total = total;
+  run.total = 0;
   run.message = '';
   run.stages = [];
   run.series = {};
@@ -173,19 +167,27 @@ function resetRun(total: number): void {
 }
 
 /**
- * Runs the whole InstructGPT pipeline in the worker. With `runId` (a run record created in
- * IndexedDB), the worker autosaves checkpoints under it. `userData` is the user's labels the run
- * trains on (null: none); by default, what the labels settings give now.
+ * Runs the InstructGPT pipeline in the worker (with `last`, only its stages up to that one: the
+ * "Language model only" view runs 'pretrain'). With `runId` (a run record created in IndexedDB),
+ * the worker autosaves checkpoints under it. `userData` is the user's labels the run trains on
+ * (null: none); by default, what the labels settings give now.
  */
-export function startPipeline(config: PipelineConfig, runId?: string, userData?: UserData | null): void {
-  resetRun(0);
-  run.kind = 'pipeline';
+export function startPipeline(config: PipelineConfig, runId?: string, userData?: UserData | null, last?: StageName): void {
+  resetRun();
+  run.kind = last === 'pretrain' ? 'lm' : 'pipeline';
   const snapshot = $state.snapshot(config) as PipelineConfig;
   const data = userData === undefined ? userDataForRun(snapshot)?.data : (userData ?? undefined);
   run.runId = runId ?? null;
   run.userLabels = data ? userDataSummary(data) : '';
-  client?.send({ type: 'pipeline', config: snapshot, lmCheckpointEvery: autosave.lmEvery, ...(runId ? { runId } : {}), ...(data ? { userData: data } : {}) });
-  for (const fn of startListeners) fn(snapshot, runId, data);
+  client?.send({
+    type: 'pipeline',
+    config: snapshot,
+    lmCheckpointEvery: autosave.lmEvery,
+    ...(last ? { last } : {}),
+    ...(runId ? { runId } : {}),
+    ...(data ? { userData: data } : {}),
+  });
+  if (!last) for (const fn of startListeners) fn(snapshot, runId, data);
 }
 
 /**
@@ -193,7 +195,7 @@ export function startPipeline(config: PipelineConfig, runId?: string, userData?:
  * the headless runner's --sweep). Nothing is saved; `run.reports` collects a report per setup.
  */
 export function startVariants(configs: PipelineConfig[]): void {
-  resetRun(0);
+  resetRun();
   run.kind = 'pipeline';
   const snapshot = configs.map((c) => $state.snapshot(c) as PipelineConfig);
   client?.send({ type: 'variants', configs: snapshot });
@@ -204,7 +206,7 @@ export function startVariants(configs: PipelineConfig[]): void {
  * The worker reads the user's labels from the run record; `userData` only tells the page.
  */
 export function resumePipeline(runId: string, series: Record<string, Record<string, number[]>>, doneStages: StageName[], userData?: UserData): void {
-  resetRun(0);
+  resetRun();
   run.kind = 'pipeline';
   run.series = structuredClone(series);
   run.stages = doneStages.map((stage) => ({ stage, state: 'done' as const, message: '(from the checkpoint)', at: Date.now() }));

@@ -3,7 +3,8 @@ import { createRun, updateRun, type RunRecord, type StageName } from '../store/r
 import { latestGoodCheckpointInfo } from '../store/latestGoodCheckpoint';
 import type { WorkerEvent } from '../worker/protocol';
 import type { UserData } from '../rlhf/pipeline';
-import { onPipelineStart, onWorkerEvent, resumePipeline, startPipeline } from './run.svelte';
+import { onPipelineStart, onWorkerEvent, resumePipeline, run, startPipeline } from './run.svelte';
+import { configBlockers } from './pipelineConfig.svelte';
 import { userDataForRun } from './userLabels.svelte';
 import { metricsAtCheckpoint, statusAtCheckpoint } from './resumeMath';
 import { runById, savedRuns } from './runs.svelte';
@@ -62,16 +63,28 @@ async function createRecord(cfg: PipelineConfig, userData?: UserData): Promise<R
   }
 }
 
+/** Why a run cannot start now, in words ('' when it can): the backend, a run in progress, the settings. */
+export function startBlocker(): string {
+  if (!run.engine) return run.connecting ? 'Waiting for the compute backend to start.' : 'The compute backend did not start.';
+  if (run.state === 'training' || savedRuns.starting) return 'A run is in progress.';
+  const blockers = configBlockers();
+  return blockers.length ? `Fix these settings first: ${blockers.join('; ')}.` : '';
+}
+
 /**
  * Starts the pipeline as a saved run: the run record (with the user's labels the run uses) is
  * written first, so the worker can autosave checkpoints under its id and a resume trains on the
  * same labels. Without storage the pipeline still runs, unsaved.
+ * With `last` only the stages up to it run (the "Language model only" view: 'pretrain'). Such a
+ * run is not saved: a record has no "last stage", so resuming it would run the stages it leaves
+ * out. It uses no labels of the user's (they feed SFT and the RM, not pretraining).
  */
-export async function startRun(cfg: PipelineConfig): Promise<void> {
+export async function startRun(cfg: PipelineConfig, last?: StageName): Promise<void> {
   if (savedRuns.starting) return;
   savedRuns.starting = true;
   try {
     const snapshot = structuredClone($state.snapshot(cfg)) as PipelineConfig;
+    if (last) return startPipeline(snapshot, undefined, null, last);
     const userData = userDataForRun(snapshot)?.data;
     const rec = await createRecord(snapshot, userData);
     beginRecording(rec?.id ?? null);

@@ -8,6 +8,10 @@ export const TASKS: Readonly<Record<TaskName, Task>> = {
   sentiment: sentimentTask,
 };
 
+/**
+ * The task names, in the order menus list them.
+ * @internal test seam: the tests run once per task
+ */
 export const TASK_NAMES: readonly TaskName[] = ['instructions', 'sentiment'];
 
 function isTaskName(name: string): name is TaskName {

@@ -14,7 +14,8 @@ import type { StageName, WorkerEvent } from './protocol';
  * Runs the pipeline and turns its progress into protocol events. With a run id, every stage's end,
  * every `checkpointEvery` PPO iterations and every `lmCheckpointEvery` pretraining/SFT steps are
  * saved to IndexedDB (all-or-nothing writes, checksummed), and `resume` continues from the latest
- * checkpoint that verifies.
+ * checkpoint that verifies. `last` stops after that stage (runPipeline): no report, and the final
+ * status says what the last stage did.
  */
 export async function pipelineRun(
   config: PipelineConfig,
@@ -23,9 +24,12 @@ export async function pipelineRun(
   shouldStop: () => boolean,
   persist?: { runId: string; checkpointEvery?: number; lmCheckpointEvery?: number; resume?: PipelineCheckpoint },
   userData?: UserData,
+  last: StageName | 'eval' = 'eval',
 ): Promise<void> {
   const db: Db | null = persist ? await openDb() : null;
+  let lastNote = '';
   post({ type: 'status', state: 'training', stage: persist?.resume?.stage ?? 'pretrain' });
+  const start = performance.now();
   try {
     const report = await runPipeline(
       config,
@@ -33,6 +37,7 @@ export async function pipelineRun(
       {
         stage: (stage, state, message) => {
           post({ type: 'stage', stage, state, message });
+          if (stage === last && state === 'done') lastNote = message ?? '';
           if (db && persist && stage !== 'eval')
             void updateRun(db, persist.runId, { stageStatus: { [stage]: state === 'done' ? 'done' : 'running' } }).catch(() => {});
         },
@@ -48,7 +53,12 @@ export async function pipelineRun(
       },
       persist?.resume,
       userData,
+      last,
     );
+    if (!report) {
+      post({ type: 'status', state: 'done', message: `${last} finished in ${Math.round((performance.now() - start) / 1000)} s: ${lastNote}.` });
+      return;
+    }
     if (db && persist) await updateRun(db, persist.runId, { report, stageStatus: { pretrain: 'done', sft: 'done', rm: 'done', ppo: 'done' } });
     post({ type: 'report', report });
     post({ type: 'status', state: 'done', message: `Pipeline finished in ${Math.round(report.seconds)} s.` });

@@ -3,7 +3,6 @@
  * both as discriminated unions on `type`. Everything here is structured-cloneable plain data.
  */
 import type { BackendName, EngineInfo } from '../engine/backend';
-import type { PresetName } from '../model/config';
 import type { TaskName } from '../tasks/types';
 import type { PipelineConfig } from '../rlhf/config';
 import type { PipelineReport, UserData } from '../rlhf/pipeline';
@@ -12,30 +11,25 @@ import type { StageName } from '../rlhf/stages';
 
 export type { StageName };
 
-/** A language-model training run (the first screen): pretraining on the task's corpus. */
-export interface TrainSetup {
-  task: TaskName;
-  preset: PresetName;
-  seed: number;
-  steps: number;
-  batchSize: number;
-  lr: number;
-  warmup: number;
-  logEvery: number;
-  sampleEvery: number;
-}
-
 export type Command =
   /** `backend` forces one; `measure`: time webgpu against wasm before each run even on a hardware adapter (?backend=auto-measure) */
   | { type: 'init'; backend?: BackendName; measure?: boolean }
-  | { type: 'train'; setup: TrainSetup }
-  /** the whole InstructGPT pipeline: pretrain → SFT → RM → PPO-ptx → evaluation */
   /**
-   * with a runId (a run record the page created in IndexedDB), checkpoints are autosaved under it:
+   * the InstructGPT pipeline: pretrain → SFT → RM → PPO-ptx → evaluation, or with `last` only the
+   * stages up to it (the "Language model only" view: 'pretrain'), with no evaluation and no report.
+   * With a runId (a run record the page created in IndexedDB), checkpoints are autosaved under it:
    * at each stage's end, every `checkpointEvery` PPO iterations (default 10) and every
    * `lmCheckpointEvery` pretraining/SFT steps (default 200; 0 = only at the stage's end)
    */
-  | { type: 'pipeline'; config: PipelineConfig; runId?: string; checkpointEvery?: number; lmCheckpointEvery?: number; userData?: UserData }
+  | {
+      type: 'pipeline';
+      config: PipelineConfig;
+      last?: StageName;
+      runId?: string;
+      checkpointEvery?: number;
+      lmCheckpointEvery?: number;
+      userData?: UserData;
+    }
   /**
    * several setups, sharing the stages before the first one they change (src/rlhf/variants.ts): a
    * sweep of a knob, or PPO with and without ptx. Not saved as runs; one `report` per setup, in order.

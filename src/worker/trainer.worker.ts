@@ -3,7 +3,6 @@ import { initBackend, onDeviceLost, onGpuError, webgpuAdapter } from '../engine/
 import type { Command, WorkerEvent } from './protocol';
 import { PRESETS, type PresetName } from '../model/config';
 import { engineForRun, isSoftwareAdapter } from './engineChoice';
-import { pretrainRun } from './pretrainRun';
 import { loadResume, pipelineRun, variantsRun } from './pipelineRun';
 import type { EngineInfo } from '../engine/backend';
 import { setTuning } from '../kernels/tuning';
@@ -46,7 +45,6 @@ async function handle(cmd: Command): Promise<void> {
       }
       await inspect(cmd, post);
       return;
-    case 'train':
     case 'pipeline':
     case 'variants':
     case 'resume':
@@ -62,13 +60,10 @@ async function handle(cmd: Command): Promise<void> {
       stopRequested = false;
       try {
         const stop = () => stopRequested;
-        if (cmd.type === 'train') {
-          await chooseEngine(cmd.setup.preset, cmd.setup.batchSize, PRESETS[cmd.setup.preset].contextLength);
-          await pretrainRun(cmd.setup, post, stop);
-        } else if (cmd.type === 'pipeline') {
+        if (cmd.type === 'pipeline') {
           const persist = cmd.runId ? { runId: cmd.runId, checkpointEvery: cmd.checkpointEvery, lmCheckpointEvery: cmd.lmCheckpointEvery } : undefined;
           const c = cmd.config;
-          await pipelineRun(c, await chooseEngine(c.preset, c.pretrain.batchSize, c.pretrain.seqLen), post, stop, persist, cmd.userData);
+          await pipelineRun(c, await chooseEngine(c.preset, c.pretrain.batchSize, c.pretrain.seqLen), post, stop, persist, cmd.userData, cmd.last);
         } else if (cmd.type === 'variants') {
           const c = cmd.configs[0];
           await variantsRun(cmd.configs, await chooseEngine(c.preset, c.pretrain.batchSize, c.pretrain.seqLen), post, stop, cmd.userData);

@@ -30,9 +30,8 @@ describe('the built app', () => {
       await watchLongTasks(page);
 
       await page.getByTestId('view-lm').click();
-      await page.getByTestId('preset').selectOption('micro');
-      await page.getByTestId('field-steps').fill('60');
-      await page.getByTestId('field-sampleEvery').fill('30');
+      await page.getByTestId('setting-preset').selectOption('micro');
+      await page.getByTestId('setting-pretrain.steps').fill('60');
       await page.getByTestId('train').click();
       await page.waitForFunction(() => (window as unknown as { __rlhf: { run: RunView } }).__rlhf.run.state === 'done', null, {
         timeout: 240_000,
@@ -46,8 +45,9 @@ describe('the built app', () => {
       expect(view.losses).toHaveLength(60);
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       expect(mean(view.losses.slice(-10))).toBeLessThan(mean(view.losses.slice(0, 10)) - 0.3);
-      expect(view.samples).toBe(2);
-      expect(await page.getByTestId('samples').count()).toBe(2);
+      // the pipeline's pretraining samples four times: every max(10, steps / 4) = 15 steps
+      expect(view.samples).toBe(4);
+      expect(await page.getByTestId('samples').count()).toBe(4);
       expect(await page.getByTestId('state').textContent()).toBe('done');
       // tokens/s and one timed step's forward / backward / optimizer split
       expect(await page.getByTestId('step-phase-bar').getAttribute('aria-label')).toMatch(/forward \d+ ms, backward \d+ ms, optimizer \d+ ms/);
@@ -67,9 +67,8 @@ describe('the built app', () => {
       expect(await page.getByTestId('backend').textContent()).toBe('wasm');
       expect(await page.getByTestId('fallback-banner').textContent()).toMatch(/WebGPU is not available/);
       await page.getByTestId('view-lm').click();
-      await page.getByTestId('preset').selectOption('micro');
-      await page.getByTestId('field-steps').fill('30');
-      await page.getByTestId('field-sampleEvery').fill('0');
+      await page.getByTestId('setting-preset').selectOption('micro');
+      await page.getByTestId('setting-pretrain.steps').fill('30');
       await page.getByTestId('train').click();
       await page.waitForFunction(() => (window as unknown as { __rlhf: { run: RunView } }).__rlhf.run.state === 'done', null, {
         timeout: 120_000,

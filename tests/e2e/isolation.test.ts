@@ -61,9 +61,8 @@ async function expectedThreads(page: Page): Promise<number> {
 /** A short language-model run from the LM view; returns its losses. */
 async function trainLM(page: Page, steps: number): Promise<number[]> {
   await page.getByTestId('view-lm').click();
-  await page.getByTestId('preset').selectOption('micro');
-  await page.getByTestId('field-steps').fill(String(steps));
-  await page.getByTestId('field-sampleEvery').fill('0');
+  await page.getByTestId('setting-preset').selectOption('micro');
+  await page.getByTestId('setting-pretrain.steps').fill(String(steps));
   await page.getByTestId('train').click();
   await page.waitForFunction(() => (window as unknown as Handle).__rlhf.run.state === 'done', null, { timeout: 180_000, polling: 500 });
   return page.evaluate(() => [...(window as unknown as Handle).__rlhf.run.losses]);

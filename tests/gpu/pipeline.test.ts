@@ -22,13 +22,15 @@ const MICRO: PipelineConfig = {
 describe('the pipeline on a micro config', () => {
   let report: PipelineReport;
   const stages: string[] = [];
+  /** every pretraining loss of the whole run, step by step */
+  const pretrainLosses: number[] = [];
 
   test('runs every stage and reports every key', async () => {
     const engine = await initBackend('wasm');
     const before = tf.memory().numTensors;
     report = await runPipeline(MICRO, engine, {
       stage: (s, st) => stages.push(`${s}:${st}`),
-      hooksFor: () => ({ metrics: () => {}, samples: () => {}, shouldStop: () => false }),
+      hooksFor: (s) => ({ metrics: (m) => s === 'pretrain' && pretrainLosses.push(...m.values.loss), samples: () => {}, shouldStop: () => false }),
       shouldStop: () => false,
     });
     expect(tf.memory().numTensors).toBe(before); // every model and optimizer freed
@@ -74,5 +76,29 @@ describe('the pipeline on a micro config', () => {
     const [lo, hi] = report.eval.winrate_ci95!;
     expect(lo).toBeLessThanOrEqual(report.eval.winrate_ppo_vs_sft);
     expect(hi).toBeGreaterThanOrEqual(report.eval.winrate_ppo_vs_sft);
+  });
+
+  test('with `last` it runs only the stages up to it (the LM-only view): the same pretraining, no report', async () => {
+    const engine = await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const seen: string[] = [];
+    const losses: number[] = [];
+    const none = await runPipeline(
+      MICRO,
+      engine,
+      {
+        stage: (s, st) => seen.push(`${s}:${st}`),
+        hooksFor: () => ({ metrics: (m) => losses.push(...m.values.loss), samples: () => {}, shouldStop: () => false }),
+        shouldStop: () => false,
+      },
+      undefined,
+      undefined,
+      'pretrain',
+    );
+    expect(none).toBeNull();
+    expect(seen).toEqual(['pretrain:running', 'pretrain:done']);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(losses).toHaveLength(MICRO.pretrain.steps);
+    expect(losses).toEqual(pretrainLosses); // the base model the whole pipeline would start from
   });
 });
