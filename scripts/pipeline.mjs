@@ -126,7 +126,7 @@ async function main() {
   if (!args.sweep) {
     const config = await setupFor(seed);
     await check(config);
-    await page.evaluate((config) => window.__rlhf.startPipeline(config), config);
+    await page.evaluate((config) => window.__rlhf.startRun(config), config);
     const [report] = await waitForReports(page, 1);
     writeFileSync(out, JSON.stringify(report, null, 2));
     printSummary(report);

@@ -1,6 +1,7 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { run, startPipeline, startVariants, stopTraining } from './state/run.svelte';
+import { run, startVariants, stopTraining } from './state/run.svelte';
+import { startRun } from './state/runRecorder.svelte';
 import { pipelineConfig } from './state/pipelineConfig.svelte';
 import { savedRuns } from './state/runs.svelte';
 import { datasets } from './state/datasets.svelte';
@@ -23,7 +24,7 @@ function start(): void {
   // A handle for the headless runner, the end-to-end tests and curious users in the console.
   (globalThis as unknown as { __rlhf: unknown }).__rlhf = {
     run,
-    startPipeline,
+    startRun,
     startVariants,
     stopTraining,
     DEFAULT_PIPELINE,

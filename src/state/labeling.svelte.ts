@@ -3,7 +3,7 @@ import { distinct, move } from './agreement';
 import type { AgreementReply, AgreementRequest } from './agreement.worker';
 import { addUserRow, datasets } from './datasets.svelte';
 import { inspection } from './inspection.svelte';
-import { onPipelineStart } from './run.svelte';
+import { onWorkerEvent } from './run.svelte';
 import { request } from './requests';
 import type { ModelName } from '../worker/protocol';
 import { errorMessage } from '../util/errorMessage';
@@ -46,10 +46,10 @@ let worker: Worker | null = null;
 let lastRequest = 0;
 let measuring = false;
 
-// Training gets the CPU: a measurement still running when a pipeline starts is dropped (the
+// Training gets the CPU: a measurement still running when a run starts is dropped (the
 // labeling view measures again when it is next shown).
-onPipelineStart(() => {
-  if (!measuring) return;
+onWorkerEvent((e) => {
+  if (!measuring || e.type !== 'status' || e.state !== 'training') return;
   worker?.terminate();
   worker = null;
   measuring = false;

@@ -50,19 +50,11 @@ export const run = $state({
 
 type Listener = (e: WorkerEvent) => void;
 const listeners = new Set<Listener>();
-type StartListener = (config: PipelineConfig, runId?: string, userData?: UserData) => void;
-const startListeners = new Set<StartListener>();
 
 /** Every worker event, after the page state took it in (e.g. for saving the run). */
 export function onWorkerEvent(fn: Listener): () => void {
   listeners.add(fn);
   return () => listeners.delete(fn);
-}
-
-/** Called with the config (and the user's labels it uses, if any) when a pipeline run starts. */
-export function onPipelineStart(fn: StartListener): () => void {
-  startListeners.add(fn);
-  return () => startListeners.delete(fn);
 }
 
 const lastOf = (xs: number[] | undefined): number | undefined => (xs && xs.length ? xs[xs.length - 1] : undefined);
@@ -167,12 +159,13 @@ function resetRun(): void {
 }
 
 /**
- * Runs the InstructGPT pipeline in the worker (with `last`, only its stages up to that one: the
+ * Shows a new run and sends the pipeline command (with `last`, only its stages up to that one: the
  * "Language model only" view runs 'pretrain'). With `runId` (a run record created in IndexedDB),
  * the worker autosaves checkpoints under it. `userData` is the user's labels the run trains on
- * (null: none); by default, what the labels settings give now.
+ * (null: none); by default, what the labels settings give now. Only startRun
+ * (state/runRecorder.svelte.ts), the one way a run starts, calls it.
  */
-export function startPipeline(config: PipelineConfig, runId?: string, userData?: UserData | null, last?: StageName): void {
+export function sendPipeline(config: PipelineConfig, runId?: string, userData?: UserData | null, last?: StageName): void {
   resetRun();
   run.kind = last === 'pretrain' ? 'lm' : 'pipeline';
   const snapshot = $state.snapshot(config) as PipelineConfig;
@@ -187,7 +180,6 @@ export function startPipeline(config: PipelineConfig, runId?: string, userData?:
     ...(runId ? { runId } : {}),
     ...(data ? { userData: data } : {}),
   });
-  if (!last) for (const fn of startListeners) fn(snapshot, runId, data);
 }
 
 /**

@@ -3,7 +3,7 @@ import { createRun, updateRun, type RunRecord, type StageName } from '../store/r
 import { latestGoodCheckpointInfo } from '../store/latestGoodCheckpoint';
 import type { WorkerEvent } from '../worker/protocol';
 import type { UserData } from '../rlhf/pipeline';
-import { onPipelineStart, onWorkerEvent, resumePipeline, run, startPipeline } from './run.svelte';
+import { onWorkerEvent, resumePipeline, run, sendPipeline } from './run.svelte';
 import { configBlockers } from './pipelineConfig.svelte';
 import { userDataForRun } from './userLabels.svelte';
 import { metricsAtCheckpoint, statusAtCheckpoint } from './resumeMath';
@@ -72,7 +72,8 @@ export function startBlocker(): string {
 }
 
 /**
- * Starts the pipeline as a saved run: the run record (with the user's labels the run uses) is
+ * The one way a run starts — the Start and Train buttons, the headless runner and the console
+ * (window.__rlhf.startRun) — as a saved run: the run record (with the user's labels the run uses) is
  * written first, so the worker can autosave checkpoints under its id and a resume trains on the
  * same labels. Without storage the pipeline still runs, unsaved.
  * With `last` only the stages up to it run (the "Language model only" view: 'pretrain'). Such a
@@ -84,23 +85,13 @@ export async function startRun(cfg: PipelineConfig, last?: StageName): Promise<v
   savedRuns.starting = true;
   try {
     const snapshot = structuredClone($state.snapshot(cfg)) as PipelineConfig;
-    if (last) return startPipeline(snapshot, undefined, null, last);
+    if (last) return sendPipeline(snapshot, undefined, null, last);
     const userData = userDataForRun(snapshot)?.data;
     const rec = await createRecord(snapshot, userData);
     beginRecording(rec?.id ?? null);
-    startPipeline(snapshot, rec?.id, userData ?? null);
+    sendPipeline(snapshot, rec?.id, userData ?? null);
   } finally {
     savedRuns.starting = false;
-  }
-}
-
-/** A run started without a record (e.g. from the console): record it from now on, without checkpoints. */
-async function recordUnsaved(cfg: PipelineConfig, userData?: UserData): Promise<void> {
-  beginRecording(null);
-  const rec = await createRecord(cfg, userData);
-  if (rec) {
-    savedRuns.recordingId = rec.id;
-    schedule(true);
   }
 }
 
@@ -221,17 +212,13 @@ function onEvent(e: WorkerEvent): void {
 
 /** Starts recording pipeline runs (once, at app start). */
 export function startRecording(): () => void {
-  const a = onPipelineStart((cfg, runId, userData) => {
-    if (!runId) void recordUnsaved(cfg, userData);
-  });
-  const b = onWorkerEvent(onEvent);
+  const stopEvents = onWorkerEvent(onEvent);
   const flushOnHide = (): void => {
     if (document.visibilityState === 'hidden') void flush();
   };
   document.addEventListener('visibilitychange', flushOnHide);
   return () => {
-    a();
-    b();
+    stopEvents();
     document.removeEventListener('visibilitychange', flushOnHide);
   };
 }
