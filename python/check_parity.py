@@ -16,7 +16,7 @@ from pathlib import Path
 
 from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 
-from app_layout import prompt_ids, response_ids, response_logprobs, scores
+from app_layout import prompt_ids, read_settings, response_ids, response_logprobs, scores
 
 
 def main() -> None:
@@ -27,10 +27,11 @@ def main() -> None:
     args = ap.parse_args()
 
     ref = json.loads(args.browser.read_text(encoding="utf-8"))
+    limit = read_settings(args.bundle)["rloo_config"]["max_completion_length"]
     models = args.bundle / "models"
     tokenizer = AutoTokenizer.from_pretrained(str(models / "sft"))
     rm = AutoModelForSequenceClassification.from_pretrained(str(models / "reward")).eval()
-    rows = [prompt_ids(tokenizer, r["prompt"]) + response_ids(tokenizer, r["response"]) for r in ref["reward"]]
+    rows = [prompt_ids(tokenizer, r["prompt"]) + response_ids(tokenizer, r["response"], limit) for r in ref["reward"]]
     hf_scores = scores(rm, rows)
     score_diff = max(abs(a - r["score"]) for a, r in zip(hf_scores, ref["reward"]))
 
@@ -38,7 +39,7 @@ def main() -> None:
     logprob_diff = 0.0
     tokens = 0
     for r in ref["policy"]:
-        hf = response_logprobs(policy, prompt_ids(tokenizer, r["prompt"]), response_ids(tokenizer, r["response"]), ref.get("temperature", 1.0))
+        hf = response_logprobs(policy, prompt_ids(tokenizer, r["prompt"]), response_ids(tokenizer, r["response"], limit), ref.get("temperature", 1.0))
         if len(hf) != len(r["logprobs"]):
             sys.exit(f"token count differs for {r['response']!r}: transformers {len(hf)}, browser {len(r['logprobs'])}")
         logprob_diff = max(logprob_diff, *(abs(a - b) for a, b in zip(hf, r["logprobs"])))

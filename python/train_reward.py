@@ -45,14 +45,15 @@ def main() -> None:
     train = load_dataset("json", data_files=str(args.bundle / args.train), split="train")
     trainer = RewardTrainer(model=sft, args=config, train_dataset=train, processing_class=tokenizer)
     heldout = read_jsonl(args.bundle / "data" / "preferences_heldout.jsonl")
-    before = pair_accuracy(trainer.model.eval(), tokenizer, heldout)
+    limit = settings["rloo_config"]["max_completion_length"]  # the task's response length, as the app cuts responses
+    before = pair_accuracy(trainer.model.eval(), tokenizer, heldout, limit)
     trainer.model.train()
     trainer.train()
     trainer.save_model(str(args.out))
     tokenizer.save_pretrained(str(args.out))
     if trainer.accelerator.is_main_process:
         model = AutoModelForSequenceClassification.from_pretrained(str(args.out)).eval()
-        metrics = {"heldout_pairs": len(heldout), "heldout_accuracy_before": before, "heldout_accuracy": pair_accuracy(model, tokenizer, heldout)}
+        metrics = {"heldout_pairs": len(heldout), "heldout_accuracy_before": before, "heldout_accuracy": pair_accuracy(model, tokenizer, heldout, limit)}
         (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
         print(json.dumps(metrics))
 
