@@ -43,30 +43,51 @@ function constants(layout: RowLayout, ptx?: boolean): string {
   return lines.join('\n') + '\n';
 }
 
-/** Pass 1: (rows, V) logits → (rows, 8) per-row numbers. */
-class RowForwardProgram implements WebGPUProgram {
-  variableNames = ['logits', 'targets', 'mask', 'oldLogp', 'advantages'];
-  uniforms = 'rows : i32, vocab : i32, invTemp : f32, clipLow : f32, clipHigh : f32,';
+/**
+ * The two row passes, (…, V) logits swept one row per workgroup slice: what differs between them.
+ * fwd (pass 1): (rows, V) logits → (rows, 8) per-row numbers; bwd (pass 3): d(logits) (…, V) for one
+ * of the two row sets.
+ */
+const ROW_PASSES = {
+  fwd: {
+    variableNames: ['logits', 'targets', 'mask', 'oldLogp', 'advantages'],
+    uniforms: 'rows : i32, vocab : i32, invTemp : f32, clipLow : f32, clipHigh : f32,',
+    key: 'ppoPtxLossFwd',
+    source: fwdSource,
+  },
+  bwd: {
+    variableNames: ['logits', 'targets', 'rowStats', 'stats', 'dy'],
+    uniforms: 'rows : i32, vocab : i32, invTemp : f32, ptxCoef : f32,',
+    key: 'ppoPtxLossBwd',
+    source: bwdSource,
+  },
+};
+
+/** Pass 1 or 3: `layout.rpw` rows per workgroup, `layout.tpr` threads per row. */
+class RowProgram implements WebGPUProgram {
+  variableNames: string[];
+  uniforms: string;
   outputShape: number[];
   dispatchLayout: { x: number[] };
   dispatch: [number, number, number];
   workgroupSize: [number, number, number];
   shaderKey: string;
+  private readonly code: string;
 
-  constructor(
-    rows: number,
-    private readonly ptx: boolean,
-    private readonly layout: RowLayout,
-  ) {
-    this.outputShape = [rows, ROW_WIDTH];
-    this.dispatchLayout = flatLayout(this.outputShape);
+  constructor(pass: keyof typeof ROW_PASSES, rows: number, outputShape: number[], ptx: boolean, layout: RowLayout) {
+    const p = ROW_PASSES[pass];
+    this.variableNames = p.variableNames;
+    this.uniforms = p.uniforms;
+    this.outputShape = outputShape;
+    this.dispatchLayout = flatLayout(outputShape);
     this.dispatch = [Math.ceil(rows / layout.rpw), 1, 1];
     this.workgroupSize = [layout.tpr * layout.rpw, 1, 1];
-    this.shaderKey = `ppoPtxLossFwd_${layout.tpr}_${layout.rpw}_${ptx}`;
+    this.shaderKey = `${p.key}_${layout.tpr}_${layout.rpw}_${ptx}`;
+    this.code = constants(layout, ptx) + p.source;
   }
 
   getUserCode(): string {
-    return constants(this.layout, this.ptx) + fwdSource;
+    return this.code;
   }
 }
 
@@ -90,34 +111,6 @@ class ReduceProgram implements WebGPUProgram {
   }
 }
 
-/** Pass 3: d(logits) (…, V) for one of the two row sets. */
-class RowBackwardProgram implements WebGPUProgram {
-  variableNames = ['logits', 'targets', 'rowStats', 'stats', 'dy'];
-  uniforms = 'rows : i32, vocab : i32, invTemp : f32, ptxCoef : f32,';
-  outputShape: number[];
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-  shaderKey: string;
-
-  constructor(
-    logitsShape: number[],
-    private readonly ptx: boolean,
-    private readonly layout: RowLayout,
-  ) {
-    const rows = logitsShape.slice(0, -1).reduce((a, b) => a * b, 1);
-    this.outputShape = logitsShape;
-    this.dispatchLayout = flatLayout(logitsShape);
-    this.dispatch = [Math.ceil(rows / layout.rpw), 1, 1];
-    this.workgroupSize = [layout.tpr * layout.rpw, 1, 1];
-    this.shaderKey = `ppoPtxLossBwd_${layout.tpr}_${layout.rpw}_${ptx}`;
-  }
-
-  getUserCode(): string {
-    return constants(this.layout, this.ptx) + bwdSource;
-  }
-}
-
 export type Attrs = { clip: number; ptxCoef: number; temperature: number };
 
 const vocabOf = (t: tf.TensorInfo) => t.shape[t.shape.length - 1];
@@ -138,7 +131,7 @@ function ppoPtxLossKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknow
       { type: 'float32', data: [1 - clip] },
       { type: 'float32', data: [1 + clip] },
     ];
-    return backend.runWebGPUProgram(new RowForwardProgram(rows, ptx, layoutsFor(V).fwd), [x, targets, m, old, adv], 'float32', uniforms);
+    return backend.runWebGPUProgram(new RowProgram('fwd', rows, [rows, ROW_WIDTH], ptx, layoutsFor(V).fwd), [x, targets, m, old, adv], 'float32', uniforms);
   };
   const rl = rowPass(logits, actions, mask, oldLogp, advantages, false, 1 / temperature);
   // ptx rows have no policy terms: the mask stands in for oldLogp/advantages (never read for them).
@@ -160,7 +153,7 @@ export function rowBackward(x: tf.Tensor, targets: tf.Tensor, rowStats: tf.Tenso
     { type: 'float32', data: [ptx ? 1 : 1 / attrs.temperature] },
     { type: 'float32', data: [attrs.ptxCoef] },
   ];
-  const program = new RowBackwardProgram(x.shape, ptx, layoutsFor(V).bwd);
+  const program = new RowProgram('bwd', rowsOf(x), x.shape, ptx, layoutsFor(V).bwd);
   const info = backend.runWebGPUProgram(program, [x, targets, rowStats, stats, dy], 'float32', uniforms);
   return tf.engine().makeTensorFromTensorInfo(info);
 }
