@@ -160,35 +160,22 @@ export function forwardProgram({ B, nh, Tq, hs }: AttentionDims, tiles: Tiles, h
   );
 }
 
-/** Backward dQ (B, nh, Tq, hs). Inputs Q, K, V, dO, Packed, Delta [, KeyValid]. */
-function dqProgram({ B, nh, Tq, hs }: AttentionDims, tiles: Tiles, hasMask: boolean): WebGPUProgram {
+/**
+ * A backward pass; inputs Q, K, V, dO, Packed, Delta [, KeyValid]. 'dq': dQ (B, nh, Tq, hs), one
+ * thread per query row; 'dkdv': packed [dK | dV] (2·B·nh·Tk·hs), one thread per key.
+ */
+function backwardProgram(pass: 'dq' | 'dkdv', { B, nh, Tq, Tk, hs }: AttentionDims, tiles: Tiles, hasMask: boolean): WebGPUProgram {
   const { br, bc } = tiles;
-  const consts = { HS: hs, HS4: hs / 4, BR: br, BC: bc };
+  const dq = pass === 'dq';
   return new TiledAttentionProgram(
-    tiled(dqSource, true),
-    'attentionBackwardDq',
-    consts,
+    tiled(dq ? dqSource : dkdvSource, true),
+    dq ? 'attentionBackwardDq' : 'attentionBackwardDkDv',
+    { HS: hs, HS4: hs / 4, BR: br, BC: bc },
     hasMask,
     ['Q', 'K', 'V', 'dO', 'Packed', 'Delta'],
-    [B, nh, Tq, hs],
-    [Math.ceil(Tq / br), nh, B],
-    [br, 1, 1],
-  );
-}
-
-/** Backward packed [dK | dV] (2·B·nh·Tk·hs). Inputs Q, K, V, dO, Packed, Delta [, KeyValid]. */
-function dkdvProgram({ B, nh, Tk, hs }: AttentionDims, tiles: Tiles, hasMask: boolean): WebGPUProgram {
-  const { br, bc } = tiles;
-  const consts = { HS: hs, HS4: hs / 4, BR: br, BC: bc };
-  return new TiledAttentionProgram(
-    tiled(dkdvSource, true),
-    'attentionBackwardDkDv',
-    consts,
-    hasMask,
-    ['Q', 'K', 'V', 'dO', 'Packed', 'Delta'],
-    [2 * B * nh * Tk * hs],
-    [Math.ceil(Tk / bc), nh, B],
-    [bc, 1, 1],
+    dq ? [B, nh, Tq, hs] : [2 * B * nh * Tk * hs],
+    dq ? [Math.ceil(Tq / br), nh, B] : [Math.ceil(Tk / bc), nh, B],
+    [dq ? br : bc, 1, 1],
   );
 }
 
@@ -297,8 +284,8 @@ export function fusedAttentionBackward(
   const mask = keyValid ? [keyValid] : [];
   const D = delta(packed, dO, dims); // (B·nh·Tq)
   const passInputs = [q, k, v, dO, packed, D, ...mask];
-  const dq = runProgram(dqProgram(dims, tilesOrThrow('dq', dims.hs), keyValid !== undefined), passInputs) as tf.Tensor4D;
-  const dkdv = runProgram(dkdvProgram(dims, tilesOrThrow('dkdv', dims.hs), keyValid !== undefined), passInputs); // [dK | dV]
+  const dq = runProgram(backwardProgram('dq', dims, tilesOrThrow('dq', dims.hs), keyValid !== undefined), passInputs) as tf.Tensor4D;
+  const dkdv = runProgram(backwardProgram('dkdv', dims, tilesOrThrow('dkdv', dims.hs), keyValid !== undefined), passInputs); // [dK | dV]
   const tensor = (info: tf.TensorInfo) => tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor4D;
   const dk = tensor(unpack(dkdv, 0, k.shape));
   const dv = tensor(unpack(dkdv, k.size, k.shape));
