@@ -209,12 +209,13 @@ export async function runPpo(
           const seed = ctx.seed * 1_000_003 + it * 1000 + epoch * 100 + m;
           const step = (it * cfg.epochs + epoch) * cfg.minibatches + m; // optimizer steps so far
           const warm = cfg.warmup > 0 ? Math.min(1, (step + 1) / cfg.warmup) : 1;
-          policyStep(policy, policyOpt, policyVars, mb, rows, scored, ptx, cfg, cfg.lr * warm, seed, log);
+          const minibatch: Minibatch = { mb, rows, s: scored, cfg, seed, log };
+          policyStep(policy, { opt: policyOpt, vars: policyVars }, minibatch, ptx, cfg.lr * warm);
           if (models.ema && cfg.emaDecay > 0) {
             updateEma(models.ema, policy, cfg.emaDecay);
             emaUpdates++;
           }
-          valueStep(value, valueOpt, valueVars, mb, rows, scored, cfg, cfg.valueLr * warm, seed, log);
+          valueStep(value, { opt: valueOpt, vars: valueVars }, minibatch, cfg.valueLr * warm);
         }
       }
       tf.dispose(scored);
@@ -297,6 +298,25 @@ export async function runPpo(
 
 type Scored = { mask: tf.Tensor2D; actions: tf.Tensor2D; oldLogp: tf.Tensor2D; oldValues: tf.Tensor2D; adv: tf.Tensor; returns: tf.Tensor2D };
 
+/**
+ * One minibatch of an update, as both steps read it: its sequences, their rows of the rollout batch
+ * and scored tensors, the dropout seed, and the log the losses go to.
+ */
+interface Minibatch {
+  mb: SequenceBatch;
+  rows: number[];
+  s: Scored;
+  cfg: PpoConfig;
+  seed: number;
+  log: ScalarLog;
+}
+
+/** A model's optimizer and the variables it updates. */
+interface Optimizing {
+  opt: AdamW;
+  vars: tf.Variable[];
+}
+
 function rowsOf(t: tf.Tensor, rows: number[]): tf.Tensor {
   return tf.gather(t, tf.tensor1d(rows, 'int32'));
 }
@@ -308,16 +328,10 @@ function rowsOf(t: tf.Tensor, rows: number[]): tf.Tensor {
  */
 function policyStep(
   policy: GPT,
-  opt: AdamW,
-  vars: tf.Variable[],
-  mb: SequenceBatch,
-  rows: number[],
-  s: Scored,
+  { opt, vars }: Optimizing,
+  { mb, rows, s, cfg, seed, log }: Minibatch,
   ptx: ReturnType<typeof sampleWindows> | null,
-  cfg: PpoConfig,
   lr: number,
-  seed: number,
-  log: ScalarLog,
 ): void {
   tf.tidy(() => {
     const V = policy.cfg.vocabSize;
@@ -350,18 +364,8 @@ function policyStep(
   });
 }
 
-function valueStep(
-  value: ScalarModel,
-  opt: AdamW,
-  vars: tf.Variable[],
-  mb: SequenceBatch,
-  rows: number[],
-  s: Scored,
-  cfg: PpoConfig,
-  lr: number,
-  seed: number,
-  log: ScalarLog,
-): void {
+/** The value model's clipped value loss, one AdamW step. */
+function valueStep(value: ScalarModel, { opt, vars }: Optimizing, { mb, rows, s, cfg, seed, log }: Minibatch, lr: number): void {
   tf.tidy(() => {
     const mask = rowsOf(s.mask, rows);
     const oldValues = rowsOf(s.oldValues, rows);
