@@ -3,20 +3,29 @@
 // runs every stage + the evaluation with the SAME worker code the UI uses. Prints a summary table
 // and writes a JSON report.
 //
-//   npm run pipeline -- [--task NAME] [--preset tiny|small|micro] [--seed N] [--backend auto|webgpu|wasm|cpu]
+//   npm run pipeline -- [--task NAME] [--preset micro|tiny|small|larger] [--seed N] [--backend auto|webgpu|wasm|cpu]
 //                       [--out FILE] [--set ppo.iterations=20 ...] [--list-tasks]
 //                       [--sweep ppo.beta=0.01,0.02,0.05 [--seeds 11,12,13]]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { runnerImport } from 'vite';
 import { chromiumArgs, chromiumPath } from './chromium.mjs';
 
-const TASKS = {
-  instructions: 'Follow instructions (reverse, upper, sort, count, repeat)',
-  sentiment: 'Steer review continuations to positive sentiment (AFINN-165 labeler)',
-};
+/**
+ * The tasks and model presets the app knows, read from its own source (src/tasks, the preset
+ * setting of src/rlhf/config.ts) through Vite's module runner, which loads the TypeScript as the
+ * app's build does. So there is no copy here to drift from the app, and no browser or build is
+ * needed first: --list-tasks and a wrong --task or --preset answer at once.
+ */
+async function appCatalog() {
+  const load = async (path) => (await runnerImport(fileURLToPath(new URL(`../${path}`, import.meta.url)), { configFile: false, logLevel: 'silent' })).module;
+  const [{ TASKS }, { PIPELINE_SETTINGS }] = await Promise.all([load('src/tasks/index.ts'), load('src/rlhf/config.ts')]);
+  return { tasks: Object.values(TASKS).map((t) => ({ name: t.name, title: t.title })), presets: PIPELINE_SETTINGS.preset.values };
+}
 
 /** A failure the runner reports in one line (exit code 2); anything else is unexpected (exit code 1). */
 class RunnerFailure extends Error {}
@@ -58,14 +67,15 @@ process.exit(exitCode);
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  const { tasks, presets } = await appCatalog();
   if (args['list-tasks']) {
-    for (const [name, title] of Object.entries(TASKS)) console.log(`${name.padEnd(14)} ${title}`);
+    for (const { name, title } of tasks) console.log(`${name.padEnd(14)} ${title}`);
     return;
   }
   const task = args.task ?? 'instructions';
-  if (!(task in TASKS)) fail(`unknown task "${task}"; --list-tasks lists them`);
+  if (!tasks.some((t) => t.name === task)) fail(`unknown task "${task}"; --list-tasks lists them`);
   const preset = args.preset ?? 'tiny';
-  if (!['micro', 'tiny', 'small', 'larger'].includes(preset)) fail(`unknown preset "${preset}" (micro, tiny, small, larger)`);
+  if (!presets.includes(preset)) fail(`unknown preset "${preset}" (${presets.join(', ')})`);
   const seed = Number(args.seed ?? 1);
   if (!Number.isInteger(seed) || seed < 0) fail(`--seed must be a non-negative integer`);
   // auto (the default): the engine the app picks by itself (on a software adapter it times webgpu
