@@ -40,7 +40,11 @@ export async function trlBundleOfRun(db: Db, runId: string): Promise<{ zip: Uint
   return {
     zip,
     fileName: `${run.name.replace(/[^\w.-]+/g, '_').slice(0, 60) || 'run'}-trl.zip`,
-    note: data ? '' : 'Exported the models and settings; this run was saved before the app kept its datasets, so the bundle has none.',
+    note: data
+      ? ''
+      : rmFinal
+        ? 'Exported the models and settings; this run was saved before the app kept its datasets, so the bundle has none.'
+        : 'Exported the models and settings; the datasets are kept when the reward model finishes, and this run has not got that far.',
   };
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import { strToU8, zipSync } from 'fflate';
+import { readFileSync } from 'node:fs';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { exportBundle } from '../../src/io/exportBundle';
 import { exportModel } from '../../src/io/modelFiles';
 import { PRESETS } from '../../src/model/config';
@@ -130,6 +131,21 @@ describe('a run from an imported model', () => {
         (h.run as unknown as { stages: { stage: string; message?: string }[] }).stages.filter((s) => s.stage === 'sft').map((s) => s.message),
       );
       expect(stageMessages.join(' ')).toMatch(/skipped: started from the imported model model\.safetensors/);
+
+      // Continue in TRL (issue #20): the saved run as one zip of models, datasets and settings for TRL.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('run-export-trl').first().click()]);
+      expect(download.suggestedFilename()).toMatch(/-trl\.zip$/);
+      const bundle = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
+      expect(Object.keys(bundle)).toEqual(
+        expect.arrayContaining(
+          ['sft', 'reward', 'value', 'policy']
+            .map((m) => `models/${m}/model.safetensors`)
+            .concat(['data/sft.jsonl', 'data/preferences_train.jsonl', 'data/rankings_heldout.jsonl']),
+        ),
+      );
+      const settings = JSON.parse(strFromU8(bundle['trl_settings.json'])) as { rloo_config: { beta: number; max_steps: number } };
+      expect(settings.rloo_config).toMatchObject({ beta: 0.02, max_steps: 2 * 2 });
+      expect(strFromU8(bundle['data/rankings_train.jsonl']).trim().split('\n')).toHaveLength(16);
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();

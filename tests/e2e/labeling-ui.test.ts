@@ -60,6 +60,21 @@ describe('the user as labeler, and datasets', () => {
       await page.waitForFunction(() => document.querySelector('[data-testid="count-rankings"]')?.textContent === '4');
       expect(await page.getByTestId('import-status').textContent()).toMatch(/Imported 2 pairwise preferences.*K = 2/);
 
+      // TRL's conversational unpaired rows (issue #20): the label true row is a demonstration, the label false row is left out, and the page says why.
+      const msg = (role: string, content: string) => ({ role, content });
+      const kto = [
+        { prompt: [msg('system', 'Be brief.'), msg('user', 'Sky?')], completion: [msg('assistant', 'Blue.')], label: true },
+        { prompt: [msg('user', 'Sky?')], completion: [msg('assistant', 'Green.')], label: false },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n');
+      await page.getByTestId('import-file').setInputFiles({ name: 'kto.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(kto) });
+      await page.waitForFunction(() => document.querySelector('[data-testid="count-demonstrations"]')?.textContent === '2');
+      expect(await page.getByTestId('import-status').textContent()).toMatch(/Imported 1 demonstrations from kto\.jsonl \(TRL conversational rows/);
+      const notes = await page.getByTestId('import-notes').textContent();
+      expect(notes).toMatch(/1 row with "label": false was left out \(line 2\)/);
+      expect(notes).toMatch(/1 system turn was left out/);
+
       // Export: the rankings file is valid JSONL in the ranking format.
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Rankings (.jsonl)' }).click()]);
       const path = await download.path();
