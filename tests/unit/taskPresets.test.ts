@@ -11,14 +11,18 @@ describe("a preset's values per task", () => {
   test('the tiny preset is the defaults for the default task, and pretrains the sentiment task longer', () => {
     expect(presetValues(tiny, 'instructions')['pretrain.steps']).toBe(DEFAULT_PIPELINE.pretrain.steps);
     expect(presetValues(tiny, 'sentiment')['pretrain.steps']).toBe(1200);
+    expect(presetValues(tiny, 'sentiment')['ppo.beta']).toBe(0.05);
+    expect(presetValues(tiny, 'instructions')['ppo.beta']).toBe(DEFAULT_PIPELINE.ppo.beta);
     expect(tiny.byTask?.sentiment?.why).toMatch(/reward model/);
   });
 
   test("choosing a task moves the preset's values with it, and back", () => {
     expect(trySetting('task', 'sentiment')).toBe('');
     expect(pipelineConfig.pretrain.steps).toBe(1200);
+    expect(pipelineConfig.ppo.beta).toBe(0.05);
     trySetting('task', 'instructions');
     expect(pipelineConfig.pretrain.steps).toBe(300);
+    expect(pipelineConfig.ppo.beta).toBe(0.02);
   });
 
   test('a value the user changed stays when the task changes', () => {
