@@ -41,12 +41,9 @@ function followTask(from: string, to: string): void {
   if (!preset) return;
   const was = presetValues(preset, from);
   const now = presetValues(preset, to);
+  // presetValues gives both tasks the same keys (a key only one task sets has the default for the other).
   for (const key of Object.keys(now)) {
     if (now[key] !== was[key] && getSetting(pipelineConfig, key) === was[key]) setSetting(pipelineConfig, key, now[key]);
-  }
-  // A key only the old task's values set goes back to the setup's default.
-  for (const key of Object.keys(was)) {
-    if (!(key in now) && getSetting(pipelineConfig, key) === was[key]) setSetting(pipelineConfig, key, getSetting(DEFAULT_PIPELINE, key));
   }
 }
 
