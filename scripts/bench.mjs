@@ -24,6 +24,8 @@
 //                         thread and with the app's thread count; pages alternate, --wasm-rounds N rounds (default 3)
 //                         of 4 steps each
 //   engine_choice         the app's engine choice (src/worker/engineChoice.ts) at the tiny preset: webgpu vs wasm
+//   dispatches            GPU dispatches and submits per LM, RM and PPO-minibatch step at the tiny preset, by program
+//                         (scripts/bench/dispatches.ts), beside the counts before issue 17's fusions (deterministic: no timing)
 //
 // The pages are served cross-origin isolated (COOP/COEP, as vite.config.ts does) unless the URL says isolated=0.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,7 +36,7 @@ import { chromiumArgs, chromiumPath } from './chromium.mjs';
 import { createServer } from 'vite';
 
 const args = parseArgs(process.argv.slice(2));
-const ALL = ['peer', 'attention', 'ppo', 'generate', 'train_step', 'rm_step', 'wasm_threads', 'engine_choice'];
+const ALL = ['peer', 'attention', 'ppo', 'generate', 'train_step', 'rm_step', 'wasm_threads', 'engine_choice', 'dispatches'];
 const only = args.only ? String(args.only).split(',') : ALL;
 for (const s of only) if (!ALL.includes(s)) fail(`unknown section "${s}" (${ALL.join(', ')})`);
 const reps = Number(args.reps ?? 10);
@@ -175,6 +177,10 @@ try {
     log('engine_choice (preset tiny, 16 × 64)…');
     report.results.engine_choice = { ...(await ours.evaluate(() => window.__bench.engineChoice('tiny', 16, 64))), load_average: loadavg() };
   }
+  if (only.includes('dispatches')) {
+    log('dispatches (preset tiny: LM, RM and PPO steps)…');
+    report.results.dispatches = await ours.evaluate(() => window.__bench.dispatches());
+  }
   writeFileSync(out, JSON.stringify(report, null, 2));
   printTable(report);
   console.log(`\nwritten to ${out}`);
@@ -284,6 +290,17 @@ function printTable({ adapter, results: r }) {
       `${fmt(t.ms)} ms/step`,
       `${fmt(t.tokens_per_s)} tok/s, mfu ${fmt(t.mfu, 3)}, matmul peak ${fmt(t.matmul_peak_gflops, 2)} GFLOP/s`,
     ]);
+  }
+  if (r.dispatches) {
+    const { before, ...now } = r.dispatches;
+    for (const [step, d] of Object.entries(now)) {
+      const b = before?.[step];
+      rows.push([
+        `dispatches ${step} step`,
+        `${d.dispatches} dispatches, ${d.submits} submits`,
+        b?.dispatches ? `before (${before.commit}): ${b.dispatches} dispatches, ${b.submits} submits` : '',
+      ]);
+    }
   }
   console.log(`\nadapter: ${adapter.vendor} ${adapter.architecture}${adapter.isFallback ? ' (fallback)' : ''}`);
   const w = [0, 0];

@@ -18,6 +18,7 @@ import { Rng } from '../../src/util/rng';
 import { benchAttention } from './attention';
 import { decodeEntry } from './generate';
 import { rmStepTimes } from './rmStep';
+import { stepDispatches } from './dispatches';
 import { median } from './median';
 
 /** Counts compute dispatches and queue submits (patched once on the prototypes). */
@@ -375,6 +376,8 @@ window.__bench = {
     return { ...rm, lm_same_shape_ms: same.ms, lm_same_shape_dispatches: same.dispatches_per_step, lm_pretrain_ms: pretrain.ms };
   }) as never,
   generate: generateEntry as never,
+  /** dispatches per LM, RM and PPO step at the tiny preset, by program (scripts/bench/dispatches.ts) */
+  dispatches: stepDispatches as never, // after adapter() (bench.mjs calls it first), which starts the backend
   wasmSteps: wasmSteps as never,
   /** the app's engine choice (src/worker/engineChoice.ts) at a preset and batch: webgpu vs wasm ms per LM step */
   engineChoice: (async (preset: keyof typeof PRESETS, B: number, T: number) => {
