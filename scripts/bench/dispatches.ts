@@ -40,13 +40,27 @@ interface StepDispatches {
 const log = { dispatches: 0, submits: 0, programs: null as Map<string, number> | null };
 let installed = false;
 
-/** Counts every compute dispatch and submit, and names the program of each (patched once). */
+/**
+ * Counts every compute dispatch and submit, and names the program of each (patched once): a program run
+ * through tfjs (runWebGPUProgram) by its shader key or class; one dispatched directly (kernels/shared/
+ * multiProgram.ts) by its pipeline's label.
+ */
 function install(): void {
   if (installed) return;
   installed = true;
+  let pending: string | null = null; // the name of the program tfjs is about to dispatch
+  let label = '';
+  const setPipeline = GPUComputePassEncoder.prototype.setPipeline;
+  GPUComputePassEncoder.prototype.setPipeline = function (pipeline: GPUComputePipeline) {
+    label = pipeline.label;
+    return setPipeline.call(this, pipeline);
+  };
   const d = GPUComputePassEncoder.prototype.dispatchWorkgroups;
   GPUComputePassEncoder.prototype.dispatchWorkgroups = function (...a: Parameters<typeof d>) {
     log.dispatches++;
+    const name = pending ?? label;
+    pending = null;
+    if (log.programs) log.programs.set(name, (log.programs.get(name) ?? 0) + 1);
     return d.apply(this, a);
   };
   const s = GPUQueue.prototype.submit;
@@ -57,10 +71,7 @@ function install(): void {
   const backend = tf.backend() as WebGPUBackend;
   const run = backend.runWebGPUProgram.bind(backend);
   backend.runWebGPUProgram = (program: WebGPUProgram, ...rest: unknown[]) => {
-    if (log.programs) {
-      const name = programName(program);
-      log.programs.set(name, (log.programs.get(name) ?? 0) + 1);
-    }
+    pending = programName(program);
     return (run as (...a: unknown[]) => tf.TensorInfo)(program, ...rest);
   };
 }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { onWebGPU } from '../shared/runProgram';
 import { tuning } from '../tuning';
-import { coefficientsKernel, counterKernel, normOf, sumSquaresKernel, updateKernel } from './programs';
+import { ownBuffer } from '../shared/multiProgram';
+import { coefficientsKernel, sumSquaresChunk, sumSquaresKernel, updateChunk, updateKernel, type UpdateParam } from './programs';
 
 /**
  * One AdamW step (model/optim.ts's AdamW owns the variables): global-norm gradient clipping, bias
@@ -36,34 +37,27 @@ export function adamwStep(state: AdamWState, cfg: AdamWConfig, grads: Record<str
 }
 
 /**
- * The step on barrier-free kernels: the norm as a chain of 64-partial sums (one dispatch per
- * parameter), one coefficients dispatch, then three elementwise dispatches per parameter (new p, m,
- * v) and two for the counters.
+ * The step on barrier-free kernels (programs.ts): the norm as a chain of 64-partial sums over chunks of
+ * gradients, one coefficients dispatch (which also counts the step), then p, m and v of a chunk of
+ * parameters per dispatch, written in place (each variable first given a buffer of its own if it
+ * shares one, e.g. with a model cloned from it: ownBuffer).
  */
 function adamwFused(state: AdamWState, cfg: AdamWConfig, grads: Record<string, tf.Tensor>, lr: number): tf.Scalar {
+  const { beta1, beta2, eps, weightDecay, gradClip } = cfg;
+  const names = Object.keys(grads);
+  const params: UpdateParam[] = names.map((name) => {
+    const p = state.params.get(name)!;
+    return { p, m: state.m.get(name)!, v: state.v.get(name)!, g: grads[name], wd: p.rank >= 2 ? weightDecay : 0 };
+  });
+  for (const c of params) for (const x of [c.p, c.m, c.v]) ownBuffer(x);
+  for (const x of [state.steps, state.skipped]) ownBuffer(x);
   return tf.tidy(() => {
-    const { beta1, beta2, eps, weightDecay, gradClip } = cfg;
-    const names = Object.keys(grads);
     let partials: tf.Tensor | null = null;
-    for (const name of names) partials = sumSquaresKernel(grads[name], partials);
-    const coef = coefficientsKernel(partials!, state.steps, beta1, beta2, gradClip);
-    const k = { beta1, beta2, eps, weightDecay, lr };
-    for (const name of names) {
-      const p = state.params.get(name)!;
-      const m = state.m.get(name)!;
-      const v = state.v.get(name)!;
-      const g = grads[name];
-      const decay = p.rank >= 2 && weightDecay > 0;
-      const pNew = updateKernel('p', p, m, v, g, coef, k, decay);
-      const mNew = updateKernel('m', p, m, v, g, coef, k, decay);
-      const vNew = updateKernel('v', p, m, v, g, coef, k, decay);
-      p.assign(pNew);
-      m.assign(mNew);
-      v.assign(vNew);
-    }
-    state.steps.assign(counterKernel(state.steps, coef, true));
-    state.skipped.assign(counterKernel(state.skipped, coef, false));
-    return normOf(coef);
+    const gs = names.map((n) => grads[n]);
+    for (let i = 0; i < gs.length; i += sumSquaresChunk()) partials = sumSquaresKernel(gs.slice(i, i + sumSquaresChunk()), partials);
+    const { coef, norm } = coefficientsKernel(partials!, state.steps, state.skipped, beta1, beta2, gradClip);
+    for (let i = 0; i < params.length; i += updateChunk()) updateKernel(params.slice(i, i + updateChunk()), coef, { beta1, beta2, eps, lr });
+    return norm;
   });
 }
 
