@@ -1,8 +1,9 @@
-// Row attention, backward pass 2: dQ (one thread per query, over keys j ≤ i) or packed [dK | dV]
-// (one thread per key, over queries i ≥ j; p and ds computed once for both).
+// Row attention, backward pass 2: dQ (one thread per query, over keys j ≤ i) or dK and dV (one
+// thread per key, over queries i ≥ j; p and ds computed once for both, each written to its output).
 // Holes (programs.ts): ROW_START, SKIP (the key mask or nothing), ACCV (dV's accumulator), LOOP (the
-// loop header, which sets i and j), ACCUMULATE (dQ's, or dK's and dV's), WRITE_DV. The `c < HS4`
-// loops are unrolled. Bindings: Q, K, V, dO, Stats (rows, 4) (vec4) [, KV]; result dQ or [dK | dV].
+// loop header, which sets i and j), ACCUMULATE (dQ's, or dK's and dV's), OUT (result or dK), WRITE_DV.
+// The `c < HS4` loops are unrolled. Bindings: Q, K, V, dO, Stats (rows, 4) (vec4) [, KV]; written
+// result (dQ), or dK and dV (vec4).
 
 let own = index % uniforms.T;
 {{ROW_START}}
@@ -25,5 +26,5 @@ var acc : array<vec4<f32>, HS4>;
   let ds = p * (dp4.x + dp4.y + dp4.z + dp4.w - D) * uniforms.scale;
   {{ACCUMULATE}}
 }
-for (var c = 0; c < HS4; c++) { result[index * HS4 + c] = acc[c]; }
+for (var c = 0; c < HS4; c++) { {{OUT}}[index * HS4 + c] = acc[c]; }
 {{WRITE_DV}}

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import fwdSource from '../../../shaders/rowAttention/fwd.wgsl?raw';
 import statsSource from '../../../shaders/rowAttention/stats.wgsl?raw';
 import gradSource from '../../../shaders/rowAttention/grad.wgsl?raw';
-import unpackSource from '../../../shaders/rowAttention/unpack.wgsl?raw';
 import { f32, i32, runFlat } from '../shared/flatProgram';
+import { runMulti } from '../shared/multiProgram';
 import { fill, withoutHeader } from '../shared/wgsl';
 
 /**
@@ -56,19 +56,38 @@ function unroll(body: string, hs4: number): string {
   return out;
 }
 
-/** A pass of `d.BH·d.T` threads on a filled, unrolled source. */
-function rowPass(d: Dims, key: string, m: ReturnType<typeof masking>, source: string, holes: Record<string, string>, outputShape: number[]): tf.Tensor {
-  return runFlat({
+/** A pass of `d.BH·d.T` threads on a filled, unrolled source: one output (`result`), or several (`written`). */
+function rowPass(d: Dims, key: string, m: ReturnType<typeof masking>, source: string, holes: Record<string, string>, outputShape: number[]): tf.Tensor;
+function rowPass(
+  d: Dims,
+  key: string,
+  m: ReturnType<typeof masking>,
+  source: string,
+  holes: Record<string, string>,
+  written: string[],
+  shape: number[],
+): tf.Tensor[];
+function rowPass(
+  d: Dims,
+  key: string,
+  m: ReturnType<typeof masking>,
+  source: string,
+  holes: Record<string, string>,
+  shapeOrNames: number[] | string[],
+  shape?: number[],
+): tf.Tensor | tf.Tensor[] {
+  const pass = {
     key: key + m.key,
     inputs: m.inputs,
     names: m.names,
-    components: m.components,
     threads: d.BH * d.T,
-    outputShape,
     prelude: prelude(d),
     uniforms: common(d),
     body: unroll(fill(withoutHeader(source), { ...m.holes, ...holes }), d.hs / 4),
-  });
+  };
+  if (!shape) return runFlat({ ...pass, components: m.components, outputShape: shapeOrNames as number[] });
+  const outputs = (shapeOrNames as string[]).map((name) => ({ name, shape }));
+  return runMulti({ ...pass, components: { inputs: m.components.inputs, written: 4 }, outputs });
 }
 
 export function forward(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, kv?: tf.Tensor): tf.Tensor {
@@ -83,10 +102,10 @@ function rowStats(q: tf.Tensor, k: tf.Tensor, o: tf.Tensor, dO: tf.Tensor, kv?: 
 }
 
 /**
- * dQ (which = 'q') or packed [dK | dV] ('kv': one pass over the queries gives both, the scores
- * and probabilities computed once). Stats: (rows, 4) [lse, D, 0, 0].
+ * dQ (which = 'q') or dK and dV ('kv': one pass over the queries gives both, the scores and probabilities
+ * computed once, each written to its own output). Stats: (rows, 4) [lse, D, 0, 0].
  */
-function grad(which: 'q' | 'kv', q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, dO: tf.Tensor, stats: tf.Tensor, kv?: tf.Tensor): tf.Tensor {
+function grad(which: 'q' | 'kv', q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, dO: tf.Tensor, stats: tf.Tensor, kv?: tf.Tensor): tf.Tensor[] {
   const d = dimsOf(q);
   const both = which === 'kv';
   const holes = {
@@ -97,38 +116,19 @@ function grad(which: 'q' | 'kv', q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, dO: t
       ? `for (var c = 0; c < HS4; c++) { acc[c] = fma(vec4<f32>(ds), Q[qo + c], acc[c]); }
 for (var c = 0; c < HS4; c++) { accv[c] = fma(vec4<f32>(p), dO[qo + c], accv[c]); }`
       : 'for (var c = 0; c < HS4; c++) { acc[c] = fma(vec4<f32>(ds), K[ko + c], acc[c]); }',
-    WRITE_DV: both
-      ? `let vo = uniforms.threads * HS4; // dV after all of dK
-for (var c = 0; c < HS4; c++) { result[vo + index * HS4 + c] = accv[c]; }`
-      : '',
+    OUT: both ? 'dK' : 'result',
+    WRITE_DV: both ? 'for (var c = 0; c < HS4; c++) { dV[index * HS4 + c] = accv[c]; }' : '',
   };
-  const rows = d.BH * d.T;
   const m = masking(kv, [q, k, v, dO, stats], ['Q', 'K', 'V', 'dO', 'Stats']);
-  return rowPass(d, `rowattn_d${which}_${d.hs}`, m, gradSource, holes, both ? [2 * rows * d.hs] : q.shape);
-}
-
-/** A vec4 copy of `shape` out of a packed buffer, starting at float `offset`. */
-function unpack(packed: tf.Tensor, offset: number, shape: number[]): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return runFlat({
-    key: 'rowattn_unpack',
-    inputs: [packed],
-    names: ['X'],
-    threads: n / 4,
-    outputShape: shape,
-    vec4: true,
-    uniforms: { decl: 'off4 : i32,', values: [i32(offset / 4)] },
-    body: unpackSource,
-  });
+  const key = `rowattn_d${which}_${d.hs}`;
+  return both ? rowPass(d, key, m, gradSource, holes, ['dK', 'dV'], q.shape) : [rowPass(d, key, m, gradSource, holes, q.shape)];
 }
 
 /** dq, dk, dv from dy and the saved [q, k, v, o] (and the key mask). */
 export function gradients(dy: tf.Tensor, [qs, ks, vs, os]: tf.Tensor[], kv?: tf.Tensor): tf.Tensor[] {
   const stats = rowStats(qs, ks, os, dy, kv);
-  const dq = grad('q', qs, ks, vs, dy, stats, kv);
-  const dkv = grad('kv', qs, ks, vs, dy, stats, kv);
-  const half = dkv.size / 2;
-  const out = [dq, unpack(dkv, 0, qs.shape), unpack(dkv, half, qs.shape)];
-  tf.dispose([stats, dkv]);
-  return out;
+  const [dq] = grad('q', qs, ks, vs, dy, stats, kv);
+  const [dk, dv] = grad('kv', qs, ks, vs, dy, stats, kv);
+  stats.dispose();
+  return [dq, dk, dv];
 }

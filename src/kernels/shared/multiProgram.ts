@@ -18,7 +18,7 @@ import { withoutHeader } from './wgsl';
  * 4.22's recordAndSubmit does (same submit batching, same timer queries under tf.time / tf.profile),
  * so it is ordered with every tfjs and custom program around it. The WGSL is the body with its
  * bindings declared here: `uniforms.threads` and the declared uniforms, each binding an array of f32
- * (or i32 for int32 tensors; vec4<f32> with `vec4`).
+ * (or i32 for int32 tensors; vec4<f32> with `vec4` or by `components`).
  */
 
 export interface MultiKernel {
@@ -33,6 +33,8 @@ export interface MultiKernel {
   prelude?: string;
   /** every binding as array<vec4<f32>> (every size a multiple of 4) */
   vec4?: boolean;
+  /** per read binding 1 or 4 (vec4), and for every written one: programs that mix scalar and vec4 bindings */
+  components?: { inputs: number[]; written: number };
 }
 
 /** What runMulti uses of the webgpu backend (fields tfjs's typings keep private). */
@@ -76,6 +78,11 @@ export function ownBuffer(v: tf.Variable): void {
 
 /** Runs the kernel; returns its new outputs (in `outputs` order). */
 export function runMulti(k: MultiKernel): tf.Tensor[] {
+  return runMultiInfo(k).map((o) => tf.engine().makeTensorFromTensorInfo(o));
+}
+
+/** runMulti for kernel functions (registerKernel), which return TensorInfos. */
+export function runMultiInfo(k: MultiKernel): tf.TensorInfo[] {
   const backend = tf.backend() as unknown as BackendInternals;
   const outputs = (k.outputs ?? []).map((o) => backend.makeTensorInfo(o.shape, 'float32'));
   const inPlace = (k.inPlace ?? []).map((w) => w.tensor);
@@ -96,20 +103,22 @@ export function runMulti(k: MultiKernel): tf.Tensor[] {
   record(backend, pipeline, bindGroup, k.threads, k.key);
   // a tensor read back before keeps its values on the CPU, which tfjs would return instead of the new ones
   for (const t of inPlace) backend.tensorMap.get(t.dataId).values = null;
-  return outputs.map((o) => tf.engine().makeTensorFromTensorInfo(o));
+  return outputs;
 }
 
 function pipelineFor(device: GPUDevice, k: MultiKernel, written: string[]): GPUComputePipeline {
   let cache = pipelines.get(device);
   if (!cache) pipelines.set(device, (cache = new Map()));
-  const type = (t: tf.TensorInfo) => (k.vec4 ? 'vec4<f32>' : t.dtype === 'int32' ? 'i32' : 'f32');
-  const reads = k.inputs.map((t, i) => `${k.names[i]}:${type(t)}`);
-  const id = `${k.key}|${reads.join(',')}|${written.join(',')}`;
+  const vec4 = (c: number | undefined) => (c ?? (k.vec4 ? 4 : 1)) === 4;
+  const type = (t: tf.TensorInfo, i: number) => (vec4(k.components?.inputs[i]) ? 'vec4<f32>' : t.dtype === 'int32' ? 'i32' : 'f32');
+  const out = vec4(k.components?.written) ? 'vec4<f32>' : 'f32';
+  const reads = k.inputs.map((t, i) => `${k.names[i]}:${type(t, i)}`);
+  const id = `${k.key}|${reads.join(',')}|${written.join(',')}:${out}`;
   const hit = cache.get(id);
   if (hit) return hit;
   const decls = [
-    ...k.inputs.map((t, i) => `var<storage, read> ${k.names[i]} : array<${type(t)}>;`),
-    ...written.map((name) => `var<storage, read_write> ${name} : array<${k.vec4 ? 'vec4<f32>' : 'f32'}>;`),
+    ...k.inputs.map((t, i) => `var<storage, read> ${k.names[i]} : array<${type(t, i)}>;`),
+    ...written.map((name) => `var<storage, read_write> ${name} : array<${out}>;`),
   ].map((d, i) => `@group(0) @binding(${i + 1}) ${d}`);
   const body = withoutHeader(k.body).replace(/\n$/, '').replace(/\n/g, '\n  ');
   const code = `struct Uniforms { threads : i32, ${k.uniforms?.decl ?? ''} };
