@@ -2,28 +2,32 @@ import * as tf from '@tensorflow/tfjs';
 import toHeadsSource from '../../../shaders/heads/to_heads.wgsl?raw';
 import fromHeadsSource from '../../../shaders/heads/from_heads.wgsl?raw';
 import { i32, runFlat, runFlatInfo } from '../shared/flatProgram';
+import { runMultiInfo } from '../shared/multiProgram';
 import { fill } from '../shared/wgsl';
 
-/** The head copies (op.ts holds the ops, their reference and gradients) and the SplitHeadsQKV kernel. */
+/**
+ * The head copies (op.ts holds the ops, their reference and gradients) and the SplitHeadsQKV kernel (one
+ * pass writing q, k and v: shared/multiProgram.ts).
+ */
 
 export const SPLIT_HEADS = 'SplitHeadsQKV';
+
+const toHeadsPass = (x: tf.TensorInfo, B: number, T: number, nh: number, hs: number, off4: number, write: string) => ({
+  inputs: [x],
+  names: ['X'],
+  threads: (B * T * nh * hs) / 4,
+  vec4: true,
+  uniforms: { decl: 'T : i32, nh : i32, hs4 : i32, W4 : i32, off4 : i32,', values: [i32(T), i32(nh), i32(hs / 4), i32(x.shape[1] / 4), i32(off4)] },
+  body: fill(toHeadsSource, { WRITE: write }),
+});
 
 /**
  * Rows (B·T, W) → heads (B, nh, T, hs) of part `part` (columns part·C .. part·C + C). vec4 units:
  * one thread per 4 floats of the output.
  */
 export function toHeads(x: tf.TensorInfo, B: number, T: number, nh: number, hs: number, part: number): tf.TensorInfo {
-  const W = x.shape[1];
-  return runFlatInfo({
-    key: 'heads_to',
-    inputs: [x],
-    names: ['X'],
-    threads: (B * T * nh * hs) / 4,
-    outputShape: [B, nh, T, hs],
-    vec4: true,
-    uniforms: { decl: 'T : i32, nh : i32, hs4 : i32, W4 : i32, off4 : i32,', values: [i32(T), i32(nh), i32(hs / 4), i32(W / 4), i32((part * nh * hs) / 4)] },
-    body: toHeadsSource,
-  });
+  const pass = toHeadsPass(x, B, T, nh, hs, (part * nh * hs) / 4, 'result[index] = X[src + uniforms.off4];');
+  return runFlatInfo({ ...pass, key: 'heads_to', outputShape: [B, nh, T, hs] });
 }
 
 /** Heads (B, nh, T, hs) × parts → rows (B·T, parts·C). */
@@ -44,12 +48,14 @@ export function fromHeads(parts: tf.Tensor[], B: number, T: number, nh: number, 
   });
 }
 
-/** The webgpu kernel: qkv (B·T, 3C) → q, k, v (B, nh, T, hs); attrs B, T, nh. */
+/** The webgpu kernel: qkv (B·T, 3C) → q, k, v (B, nh, T, hs), one pass writing the three; attrs B, T, nh. */
 function splitKernel(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.TensorInfo[] {
   const { qkv } = args.inputs as { qkv: tf.TensorInfo };
   const { B, T, nh } = args.attrs as unknown as { B: number; T: number; nh: number };
   const hs = qkv.shape[1] / 3 / nh;
-  return [0, 1, 2].map((part) => toHeads(qkv, B, T, nh, hs, part));
+  const write = 'Q[index] = X[src];\nK[index] = X[src + uniforms.off4];\nV[index] = X[src + 2 * uniforms.off4];'; // off4: C in vec4s
+  const outputs = ['Q', 'K', 'V'].map((name) => ({ name, shape: [B, nh, T, hs] }));
+  return runMultiInfo({ ...toHeadsPass(qkv, B, T, nh, hs, (nh * hs) / 4, write), key: 'heads_split', outputs });
 }
 
 export const splitHeadsConfig: tf.KernelConfig = {
