@@ -1,16 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { colSumKernel } from '../linear/programs';
 import { customOp } from '../shared/flatProgram';
 import { onWebGPU } from '../shared/runProgram';
 import { tuning } from '../tuning';
-import { dGainKernel, dxKernel, normKernel, statsKernel } from './programs';
+import { dParamsKernel, dxKernel, forwardKernel } from './programs';
 
 /**
  * LayerNorm over the last axis of x (N, C): y = (x − mean)·rstd·gain + bias, rstd = 1/√(var + eps).
- * Fused path (webgpu, programs.ts): one thread per row, plain loops, no barrier —
- *   forward   stats (N, 2) = [mean, rstd] per row, then y
+ * Fused path (webgpu, programs.ts): plain loops, no barrier —
+ *   forward   one thread per row: stats (N, 2) = [mean, rstd], then the row of y (one pass, two outputs)
  *   backward  dx per row:  dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ∘x̂)),  ĝ = dy∘gain, x̂ = (x − mean)·rstd
- *             dgain = Σ_rows dy∘x̂ and dbias = Σ_rows dy: one thread per column
+ *             dgain = Σ_rows dy∘x̂ and dbias = Σ_rows dy: one thread per column (one pass, two outputs)
  */
 
 /** The composed tfjs-op LayerNorm: every backend but webgpu, and the parity tests' reference. */
@@ -25,14 +24,13 @@ function layerNormReference(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, ep
 export function layerNorm(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, eps = 1e-5): tf.Tensor2D {
   if (!(onWebGPU() && tuning.fusedKernels)) return layerNormReference(x, gain, bias, eps);
   const f = customOp((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-    const stats = statsKernel(xi, eps);
-    const y = normKernel(xi, stats, g, b);
+    const { y, stats } = forwardKernel(xi, g, b, eps);
     save([xi, stats, g]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, st, gs] = saved;
-        return [dxKernel(xs, st, gs, dy), dGainKernel(xs, st, dy), colSumKernel(dy)];
+        return [dxKernel(xs, st, gs, dy), ...dParamsKernel(xs, st, dy)];
       },
     };
   });

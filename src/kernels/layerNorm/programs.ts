@@ -1,38 +1,33 @@
 import * as tf from '@tensorflow/tfjs';
-import statsSource from '../../../shaders/layerNorm/stats.wgsl?raw';
-import applySource from '../../../shaders/layerNorm/apply.wgsl?raw';
+import forwardSource from '../../../shaders/layerNorm/forward.wgsl?raw';
 import dxSource from '../../../shaders/layerNorm/dx.wgsl?raw';
-import dGainSource from '../../../shaders/layerNorm/dgain.wgsl?raw';
+import dParamsSource from '../../../shaders/layerNorm/dparams.wgsl?raw';
 import { f32, i32, runFlat } from '../shared/flatProgram';
+import { runMulti } from '../shared/multiProgram';
 
-/** The LayerNorm kernels (op.ts holds the op, its reference and its gradient): flat programs, no barrier. */
+/**
+ * The LayerNorm kernels (op.ts holds the op, its reference and its gradient): flat programs, no barrier;
+ * the forward and the parameters' gradients each write two outputs in one pass (shared/multiProgram.ts).
+ */
 
 const dims = (x: tf.Tensor) => ({ N: x.shape[0], C: x.shape[1]! });
 
-export function statsKernel(x: tf.Tensor, eps: number): tf.Tensor {
+/** y (N, C) and the row statistics [mean, rstd] (N, 2) the backward pass reads. */
+export function forwardKernel(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, eps: number): { y: tf.Tensor; stats: tf.Tensor } {
   const { N, C } = dims(x);
-  return runFlat({
-    key: 'ln_stats',
-    inputs: [x],
-    names: ['X'],
+  const [y, stats] = runMulti({
+    key: 'ln_forward',
+    inputs: [x, gain, bias],
+    names: ['X', 'Gain', 'Bias'],
+    outputs: [
+      { name: 'Y', shape: [N, C] },
+      { name: 'Stats', shape: [N, 2] },
+    ],
     threads: N,
-    outputShape: [N, 2],
     uniforms: { decl: 'C : i32, eps : f32,', values: [i32(C), f32(eps)] },
-    body: statsSource,
+    body: forwardSource,
   });
-}
-
-export function normKernel(x: tf.Tensor, stats: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor): tf.Tensor {
-  const { N, C } = dims(x);
-  return runFlat({
-    key: 'ln_apply',
-    inputs: [x, stats, gain, bias],
-    names: ['X', 'Stats', 'Gain', 'Bias'],
-    threads: N * C,
-    outputShape: [N, C],
-    uniforms: { decl: 'C : i32,', values: [i32(C)] },
-    body: applySource,
-  });
+  return { y, stats };
 }
 
 export function dxKernel(x: tf.Tensor, stats: tf.Tensor, gain: tf.Tensor, dy: tf.Tensor): tf.Tensor {
@@ -48,15 +43,19 @@ export function dxKernel(x: tf.Tensor, stats: tf.Tensor, gain: tf.Tensor, dy: tf
   });
 }
 
-export function dGainKernel(x: tf.Tensor, stats: tf.Tensor, dy: tf.Tensor): tf.Tensor {
+/** [dgain, dbias] (C each). */
+export function dParamsKernel(x: tf.Tensor, stats: tf.Tensor, dy: tf.Tensor): tf.Tensor[] {
   const { N, C } = dims(x);
-  return runFlat({
-    key: 'ln_dgain',
+  return runMulti({
+    key: 'ln_dparams',
     inputs: [x, stats, dy],
     names: ['X', 'Stats', 'dY'],
+    outputs: [
+      { name: 'DGain', shape: [C] },
+      { name: 'DBias', shape: [C] },
+    ],
     threads: C,
-    outputShape: [C],
     uniforms: { decl: 'N : i32, C : i32,', values: [i32(N), i32(C)] },
-    body: dGainSource,
+    body: dParamsSource,
   });
 }
