@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { onWebGPU } from '../shared/runProgram';
 import { customOp } from '../shared/flatProgram';
 import { tuning } from '../tuning';
-import { GELU_C, colSumKernel, geluGradKernel, geluKernel, matmulKernel } from './programs';
+import { GELU_C, geluGradKernel, geluKernel, matmulColSumKernel, matmulKernel } from './programs';
 
 /**
  * Dense layers on barrier-free kernels (programs.ts), with their gradients as custom ops:
  *
  *   linear(x, w, b, act)   x (N, Cin), w (Cin, Cout), b (Cout) → act(x·w + b) (N, Cout), act ∈ {none, gelu}
- *     backward: dU = dY ⊙ act'(u);  dX = dU·wᵀ (NT);  dW = xᵀ·dU (TN);  db = colsum(dU)
+ *     backward: dU = dY ⊙ act'(u);  dX = dU·wᵀ (NT);  dW = xᵀ·dU (TN) and db = colsum(dU) in one pass
  *   matmulNT(h, w)         h (N, C), w (V, C) → h·wᵀ (N, V)  (the tied unembedding)
  *     backward: dH = dL·w (NN);  dW = dLᵀ·h (TN)
  *
@@ -51,7 +51,7 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: Acti
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws, us] = saved;
         const du = act === 'gelu' ? geluGradKernel(dy, us) : dy;
-        return [matmulKernel(du, ws, false, true), matmulKernel(xs, du, true, false), colSumKernel(du)];
+        return [matmulKernel(du, ws, false, true), ...matmulColSumKernel(xs, du)];
       },
     };
   });

@@ -6,6 +6,7 @@ import geluBwdSource from '../../../shaders/linear/gelu_bwd.wgsl?raw';
 import colSumSource from '../../../shaders/linear/colsum.wgsl?raw';
 import { i32, runFlat } from '../shared/flatProgram';
 import { runProgram } from '../shared/runProgram';
+import { runMulti } from '../shared/multiProgram';
 import { fill } from '../shared/wgsl';
 import { tuning, type MatmulBlock } from '../tuning';
 
@@ -18,7 +19,8 @@ import { tuning, type MatmulBlock } from '../tuning';
  *
  *   matmul   C (M, N) = op(A) · op(B) [+ bias (N)]   op = identity or transpose (TA, TB), so
  *            dX = dY·Wᵀ and dW = Xᵀ·dY never materialise a transpose.
- *   colSum   s (N) = Σ_rows X (rows, N)        (bias gradients; colsum.wgsl)
+ *   colSum   s (N) = Σ_rows X (rows, N)        (bias gradients; colsum.wgsl), or beside dW = Xᵀ·dY in the
+ *            TN matmul's pass (matmulColSumKernel: two outputs)
  *   gelu     forward and backward, elementwise (gelu_fwd.wgsl, gelu_bwd.wgsl)
  *
  * The matmul's WGSL is generated here (not in a .wgsl file) because the register block is unrolled
@@ -38,6 +40,8 @@ interface MatmulSpec {
   transA: boolean;
   transB: boolean;
   bias: boolean;
+  /** also Σ over K of B's rows (TN only: db = colsum(dY) beside dW = Xᵀ·dY), written to DB by the first row block */
+  colSum?: boolean;
   block?: MatmulBlock;
 }
 
@@ -64,7 +68,7 @@ class MatmulProgram implements WebGPUProgram {
     this.outputShape = [spec.M, spec.N];
     const blocks = this.blockCounts();
     this.dispatch = [Math.ceil((blocks.rows * blocks.cols) / WG), 1, 1];
-    this.shaderKey = `mm_${spec.transA ? 'T' : 'N'}${spec.transB ? 'T' : 'N'}_b${spec.bias}_${block.rm}x${block.cv}_v${this.vec4}`;
+    this.shaderKey = `mm_${spec.transA ? 'T' : 'N'}${spec.transB ? 'T' : 'N'}_b${spec.bias}${spec.colSum ? '_db' : ''}_${block.rm}x${block.cv}_v${this.vec4}`;
     this.variableComponents = this.vec4 ? (spec.bias ? [4, 4, 1] : [4, 4]) : undefined;
   }
 
@@ -84,18 +88,31 @@ class MatmulProgram implements WebGPUProgram {
   }
 
   getUserCode(): string {
+    return `${getMainHeaderString('index')} {\n${this.body()}\n}`;
+  }
+
+  /** The statements of one invocation (block `index`), writing `result` (and DB with colSum). */
+  body(): string {
     return this.vec4 ? this.vec4Code() : this.scalarCode();
   }
 
   private header(lines: string[]): void {
     const { rm, cv } = this.block;
-    lines.push(`${getMainHeaderString('index')} {`);
     lines.push('  if (index >= uniforms.blocks) { return; }');
     lines.push('  let row0 = (index / uniforms.colBlocks) * ' + rm + ';');
     lines.push('  let col0 = (index % uniforms.colBlocks) * ' + 4 * cv + ';');
     for (let i = 0; i < rm; i++) lines.push(`  let r${i} = min(row0 + ${i}, uniforms.M - 1);`);
     for (let j = 0; j < cv; j++) for (let q = 0; q < 4; q++) lines.push(`  let c${j}${q} = min(col0 + ${4 * j + q}, uniforms.N - 1);`);
     for (let i = 0; i < rm; i++) for (let j = 0; j < cv; j++) lines.push(`  var acc${i}_${j} = vec4<f32>(0.0);`);
+    if (this.spec.colSum) for (let j = 0; j < cv; j++) lines.push(`  var db${j} = vec4<f32>(0.0);`);
+  }
+
+  /** db += B's row k + kk, in the order of k (as colsum.wgsl sums); only the first row block stores it. */
+  private colSumStep(lines: string[], row: (kk: number, j: number) => string, steps: number): void {
+    if (!this.spec.colSum) return;
+    lines.push('    if (row0 == 0) {');
+    for (let kk = 0; kk < steps; kk++) for (let j = 0; j < this.block.cv; j++) lines.push(`      db${j} += ${row(kk, j)};`);
+    lines.push('    }');
   }
 
   private store(lines: string[]): void {
@@ -115,7 +132,12 @@ class MatmulProgram implements WebGPUProgram {
       }
       lines.push('  }');
     }
-    lines.push('}');
+    if (this.spec.colSum)
+      for (let j = 0; j < cv; j++) {
+        lines.push(`  if (row0 == 0) { let v = db${j};`);
+        for (let q = 0; q < 4; q++) lines.push(`    if (col0 + ${4 * j + q} < uniforms.N) { DB[col0 + ${4 * j + q}] = v[${q}]; }`);
+        lines.push('  }');
+      }
   }
 
   private scalarCode(): string {
@@ -132,6 +154,7 @@ class MatmulProgram implements WebGPUProgram {
     this.header(lines);
     lines.push('  for (var k = 0; k < uniforms.K; k++) {');
     for (let j = 0; j < cv; j++) lines.push(`    let b${j} = ${bVec(`c${j}`)};`);
+    this.colSumStep(lines, (_, j) => `b${j}`, 1);
     for (let i = 0; i < rm; i++) {
       lines.push(`    let a${i} = A[${aIdx(`r${i}`)}];`);
       for (let j = 0; j < cv; j++) lines.push(`    acc${i}_${j} = fma(vec4<f32>(a${i}), b${j}, acc${i}_${j});`);
@@ -165,6 +188,7 @@ class MatmulProgram implements WebGPUProgram {
     } else {
       for (let kk = 0; kk < 4; kk++) for (let j = 0; j < cv; j++) lines.push(`    let ${b(kk, j)} = B[((k + ${kk}) * uniforms.N + c${j}0) / 4];`);
     }
+    this.colSumStep(lines, b, 4);
     for (let i = 0; i < rm; i++)
       for (let j = 0; j < cv; j++) for (let kk = 0; kk < 4; kk++) lines.push(`    acc${i}_${j} = fma(vec4<f32>(${a(i, kk)}), ${b(kk, j)}, acc${i}_${j});`);
     lines.push('  }');
@@ -191,6 +215,32 @@ export function matmulKernel(a: tf.Tensor, b: tf.Tensor, transA: boolean, transB
   const block = tuning.matmulBlock ?? chooseBlock(M, N);
   const program = new MatmulProgram({ M, N, K, transA, transB, bias: !!bias, block });
   return runProgram(program, bias ? [a, b, bias] : [a, b], 'float32', program.uniformData()) as tf.Tensor2D;
+}
+
+/**
+ * dW = xᵀ·dy (TN) and db = Σ over the rows of dy, in one pass (two outputs: shared/multiProgram.ts): the
+ * invocations of the first row block of dW also sum the rows of dy they load, in row order (colsum.wgsl's).
+ * x (rows, Cin), dy (rows, Cout) → [dW (Cin, Cout), db (Cout)].
+ */
+export function matmulColSumKernel(x: tf.Tensor, dy: tf.Tensor): tf.Tensor[] {
+  const [K, M] = x.shape as [number, number];
+  const N = dy.shape[1]!;
+  if (x.rank !== 2 || dy.rank !== 2 || dy.shape[0] !== K) throw new Error(`matmulColSumKernel: shapes ${x.shape} ${dy.shape}`);
+  const program = new MatmulProgram({ M, N, K, transA: true, transB: false, bias: false, colSum: true, block: tuning.matmulBlock ?? chooseBlock(M, N) });
+  const v = program.vec4 ? 4 : 1;
+  return runMulti({
+    key: program.shaderKey,
+    inputs: [x, dy],
+    names: ['A', 'B'],
+    outputs: [
+      { name: 'result', shape: [M, N] },
+      { name: 'DB', shape: [N] },
+    ],
+    components: { inputs: [v, v], written: 1 },
+    threads: program.blockCounts().rows * program.blockCounts().cols,
+    uniforms: { decl: program.uniforms, values: program.uniformData() },
+    body: program.body(),
+  });
 }
 
 /** s (cols) = Σ over the rows of x (rows, cols). */
