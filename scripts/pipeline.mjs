@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Headless pipeline runner: builds the app if needed, serves it, opens it in headless Chromium and
 // runs every stage + the evaluation with the SAME worker code the UI uses. Prints a summary table
-// and writes a JSON report.
+// and writes a JSON report (a sweep's also its plots, as SVG and CSV next to it: scripts/sweepPlots.mjs).
 //
 //   npm run pipeline -- [--task NAME] [--preset micro|tiny|small|larger] [--seed N] [--backend auto|webgpu|wasm|cpu]
 //                       [--out FILE] [--set ppo.iterations=20 ...] [--list-tasks]
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { runnerImport } from 'vite';
 import { chromiumArgs, chromiumPath } from './chromium.mjs';
+import { writeSweepPlots } from './sweepPlots.mjs';
 
 /**
  * The tasks and model presets the app knows, read from its own source (src/tasks, the preset
@@ -154,16 +155,17 @@ async function main() {
     const t0 = Date.now();
     const bySeed = [];
     const sweepOut = args.out ?? `sweep-${task}-${preset}-${key}-${backend}.json`;
-    const write = (complete) => {
+    const write = async (complete) => {
       const wall = (Date.now() - t0) / 1000;
       const points = values.map((value, j) => ({ value, reports: bySeed.map((reports) => reports[j]) }));
-      writeFileSync(
-        sweepOut,
-        JSON.stringify(
-          { kind: 'sweep', complete, task, preset, backend, key, values, seeds: seeds.slice(0, bySeed.length), wall_seconds: wall, points },
-          null,
-          2,
-        ),
+      const report = { kind: 'sweep', complete, task, preset, backend, key, values, seeds: seeds.slice(0, bySeed.length), wall_seconds: wall, points };
+      writeFileSync(sweepOut, JSON.stringify(report, null, 2));
+      // The plots next to it (src/plots/ through scripts/sweepPlots.mjs), redrawn after every seed like the
+      // JSON. A plot that fails is reported and the sweep goes on: its JSON holds everything to redraw it
+      // later (npm run plots).
+      await writeSweepPlots(report, sweepOut).then(
+        (files) => complete && console.log(`plots written: ${files.join(', ')}`),
+        (e) => console.error(`the plots could not be drawn (npm run plots -- ${sweepOut} retries): ${e instanceof Error ? e.message : e}`),
       );
       return { wall, points };
     };
@@ -178,9 +180,9 @@ async function main() {
       console.log(`seed ${sd}: ${configs.length} setups (${key} = ${values.join(', ')})`);
       await page.evaluate((configs) => window.__rlhf.startVariants(configs), configs);
       bySeed.push(await waitForReports(page, configs.length));
-      write(false); // what there is so far: a long sweep stopped later keeps its finished seeds
+      await write(false); // what there is so far: a long sweep stopped later keeps its finished seeds
     }
-    const { wall, points } = write(true);
+    const { wall, points } = await write(true);
     printSweep(key, points, seeds, wall);
     console.log(`sweep report written to ${sweepOut}`);
   }
