@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from './config';
 import { type Params, initialWeights, makeVariables, paramSpecs } from './params';
 import { causalAttention } from '../kernels/attention/op';
-import { linear, matmulNT } from '../kernels/linear/op';
+import { linear, matmulNT, mlp } from '../kernels/linear/op';
 import { layerNorm } from '../kernels/layerNorm/op';
 import { embed } from '../kernels/embedding/op';
 import { mergeHeads, splitHeads } from '../kernels/heads/op';
@@ -17,7 +17,7 @@ import { rowAttention, rowAttentionActive } from '../kernels/rowAttention/op';
  * matmul with no batch reduction; only attention works on (B, nh, T, hs).
  *
  * On webgpu every piece runs on custom kernels with their own gradients (src/kernels: embedding,
- * layerNorm, linear (+GELU), heads, attention / rowAttention, crossEntropy; AdamW in optim.ts),
+ * layerNorm, linear and the MLP (GELU in the matmuls), heads, attention / rowAttention, crossEntropy; AdamW in optim.ts),
  * designed for few dispatches and no workgroup barriers; with tuning.fusedKernels off, and on every
  * other backend, the same math runs as plain tfjs ops (the references the parity tests use).
  */
@@ -89,9 +89,10 @@ export class GPT {
     return tf.add(x, drop(this.mlp(this.ln(x, `h.${i}.ln_2`), i)));
   }
 
-  /** The MLP of block i: gelu(x W_fc + b) W_proj + b. x: (N, C) → (N, C); the 4C hidden never leaves the kernels' fused GELU. */
+  /** The MLP of block i: gelu(x W_fc + b) W_proj + b. x: (N, C) → (N, C); one op, GELU in the matmuls' epilogues. */
   mlp(x: tf.Tensor2D, i: number): tf.Tensor2D {
-    return this.dense(this.dense(x, `h.${i}.mlp.c_fc`, 'gelu'), `h.${i}.mlp.c_proj`);
+    const p = (name: string) => this.p(`h.${i}.mlp.${name}`);
+    return mlp(x, p('c_fc.weight') as tf.Tensor2D, p('c_fc.bias') as tf.Tensor1D, p('c_proj.weight') as tf.Tensor2D, p('c_proj.bias') as tf.Tensor1D);
   }
 
   /** LayerNorm `name` (its .weight and .bias) over the last axis of x (N, C). */
@@ -99,9 +100,9 @@ export class GPT {
     return layerNorm(x, this.p(`${name}.weight`), this.p(`${name}.bias`));
   }
 
-  /** act(x @ W + b) for the dense layer `name` (its .weight (in, out) and .bias). */
-  private dense(x: tf.Tensor2D, name: string, act: 'none' | 'gelu' = 'none'): tf.Tensor2D {
-    return linear(x, this.p(`${name}.weight`) as tf.Tensor2D, this.p(`${name}.bias`) as tf.Tensor1D, act);
+  /** x @ W + b for the dense layer `name` (its .weight (in, out) and .bias). */
+  private dense(x: tf.Tensor2D, name: string): tf.Tensor2D {
+    return linear(x, this.p(`${name}.weight`) as tf.Tensor2D, this.p(`${name}.bias`) as tf.Tensor1D);
   }
 
   /** hidden (N, C) → logits (N, V) through the tied embedding. */

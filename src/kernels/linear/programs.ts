@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { getMainHeaderString } from '@tensorflow/tfjs-backend-webgpu/dist/webgpu_program';
-import geluFwdSource from '../../../shaders/linear/gelu_fwd.wgsl?raw';
+import geluSource from '../../../shaders/linear/gelu.wgsl?raw';
 import geluBwdSource from '../../../shaders/linear/gelu_bwd.wgsl?raw';
-import colSumSource from '../../../shaders/linear/colsum.wgsl?raw';
-import { i32, runFlat } from '../shared/flatProgram';
+import { runFlat } from '../shared/flatProgram';
 import { runProgram } from '../shared/runProgram';
 import { runMulti } from '../shared/multiProgram';
-import { fill } from '../shared/wgsl';
+import { fill, withoutHeader } from '../shared/wgsl';
 import { tuning, type MatmulBlock } from '../tuning';
 
 /**
@@ -18,10 +17,13 @@ import { tuning, type MatmulBlock } from '../tuning';
  * no barrier. The same code is fine on GPUs for the small widths this app trains.
  *
  *   matmul   C (M, N) = op(A) · op(B) [+ bias (N)]   op = identity or transpose (TA, TB), so
- *            dX = dY·Wᵀ and dW = Xᵀ·dY never materialise a transpose.
- *   colSum   s (N) = Σ_rows X (rows, N)        (bias gradients; colsum.wgsl), or beside dW = Xᵀ·dY in the
- *            TN matmul's pass (matmulColSumKernel: two outputs)
- *   gelu     forward and backward, elementwise (gelu_fwd.wgsl, gelu_bwd.wgsl)
+ *            dX = dY·Wᵀ and dW = Xᵀ·dY never materialise a transpose. Epilogues and extra outputs
+ *            (several outputs run on shared/multiProgram.ts):
+ *              gelu      U = A·B + bias and H = gelu(U), both written (the MLP's first layer)
+ *              geluGrad  dU = (dY·Wᵀ) ⊙ gelu'(U)  (the MLP's backward through its second layer and GELU)
+ *              colSum    db = Σ_rows dY beside dW = Xᵀ·dY (TN): the first row block sums the rows it loads
+ *   geluGrad dU = dY ⊙ gelu'(U), elementwise (gelu_bwd.wgsl): linear(…, 'gelu')'s backward
+ * GELU and its derivative are the functions of gelu.wgsl in every one of them.
  *
  * The matmul's WGSL is generated here (not in a .wgsl file) because the register block is unrolled
  * per shape class. Every compile-time constant is part of shaderKey.
@@ -42,6 +44,8 @@ interface MatmulSpec {
   bias: boolean;
   /** also Σ over K of B's rows (TN only: db = colsum(dY) beside dW = Xᵀ·dY), written to DB by the first row block */
   colSum?: boolean;
+  /** gelu: H = gelu(result) written too; geluGrad: result ⊙ gelu'(U), U (M, N) an extra input */
+  epilogue?: 'gelu' | 'geluGrad';
   block?: MatmulBlock;
 }
 
@@ -64,12 +68,24 @@ class MatmulProgram implements WebGPUProgram {
   constructor(private readonly spec: MatmulSpec) {
     const block = spec.block ?? DEFAULT_BLOCK;
     this.block = block;
-    this.variableNames = spec.bias ? ['A', 'B', 'Bias'] : ['A', 'B'];
+    const extra = [...(spec.bias ? ['Bias'] : []), ...(spec.epilogue === 'geluGrad' ? ['U'] : [])];
+    this.variableNames = ['A', 'B', ...extra];
     this.outputShape = [spec.M, spec.N];
     const blocks = this.blockCounts();
     this.dispatch = [Math.ceil((blocks.rows * blocks.cols) / WG), 1, 1];
-    this.shaderKey = `mm_${spec.transA ? 'T' : 'N'}${spec.transB ? 'T' : 'N'}_b${spec.bias}${spec.colSum ? '_db' : ''}_${block.rm}x${block.cv}_v${this.vec4}`;
-    this.variableComponents = this.vec4 ? (spec.bias ? [4, 4, 1] : [4, 4]) : undefined;
+    const variant = `${spec.colSum ? '_db' : ''}${spec.epilogue ? `_${spec.epilogue}` : ''}`;
+    this.shaderKey = `mm_${spec.transA ? 'T' : 'N'}${spec.transB ? 'T' : 'N'}_b${spec.bias}${variant}_${block.rm}x${block.cv}_v${this.vec4}`;
+    this.variableComponents = this.vec4 ? [4, 4, ...extra.map(() => 1)] : undefined;
+  }
+
+  /** The components of every input binding (A and B vec4 on the vec4 path; Bias and U scalar). */
+  get components(): number[] {
+    return this.variableComponents ?? this.variableNames.map(() => 1);
+  }
+
+  /** What comes before main: gelu.wgsl's functions for the epilogues. */
+  prelude(): string {
+    return this.spec.epilogue ? fill(withoutHeader(geluSource), { GELU_C }) : '';
   }
 
   blockCounts(): { rows: number; cols: number } {
@@ -88,10 +104,10 @@ class MatmulProgram implements WebGPUProgram {
   }
 
   getUserCode(): string {
-    return `${getMainHeaderString('index')} {\n${this.body()}\n}`;
+    return `${this.prelude()}\n${getMainHeaderString('index')} {\n${this.body()}\n}`;
   }
 
-  /** The statements of one invocation (block `index`), writing `result` (and DB with colSum). */
+  /** The statements of one invocation (block `index`), writing `result` (and H with gelu, DB with colSum). */
   body(): string {
     return this.vec4 ? this.vec4Code() : this.scalarCode();
   }
@@ -107,12 +123,19 @@ class MatmulProgram implements WebGPUProgram {
     if (this.spec.colSum) for (let j = 0; j < cv; j++) lines.push(`  var db${j} = vec4<f32>(0.0);`);
   }
 
-  /** db += B's row k + kk, in the order of k (as colsum.wgsl sums); only the first row block stores it. */
+  /** db += B's row k + kk, in the order of k (a plain column sum's order); only the first row block stores it. */
   private colSumStep(lines: string[], row: (kk: number, j: number) => string, steps: number): void {
     if (!this.spec.colSum) return;
     lines.push('    if (row0 == 0) {');
     for (let kk = 0; kk < steps; kk++) for (let j = 0; j < this.block.cv; j++) lines.push(`      db${j} += ${row(kk, j)};`);
     lines.push('    }');
+  }
+
+  /** The store of one element `value` at `at`, through the epilogue. */
+  private write(at: string, value: string): string {
+    if (this.spec.epilogue === 'gelu') return `result[${at}] = ${value}; H[${at}] = gelu(${value});`;
+    if (this.spec.epilogue === 'geluGrad') return `result[${at}] = ${value} * geluGrad(U[${at}]);`;
+    return `result[${at}] = ${value};`;
   }
 
   private store(lines: string[]): void {
@@ -127,7 +150,7 @@ class MatmulProgram implements WebGPUProgram {
       for (let j = 0; j < cv; j++) {
         const v = bias ? `acc${i}_${j} + bias${j}` : `acc${i}_${j}`;
         lines.push(`    { let v = ${v};`);
-        for (let q = 0; q < 4; q++) lines.push(`      if (col0 + ${4 * j + q} < uniforms.N) { result[o + ${4 * j + q}] = v[${q}]; }`);
+        for (let q = 0; q < 4; q++) lines.push(`      if (col0 + ${4 * j + q} < uniforms.N) { ${this.write(`o + ${4 * j + q}`, `v[${q}]`)} }`);
         lines.push('    }');
       }
       lines.push('  }');
@@ -207,60 +230,67 @@ function chooseBlock(M: number, N: number): MatmulBlock {
 
 // No split-K: the 8 × 8 blocks already give enough invocations for dW = Xᵀ·dY (BENCHMARKS.md).
 
+/** The block for an output of M × N: tuning.matmulBlock, or chooseBlock's. */
+const blockFor = (M: number, N: number): MatmulBlock => tuning.matmulBlock ?? chooseBlock(M, N);
+
 /** Raw kernel: op(a)·op(b) [+ bias], with tuning.matmulBlock or the block for its size. No gradient (op.ts's ops register theirs). */
 export function matmulKernel(a: tf.Tensor, b: tf.Tensor, transA: boolean, transB: boolean, bias?: tf.Tensor): tf.Tensor2D {
   const [M, K] = transA ? [a.shape[1]!, a.shape[0]] : [a.shape[0], a.shape[1]!];
   const [Kb, N] = transB ? [b.shape[1]!, b.shape[0]] : [b.shape[0], b.shape[1]!];
   if (a.rank !== 2 || b.rank !== 2 || K !== Kb) throw new Error(`matmulKernel: shapes ${a.shape} ${b.shape} (transA ${transA}, transB ${transB})`);
-  const block = tuning.matmulBlock ?? chooseBlock(M, N);
-  const program = new MatmulProgram({ M, N, K, transA, transB, bias: !!bias, block });
+  const program = new MatmulProgram({ M, N, K, transA, transB, bias: !!bias, block: blockFor(M, N) });
   return runProgram(program, bias ? [a, b, bias] : [a, b], 'float32', program.uniformData()) as tf.Tensor2D;
 }
 
+/** A matmul with more than one output, on shared/multiProgram.ts: `result` (M, N) and `extra`. */
+function runWithOutputs(program: MatmulProgram, inputs: tf.Tensor[], M: number, N: number, extra: { name: string; shape: number[] }): tf.Tensor[] {
+  const { rows, cols } = program.blockCounts();
+  return runMulti({
+    key: program.shaderKey,
+    inputs,
+    names: program.variableNames,
+    outputs: [{ name: 'result', shape: [M, N] }, extra],
+    components: { inputs: program.components, written: 1 },
+    threads: rows * cols,
+    uniforms: { decl: program.uniforms, values: program.uniformData() },
+    prelude: program.prelude(),
+    body: program.body(),
+  });
+}
+
+/** x (N, Cin), w (Cin, Cout), b (Cout) → [u = x·w + b, gelu(u)], one pass. */
+export function matmulGeluKernel(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor[] {
+  const [M, K] = x.shape as [number, number];
+  const N = w.shape[1]!;
+  if (x.rank !== 2 || w.rank !== 2 || w.shape[0] !== K) throw new Error(`matmulGeluKernel: shapes ${x.shape} ${w.shape}`);
+  const program = new MatmulProgram({ M, N, K, transA: false, transB: false, bias: true, epilogue: 'gelu', block: blockFor(M, N) });
+  return runWithOutputs(program, [x, w, b], M, N, { name: 'H', shape: [M, N] });
+}
+
+/** dy (N, Cout), w (Cin, Cout), u (N, Cin) → (dy·wᵀ) ⊙ gelu'(u) (N, Cin): the gradient through a layer and the GELU before it. */
+export function matmulGeluGradKernel(dy: tf.Tensor, w: tf.Tensor, u: tf.Tensor): tf.Tensor2D {
+  const [M, K] = dy.shape as [number, number];
+  const N = w.shape[0];
+  if (dy.rank !== 2 || w.rank !== 2 || w.shape[1] !== K || u.shape[0] !== M || u.shape[1] !== N)
+    throw new Error(`matmulGeluGradKernel: shapes ${dy.shape} ${w.shape} ${u.shape}`);
+  const program = new MatmulProgram({ M, N, K, transA: false, transB: true, bias: false, epilogue: 'geluGrad', block: blockFor(M, N) });
+  return runProgram(program, [dy, w, u], 'float32', program.uniformData()) as tf.Tensor2D;
+}
+
 /**
- * dW = xᵀ·dy (TN) and db = Σ over the rows of dy, in one pass (two outputs: shared/multiProgram.ts): the
- * invocations of the first row block of dW also sum the rows of dy they load, in row order (colsum.wgsl's).
- * x (rows, Cin), dy (rows, Cout) → [dW (Cin, Cout), db (Cout)].
+ * dW = xᵀ·dy (TN) and db = Σ over the rows of dy, in one pass: the invocations of the first row block of
+ * dW also sum the rows of dy they load, in row order. x (rows, Cin), dy (rows, Cout) → [dW (Cin, Cout), db (Cout)].
  */
 export function matmulColSumKernel(x: tf.Tensor, dy: tf.Tensor): tf.Tensor[] {
   const [K, M] = x.shape as [number, number];
   const N = dy.shape[1]!;
   if (x.rank !== 2 || dy.rank !== 2 || dy.shape[0] !== K) throw new Error(`matmulColSumKernel: shapes ${x.shape} ${dy.shape}`);
-  const program = new MatmulProgram({ M, N, K, transA: true, transB: false, bias: false, colSum: true, block: tuning.matmulBlock ?? chooseBlock(M, N) });
-  const v = program.vec4 ? 4 : 1;
-  return runMulti({
-    key: program.shaderKey,
-    inputs: [x, dy],
-    names: ['A', 'B'],
-    outputs: [
-      { name: 'result', shape: [M, N] },
-      { name: 'DB', shape: [N] },
-    ],
-    components: { inputs: [v, v], written: 1 },
-    threads: program.blockCounts().rows * program.blockCounts().cols,
-    uniforms: { decl: program.uniforms, values: program.uniformData() },
-    body: program.body(),
-  });
+  const program = new MatmulProgram({ M, N, K, transA: true, transB: false, bias: false, colSum: true, block: blockFor(M, N) });
+  return runWithOutputs(program, [x, dy], M, N, { name: 'DB', shape: [N] });
 }
 
-/** s (cols) = Σ over the rows of x (rows, cols). */
-export function colSumKernel(x: tf.Tensor): tf.Tensor1D {
-  const [rows, cols] = x.shape as [number, number];
-  return runFlat({
-    key: 'colsum',
-    inputs: [x],
-    names: ['X'],
-    threads: cols,
-    outputShape: [cols],
-    uniforms: { decl: 'rows : i32, cols : i32,', values: [i32(rows), i32(cols)] },
-    body: colSumSource,
-  }) as tf.Tensor1D;
-}
-
-export function geluKernel(u: tf.Tensor): tf.Tensor {
-  return runFlat({ key: 'gelu_fwd', inputs: [u], names: ['U'], threads: u.size, outputShape: u.shape, body: fill(geluFwdSource, { GELU_C }) });
-}
-
+/** dU = dy ⊙ gelu'(u), elementwise. */
 export function geluGradKernel(dy: tf.Tensor, u: tf.Tensor): tf.Tensor {
-  return runFlat({ key: 'gelu_bwd', inputs: [dy, u], names: ['dY', 'U'], threads: u.size, outputShape: u.shape, body: fill(geluBwdSource, { GELU_C }) });
+  const prelude = fill(withoutHeader(geluSource), { GELU_C });
+  return runFlat({ key: 'gelu_bwd', inputs: [dy, u], names: ['dY', 'U'], threads: u.size, outputShape: u.shape, prelude, body: geluBwdSource });
 }
