@@ -11,6 +11,13 @@ import { first10, last10, type RunContext } from './runContext';
  */
 export async function ppoStage(ctx: RunContext, base: GPT, sft: GPT, reward: ScalarModel): Promise<GPT> {
   const { cfg, plan, hooks, data } = ctx;
+  // Finished before the checkpoint (a run re-evaluated from the end of PPO, or stopped during the
+  // evaluation): the model to evaluate is restored, PPO does not run again.
+  if (plan.done('ppo')) {
+    const log = ctx.summaries.ppo;
+    hooks.stage('ppo', 'done', log ? `${log.iterations} iterations (from the checkpoint)` : undefined);
+    return ctx.restored(cfg.ppo.emaDecay > 0 && plan.checkpoint?.models.ema ? 'ema' : 'policy');
+  }
   const inside = plan.inside('ppo');
   const policy = inside ? ctx.restored('policy') : ctx.own(sft.clone());
   const value = inside ? ctx.own(new ScalarModel(ctx.restored('value'))) : ctx.own(reward.clone());

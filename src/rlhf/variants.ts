@@ -1,6 +1,7 @@
 import type { AdapterSummary, BackendName } from '../engine/backend';
 import { STAGES_AND_EVAL, type StageName } from './stages';
-import { PIPELINE_SETTINGS, type PipelineConfig } from './config';
+import type { PipelineConfig } from './config';
+import { forkStage } from './settingStages';
 import { runPipeline, type PipelineCheckpoint, type PipelineHooks, type PipelineReport, type UserData } from './pipeline';
 
 /**
@@ -11,37 +12,6 @@ import { runPipeline, type PipelineCheckpoint, type PipelineHooks, type Pipeline
  */
 
 const ORDER: readonly (StageName | 'eval')[] = STAGES_AND_EVAL;
-
-/**
- * The first stage a setting changes. Prompt counts of the held-out splits (rm.heldoutPrompts,
- * eval.testPrompts) decide which prompts the pretraining corpus leaves out, so they change
- * pretraining; the labelers' agreement is first used by the RM stage; the evaluation's own
- * settings change only the evaluation.
- * @internal test seam: tested on its own
- */
-export function stageOfSetting(key: string): StageName | 'eval' {
-  if (key === 'rm.heldoutPrompts' || key === 'eval.testPrompts') return 'pretrain';
-  if (key === 'agreement') return 'rm';
-  const head = key.split('.')[0];
-  if (head === 'sft' || head === 'rm' || head === 'ppo' || head === 'eval') return head;
-  return 'pretrain'; // task, preset, seed, pretrain.*
-}
-
-const valueAt = (cfg: PipelineConfig, key: string): unknown => key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], cfg);
-
-/**
- * The earliest stage whose settings differ between two setups (null when they are the same).
- * @internal test seam: tested on its own
- */
-export function forkStage(a: PipelineConfig, b: PipelineConfig): StageName | 'eval' | null {
-  let first: number | null = null;
-  for (const key of Object.keys(PIPELINE_SETTINGS)) {
-    if (valueAt(a, key) === valueAt(b, key)) continue;
-    const i = ORDER.indexOf(stageOfSetting(key));
-    first = first === null ? i : Math.min(first, i);
-  }
-  return first === null ? null : ORDER[first];
-}
 
 export interface VariantsResult {
   reports: PipelineReport[];
@@ -68,9 +38,9 @@ export async function runVariants(
     .map((c) => forkStage(configs[0], c))
     .filter((f) => f !== null);
   const earliest = forks.length ? Math.min(...forks.map((f) => ORDER.indexOf(f))) : null;
-  // Variants restart at the earliest changed stage; a change of the evaluation alone still re-runs
-  // PPO (a finished PPO stage is not a resume point), which gives the same policy.
-  const restart = earliest === null ? 0 : Math.min(earliest, ORDER.indexOf('ppo'));
+  // Variants restart at the earliest changed stage (a change of the evaluation alone restores PPO's
+  // policy from its end-of-stage checkpoint).
+  const restart = earliest ?? 0;
   const shared = restart > 0 ? (ORDER[restart - 1] as StageName) : null;
   const fork = earliest === null ? null : ORDER[earliest];
   let kept: PipelineCheckpoint | undefined;

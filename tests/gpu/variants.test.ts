@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { runPipeline } from '../../src/rlhf/pipeline';
 import { DEFAULT_PIPELINE, type PipelineConfig } from '../../src/rlhf/config';
-import { forkStage, runVariants, stageOfSetting } from '../../src/rlhf/variants';
+import { runVariants } from '../../src/rlhf/variants';
+import { forkStage, stageOfSetting } from '../../src/rlhf/settingStages';
 import { withoutTimes } from './helpers';
 
 /** A very short micro pipeline (wasm): enough for every stage to run and every number to move. */
