@@ -14,7 +14,9 @@
  *               "config"?: { "<dotted.key>": number | string | boolean, ... },   (sorted keys)
  *               "dataset"?: { "demonstrations"?: [{prompt, completion}, ...],
  *                             "rankings"?: [{prompt, ranking: [best, ..., worst]}, ...],
- *                             "mode"?: "mix" | "replace" } }      (how a run uses the rows)
+ *                             "mode"?: "mix" | "replace" },      (how a run uses the rows)
+ *               "forkedFrom"?: { "runId": string, "runName": string, "stage": "sft" | "rm" | "ppo" | "eval" } }
+ *                                   (informational: the sender's run re-ran a saved run from that stage)
  *
  * Only values that differ from the defaults are written, so a default setup is `#r1.` plus a
  * dozen characters. Defaults change between versions of the app; "d" names the generation of
@@ -40,6 +42,7 @@ import {
   defaultSetup,
   describeSpec,
   isPrimitiveValue,
+  readForkedFrom,
   type DatasetMode,
   type LinkDataset,
   type LinkSchema,
@@ -81,7 +84,7 @@ export const MAX_LINK_CHARS = 8000;
 const DEFAULT_DECODE_MAX_CHARS = 65536;
 const DEFAULT_MAX_INFLATED = 1 << 20;
 const MAX_WARNINGS = 20;
-const TOP_KEYS = new Set(['v', 'd', 'task', 'preset', 'seed', 'config', 'dataset']);
+const TOP_KEYS = new Set(['v', 'd', 'task', 'preset', 'seed', 'config', 'dataset', 'forkedFrom']);
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -166,6 +169,11 @@ export function encodeLink(setup: RunSetup, defaults: RunSetup, options: EncodeL
       }
       // A mode without rows says nothing: only rows make a dataset.
       if (Object.keys(ds).length) payload.dataset = mode === undefined ? ds : { ...ds, mode };
+    }
+    if (setup.forkedFrom) {
+      const f = readForkedFrom(setup.forkedFrom);
+      if ('warning' in f) return { ok: false, reason: 'invalid', message: f.warning };
+      payload.forkedFrom = f.forkedFrom;
     }
     const json = JSON.stringify(payload);
     const packed = deflateSync(new TextEncoder().encode(json), { level: 9 });
@@ -361,6 +369,12 @@ function decodeInner(hash: string, schema: LinkSchema, options: DecodeLinkOption
       }
       if (out.demonstrations || out.rankings) setup.dataset = out;
     }
+  }
+
+  if (Object.hasOwn(payload, 'forkedFrom')) {
+    const f = readForkedFrom(payload.forkedFrom);
+    if ('warning' in f) warn(f.warning);
+    else setup.forkedFrom = f.forkedFrom;
   }
 
   if (dropped) warnings.push(`…and ${dropped} more problems.`);

@@ -67,6 +67,8 @@ export interface RunSetup {
   /** Flat record of dotted keys. Decoded setups hold every schema key (defaults filled in). */
   config: Record<string, SettingValue>;
   dataset?: LinkDataset;
+  /** the sender's run was a fork of this saved run (informational: the setup itself is complete) */
+  forkedFrom?: LinkForkedFrom;
   /** the defaults generation that values left out of a link refer to (see {@link DefaultsChange}) */
   generation?: number;
 }
@@ -143,4 +145,36 @@ export function defaultSetup(schema: LinkSchema, generation = schema.generation 
 /** A value JSON carries as it is: a string, a boolean or a finite number. */
 export function isPrimitiveValue(v: unknown): v is SettingValue {
   return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+/**
+ * Where the sender's run was forked from: a saved run in the sender's browser and the stage it was
+ * re-run from. Only informational — the receiver has none of that run's checkpoints, so the link's
+ * setup (complete on its own) runs from scratch there and gives the same numbers.
+ */
+export interface LinkForkedFrom {
+  runId: string;
+  runName: string;
+  stage: 'sft' | 'rm' | 'ppo' | 'eval';
+}
+
+const FORK_STAGES: readonly string[] = ['sft', 'rm', 'ppo', 'eval'];
+/** the longest run name (store/runs.ts MAX_RUN_NAME) and id a link's forkedFrom may carry */
+const MAX_FORK_NAME = 100;
+const MAX_FORK_ID = 64;
+
+/**
+ * Reads a link's `forkedFrom`. Anything garbled (not an object, a field missing, of the wrong type
+ * or too long, an unknown stage) is ignored with a note in plain text: it never costs the link.
+ */
+export function readForkedFrom(v: unknown): { forkedFrom: LinkForkedFrom } | { warning: string } {
+  const ignored = (why: string) => ({ warning: `Ignored what the link says the run was forked from: ${why}.` });
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return ignored('expected an object');
+  const f = v as Record<string, unknown>;
+  if (typeof f.runId !== 'string' || f.runId.length === 0 || f.runId.length > MAX_FORK_ID)
+    return ignored(`runId must be text of 1 to ${MAX_FORK_ID} characters`);
+  if (typeof f.runName !== 'string' || Array.from(f.runName).length > MAX_FORK_NAME)
+    return ignored(`runName must be text of at most ${MAX_FORK_NAME} characters`);
+  if (typeof f.stage !== 'string' || !FORK_STAGES.includes(f.stage)) return ignored(`stage must be one of ${FORK_STAGES.join(', ')}`);
+  return { forkedFrom: { runId: f.runId, runName: f.runName, stage: f.stage as LinkForkedFrom['stage'] } };
 }

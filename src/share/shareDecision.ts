@@ -47,7 +47,8 @@ export function shareLinkFor(setup: RunSetup, defaults: RunSetup, dataset: LinkD
     neededChars = baseUrlChars + r.length;
   }
   const tooLarge = neededChars !== undefined;
-  if (isDefaultSetup(setup, defaults)) return { ok: true, hash: '', dataset: tooLarge ? 'too-large' : 'none', neededChars, limit: maxUrlChars };
+  if (!setup.forkedFrom && isDefaultSetup(setup, defaults))
+    return { ok: true, hash: '', dataset: tooLarge ? 'too-large' : 'none', neededChars, limit: maxUrlChars };
   const r = encodeLink(setup, defaults, { maxChars: limit });
   if (!r.ok) return { ok: false, message: r.message };
   return { ok: true, hash: r.hash, dataset: tooLarge ? 'too-large' : 'none', neededChars, limit: maxUrlChars };

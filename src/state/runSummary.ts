@@ -1,4 +1,5 @@
 import type { RunRecord } from '../store/runs';
+import { forkedFromOf } from '../store/runRow';
 
 /** Words and headline numbers for a saved run. Pure. */
 export function runStatus(r: RunRecord, liveId: string | null, training: boolean): string {
@@ -48,4 +49,13 @@ export function importedText(imported: { source: string; skipped: string[] }): s
   const names: Record<string, string> = { pretrain: 'pretraining', sft: 'SFT', rm: 'the reward model', ppo: 'PPO' };
   const skipped = imported.skipped.map((s) => names[s] ?? s);
   return `Started from the imported model ${imported.source}: ${skipped.join(' and ')} ${skipped.length === 1 ? 'was' : 'were'} skipped.`;
+}
+
+/** Words for the stages a run can be re-run from (and the evaluation). */
+export const STAGE_TITLES: Record<string, string> = { pretrain: 'pretraining', sft: 'SFT', rm: 'the reward model', ppo: 'PPO', eval: 'the evaluation' };
+
+/** A fork, in words ('' when the run is not one, or its record says so in a form that cannot be read). */
+export function forkedText(forkedFrom: unknown): string {
+  const f = forkedFromOf(forkedFrom);
+  return f ? `Forked from “${f.runName}” at ${STAGE_TITLES[f.stage]}: the stages before it are that run’s.` : '';
 }

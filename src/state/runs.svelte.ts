@@ -21,6 +21,8 @@ export const savedRuns = $state({
   message: '',
   /** per run: its newest checkpoint (what a resume would start from, if it verifies) */
   checkpoints: {} as Record<string, { stage: StageName; step: number; final: boolean }>,
+  /** per run: the stages with an end-of-stage checkpoint (what a fork can start from) */
+  finals: {} as Record<string, StageName[]>,
   /** a start or resume is being prepared (the run record is being written) */
   starting: false,
 });
@@ -36,6 +38,7 @@ export async function loadRuns(): Promise<void> {
         const last = cks.reduce((a, b) => (b.seq > a.seq ? b : a));
         savedRuns.checkpoints[r.id] = { stage: last.stage, step: last.step, final: last.final };
       }
+      savedRuns.finals[r.id] = [...new Set(cks.filter((c) => c.final).map((c) => c.stage))];
     }
   } catch (e) {
     storage.error = `Saved runs could not be read (${errorMessage(e)}).`;

@@ -1,9 +1,10 @@
 import { decodeLink } from '../share/link';
-import { defaultSetup, type LinkDataset } from '../share/linkSchema';
+import { defaultSetup, type LinkDataset, type LinkForkedFrom } from '../share/linkSchema';
 import { shareLinkFor, type ShareLink } from '../share/shareDecision';
 import { configToSetup, linkSchema, setupToConfig, changedSettings } from './configKeys';
 import { pipelineConfig, replaceConfig, configBlockers } from './pipelineConfig.svelte';
 import { ignoreLinkDataset, linkDataset, offerLinkDataset, sharedDataset } from './linkDataset.svelte';
+import { forkState, leaveFork } from './fork.svelte';
 
 /**
  * The pipeline setup in the URL hash (src/share/link.ts): read once at start, then written back
@@ -22,6 +23,8 @@ export const shareLink = $state({
   warnings: [] as string[],
   /** the page was opened from a link holding a setup (show it with a Start button) */
   fromLink: false,
+  /** the opened link's setup was the sender's fork of a saved run (it runs from scratch here) */
+  forkedFrom: null as LinkForkedFrom | null,
   changed: [] as string[],
   /** the current setup is too large for a link */
   tooLarge: '',
@@ -39,6 +42,7 @@ export function loadFromHash(hash = location.hash): void {
     return;
   }
   shareLink.warnings = result.warnings;
+  shareLink.forkedFrom = result.setup.forkedFrom ?? null;
   replaceConfig(setupToConfig(result.setup));
   offerLinkDataset(result.setup.task, result.setup.dataset);
   shareLink.changed = changedSettings(pipelineConfig);
@@ -48,8 +52,10 @@ export function loadFromHash(hash = location.hash): void {
 /** The page's URL without its hash: its length counts against the link size limit. */
 const baseUrl = (): string => location.href.replace(/#.*$/, '');
 
-function linkFor(dataset: LinkDataset | null): ShareLink {
-  return shareLinkFor(configToSetup($state.snapshot(pipelineConfig)), defaults, dataset ? ($state.snapshot(dataset) as LinkDataset) : null, baseUrl().length);
+function linkFor(dataset: LinkDataset | null, forkedFrom: LinkForkedFrom | null = null): ShareLink {
+  const setup = configToSetup($state.snapshot(pipelineConfig));
+  if (forkedFrom) setup.forkedFrom = { ...forkedFrom };
+  return shareLinkFor(setup, defaults, dataset ? ($state.snapshot(dataset) as LinkDataset) : null, baseUrl().length);
 }
 
 /** The address bar's hash for the current setup ('' for all defaults), with a pending link dataset. */
@@ -61,10 +67,12 @@ function currentHash(): string {
 
 /**
  * The share URL: the current setup, plus the user's dataset that a run with it trains on when
- * the whole URL stays within the limit (`dataset` says whether it went in or was too large).
+ * the whole URL stays within the limit (`dataset` says whether it went in or was too large). While
+ * the settings are a re-run of a saved run, the link says which run and stage (informational: the
+ * setup is complete, and runs from scratch where that run's checkpoints are not).
  */
 export function shareUrl(): { url: string } & ShareLink {
-  const r = linkFor(sharedDataset(pipelineConfig));
+  const r = linkFor(sharedDataset(pipelineConfig), forkState.from);
   shareLink.tooLarge = r.ok ? '' : r.message;
   return { ...r, url: baseUrl() + (r.ok ? r.hash : '') };
 }
@@ -78,6 +86,8 @@ export function syncHash(): () => void {
     shareLink.error = '';
     shareLink.warnings = [];
     shareLink.fromLink = false;
+    shareLink.forkedFrom = null;
+    leaveFork(); // the link's settings replace the re-run's
     if (now) loadFromHash(now);
     else {
       replaceConfig(setupToConfig(defaults));

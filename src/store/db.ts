@@ -12,7 +12,7 @@
  *   blobs        keyPath ["ckptId", "name"]   BlobRow: one Float32Array's bytes + length + CRC-32
  *   datasets     keyPath "id" (autoIncrement) DatasetRow: one demonstration or ranking
  *                index "by-task-kind"      [task, kind]
- *   meta         keyPath "key"                MetaRow: {key: "schema", value: SchemaInfo}
+ *   meta         keyPath "key"                MetaRow: {key: "schema", value: SchemaInfo}; {key: "sweep", …} (meta.ts)
  *
  * Schema version 1 (the previous release; still read, never written):
  *
@@ -45,7 +45,7 @@ export const SCHEMA_VERSION = 2;
 
 // The run record and the other stored shapes are part of this schema; they live in runRow.ts and
 // schema.ts so that a migration step can use them without an import cycle.
-export { STAGES, normalizeRun, type RunRow, type RunUserData, type StageName, type StageStatus } from './runRow';
+export { STAGES, normalizeRun, type ForkStage, type RunRow, type RunUserData, type StageName, type StageStatus } from './runRow';
 export * from './schema';
 
 // ---------------------------------------------------------------------------------------------

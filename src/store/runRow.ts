@@ -29,6 +29,31 @@ export interface RunRow {
   userData?: RunUserData;
   /** The run started from an imported model: where it came from, and the stages that were skipped. */
   imported?: { source: string; skipped: StageName[] };
+  /**
+   * The run is a fork of a saved run: it reused that run's checkpoint from the end of the stage
+   * before `stage` and ran `stage` and the later ones. The name is the source's name at the time
+   * (the source may be renamed or deleted since).
+   */
+  forkedFrom?: ForkedFrom;
+}
+
+/** Where a fork came from: the saved run and the first stage the fork ran itself. */
+export interface ForkedFrom {
+  runId: string;
+  runName: string;
+  stage: ForkStage;
+}
+
+/** The stages a run can be re-run from: every one after pretraining (the evaluation included). */
+export type ForkStage = Exclude<StageName, 'pretrain'> | 'eval';
+export const FORK_STAGES: readonly ForkStage[] = ['sft', 'rm', 'ppo', 'eval'];
+
+/** A stored `forkedFrom`, or undefined when it is missing or malformed (a record is never refused for it). */
+export function forkedFromOf(v: unknown): ForkedFrom | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const f = v as Record<string, unknown>;
+  if (typeof f.runId !== 'string' || typeof f.runName !== 'string' || !(FORK_STAGES as readonly unknown[]).includes(f.stage)) return undefined;
+  return { runId: f.runId, runName: f.runName, stage: f.stage as ForkStage };
 }
 
 /** The user's demonstrations and rankings (best first) a run uses, and how ('mix' or 'replace'). */
@@ -58,5 +83,7 @@ export function normalizeRun(v: Record<string, unknown>): RunRow {
   if (v.report !== undefined) run.report = v.report;
   if (v.userData !== undefined) run.userData = v.userData as RunUserData;
   if (v.imported !== undefined) run.imported = v.imported as RunRow['imported'];
+  const forkedFrom = forkedFromOf(v.forkedFrom);
+  if (forkedFrom) run.forkedFrom = forkedFrom;
   return run;
 }

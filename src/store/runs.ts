@@ -64,6 +64,8 @@ export interface NewRun {
   userData?: RunUserData;
   /** The run starts from an imported model (its first stages skipped). */
   imported?: RunRow['imported'];
+  /** The run is a fork of a saved run (store/forkRun.ts). */
+  forkedFrom?: RunRow['forkedFrom'];
 }
 
 /** Creates a run with every stage 'waiting' and no metrics. Throws if the id exists. */
