@@ -9,6 +9,8 @@ import { inspection } from './state/inspection.svelte';
 import { samplesView } from './state/samples.svelte';
 import { labeling } from './state/labeling.svelte';
 import { storage } from './state/storage.svelte';
+import { sweepState } from './state/sweep.svelte';
+import { forkState } from './state/fork.svelte';
 import { DEFAULT_PIPELINE } from './rlhf/config';
 import { presetValues, SETTINGS_PRESETS } from './state/presets';
 import { setupProblems } from './rlhf/promptNeeds';
@@ -38,5 +40,7 @@ function start(): void {
     samplesView,
     labeling,
     storage,
+    sweepState,
+    forkState,
   };
 }

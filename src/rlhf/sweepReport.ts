@@ -31,7 +31,7 @@ export interface SweepReport {
   stage_seconds?: SweepStageTime[];
 }
 
-export interface SweepPoint {
+interface SweepPoint {
   value: string;
   reports: PipelineReport[];
 }

@@ -6,7 +6,7 @@ import type { LinkSchema, SettingSchema, SettingSpec, SettingValue, RunSetup } f
  * derived from PIPELINE_SETTINGS + DEFAULT_PIPELINE, and config ↔ link setup. No DOM, no runes.
  */
 
-/** @internal test seam: tests check every setting has a field */
+/** Every setting by dotted key, in PIPELINE_SETTINGS order. */
 export const SETTING_KEYS: readonly string[] = Object.keys(PIPELINE_SETTINGS);
 const TOP = new Set(['task', 'preset', 'seed']);
 

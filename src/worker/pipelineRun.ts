@@ -85,7 +85,8 @@ export async function variantsRun(
       configs,
       engine,
       (i) => ({
-        stage: (stage, state, message) => post({ type: 'stage', stage, state, message: `setup ${i + 1}/${configs.length}${message ? `: ${message}` : ''}` }),
+        stage: (stage, state, message) =>
+          post({ type: 'stage', stage, state, variant: i, message: `setup ${i + 1}/${configs.length}${message ? `: ${message}` : ''}` }),
         hooksFor: (stage: StageName) => ({
           metrics: (m) => post({ type: 'metrics', stage, ...m, ...memorySnapshot() }),
           samples: (step, samples) => post({ type: 'samples', stage, step, samples }),

@@ -101,7 +101,8 @@ export type WorkerEvent =
       numBytes: number;
     }
   | { type: 'samples'; stage: StageName; step: number; samples: { prompt: string; completion: string }[] }
-  | { type: 'stage'; stage: StageName | 'eval'; state: 'running' | 'done'; message?: string }
+  /** `variant`: in a `variants` run, the index of the setup the stage belongs to */
+  | { type: 'stage'; stage: StageName | 'eval'; state: 'running' | 'done'; message?: string; variant?: number }
   /** `variant`: the index of the setup in a `variants` command */
   | { type: 'report'; report: PipelineReport; variant?: number }
   | { type: 'checkpoint'; runId: string; stage: StageName; step: number; final: boolean; bytes: number }
