@@ -19,9 +19,11 @@ export interface AppSession {
 
 /** E2E_PORT moves the preview server off 4173, so two checkouts can run their tests at once. */
 const PORT = Number(process.env.E2E_PORT) || 4173;
+/** E2E_DIST serves another build than dist/ (`vite build --outDir …`), so a test never rebuilds the dist/ a running job serves. */
+const DIST = process.env.E2E_DIST ? ['--outDir', process.env.E2E_DIST] : [];
 
 export async function startPreview(): Promise<ChildProcess> {
-  const server = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--port', String(PORT), '--strictPort'], {
+  const server = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--port', String(PORT), '--strictPort', ...DIST], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {

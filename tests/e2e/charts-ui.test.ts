@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import type { Page } from 'playwright-core';
+import { openApp, startPreview } from './harness';
+import { TINY, axeViolations, readHandle, screenshot } from './ui-helpers';
+
+let server: ChildProcess;
+beforeAll(async () => {
+  server = await startPreview();
+});
+afterAll(() => {
+  server?.kill();
+});
+
+/**
+ * Every text of every chart (tick labels, axis titles) whose box leaves its chart's box, as
+ * "chart: label" strings. Each chart is scrolled into view first: its panel is skipped off screen
+ * (content-visibility: auto), and the chart takes its real width only once laid out.
+ */
+async function clippedLabels(page: Page): Promise<{ charts: number; texts: number; clipped: string[] }> {
+  const charts = page.locator('svg[data-testid="chart"]');
+  const out = { charts: await charts.count(), texts: 0, clipped: [] as string[] };
+  for (let i = 0; i < out.charts; i++) {
+    const chart = charts.nth(i);
+    await chart.scrollIntoViewIfNeeded();
+    // two frames: the resize observer reports the laid-out width, then the chart redraws at it
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const r = await chart.evaluate((svg) => {
+      const box = svg.getBoundingClientRect();
+      const name = svg.getAttribute('aria-label')?.split(':')[0] ?? '?';
+      const texts = [...svg.querySelectorAll('text')];
+      const bad = texts.filter((t) => {
+        const b = t.getBoundingClientRect();
+        return b.left < box.left - 0.5 || b.right > box.right + 0.5 || b.top < box.top - 0.5 || b.bottom > box.bottom + 0.5;
+      });
+      return { texts: texts.length, clipped: bad.map((t) => `${name}: ${t.textContent}`) };
+    });
+    out.texts += r.texts;
+    out.clipped.push(...r.clipped);
+  }
+  return out;
+}
+
+/** Horizontal overflow of the page, measured with every panel scrolled into view (and so laid out) once. */
+async function horizontalOverflow(page: Page): Promise<number> {
+  const panels = page.locator('.panel');
+  for (let i = 0; i < (await panels.count()); i++) await panels.nth(i).scrollIntoViewIfNeeded();
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  return page.evaluate(() => document.scrollingElement!.scrollWidth - document.scrollingElement!.clientWidth);
+}
+
+describe('charts grouped by stage, readable on a phone', () => {
+  test('the first screen at 390×844 shows the start button without horizontal scrolling', async () => {
+    const app = await openApp('?backend=wasm');
+    const { page } = app;
+    try {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.getByTestId('engine').waitFor({ timeout: 60_000 });
+      const start = await page.getByTestId('run-pipeline').boundingBox();
+      expect(start).not.toBeNull();
+      expect(start!.x + start!.width).toBeLessThanOrEqual(390);
+      expect(start!.y + start!.height).toBeLessThanOrEqual(844);
+      expect(await page.evaluate(() => document.scrollingElement!.scrollWidth - document.scrollingElement!.clientWidth)).toBeLessThanOrEqual(0);
+      expect(app.consoleErrors).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('after a short run: no tick label cut off at 360 or 1280 px, β shown as a value, one-point series as numbers, no overflow', async () => {
+    const app = await openApp('?backend=wasm');
+    const { page } = app;
+    try {
+      await page.getByTestId('engine').waitFor({ timeout: 60_000 });
+      await page.getByTestId('settings-preset-micro').click();
+      for (const group of ['pretrain', 'sft', 'rm', 'ppo', 'eval']) await page.locator(`[data-testid="settings-group-${group}"] > summary`).click();
+      // three iterations: β (no adaptive KL) is the same number at each, the other PPO metrics are curves
+      for (const [key, value] of Object.entries({ ...TINY, 'ppo.iterations': '3' })) await page.getByTestId(`setting-${key}`).fill(value);
+      await page.getByTestId('run-pipeline').click();
+      await page.waitForFunction('window.__rlhf.run.state === "training"', null, { timeout: 60_000, polling: 20 });
+      await page.waitForFunction('window.__rlhf.run.state !== "training"', null, { timeout: 240_000, polling: 500 });
+      expect(await readHandle(page, (h) => h.run.state)).toBe('done');
+
+      // One group per stage, each saying what to look for.
+      for (const stage of ['pretrain', 'sft', 'rm', 'ppo']) {
+        expect(await page.getByTestId(`stage-metrics-${stage}`).locator('.look').textContent()).toMatch(/^What to look for: \S/);
+      }
+      expect(await page.getByTestId('stage-metrics-ppo').textContent()).toMatch(/over-optimising/);
+
+      // β is a number, not a chart on an axis invented around it.
+      const beta = page.getByTestId('chart-ppo-beta');
+      expect(await beta.getAttribute('data-kind')).toBe('constant');
+      expect(await beta.locator('svg').count()).toBe(0);
+      expect(await beta.locator('.number').textContent()).toBe('0.02');
+      expect(await page.getByTestId('chart-ppo-reward').getAttribute('data-kind')).toBe('curve');
+
+      for (const size of [
+        { width: 360, height: 740 },
+        { width: 1280, height: 800 },
+      ]) {
+        await page.setViewportSize(size);
+        const labels = await clippedLabels(page);
+        expect(labels.charts, `charts at ${size.width} px`).toBeGreaterThanOrEqual(10);
+        expect(labels.texts).toBeGreaterThan(labels.charts * 5);
+        expect(labels.clipped, `labels cut off at ${size.width} px`).toEqual([]);
+        expect(await horizontalOverflow(page), `overflow at ${size.width} px`).toBeLessThanOrEqual(0);
+      }
+      await page.setViewportSize({ width: 360, height: 740 });
+      expect(await axeViolations(page)).toEqual([]);
+      await screenshot(page, 'charts', { width: 360, height: 740 });
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.emulateMedia({ colorScheme: 'dark' });
+      expect(await axeViolations(page)).toEqual([]);
+      await page.emulateMedia({ colorScheme: 'light' });
+
+      // The saved run reopened: the reward model's accuracies, measured once, are numbers.
+      await page.getByTestId('view-runs').click();
+      await page.waitForFunction('window.__rlhf.savedRuns.list.length === 1 && !!window.__rlhf.savedRuns.list[0].report', null, { timeout: 30_000 });
+      await page.getByTestId('run-open').click();
+      await page.getByTestId('opened-run').waitFor();
+      for (const metric of ['heldoutAccuracy', 'trainAccuracy']) {
+        const figure = page.getByTestId(`chart-rm-${metric}`);
+        expect(await figure.getAttribute('data-kind')).toBe('value');
+        expect(await figure.locator('.number').textContent()).toMatch(/^(0(\.\d{1,3})?|1)$/);
+      }
+      expect(await page.getByTestId('chart-ppo-beta').getAttribute('data-kind')).toBe('constant');
+      await page.setViewportSize({ width: 360, height: 740 });
+      expect((await clippedLabels(page)).clipped).toEqual([]);
+      expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+      expect(await axeViolations(page)).toEqual([]);
+      expect(app.consoleErrors).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+});
