@@ -67,7 +67,7 @@ export function maxBindings(): number {
 }
 
 /** Whether `t` is the only tensor on its buffer (so writing it in place changes nothing else). */
-export function ownsBuffer(t: tf.TensorInfo): boolean {
+function ownsBuffer(t: tf.TensorInfo): boolean {
   return (tf.backend() as unknown as BackendInternals).tensorMap.get(t.dataId).refCount === 1;
 }
 
