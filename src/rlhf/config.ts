@@ -1,5 +1,6 @@
 import type { PresetName } from '../model/config';
-import type { TaskName } from '../tasks/types';
+import { DEFAULT_AGREEMENT } from '../tasks/labeler';
+import { TASK_NAMES, type TaskName } from '../tasks/types';
 import type { KlEstimator } from './math';
 
 /**
@@ -100,7 +101,7 @@ export const DEFAULT_PIPELINE: PipelineConfig = {
   task: 'instructions',
   preset: 'tiny',
   seed: 1,
-  agreement: 0.73,
+  agreement: DEFAULT_AGREEMENT,
   pretrain: { steps: 300, batchSize: 16, seqLen: 64, lr: 3e-3, warmup: 30, corpusDocs: 4000 },
   sft: { steps: 350, batchSize: 16, lr: 1e-3, warmup: 20, demonstrations: 1024, slips: 0.5 },
   // trainPrompts 4000 = ONE pass of 500 steps × 8, the paper's: PPO did better against it than against
@@ -171,7 +172,7 @@ export interface SettingSpec {
 /** Every tunable leaf of PipelineConfig by dotted key. */
 export const PIPELINE_SETTINGS: Record<string, SettingSpec> = {
   task: {
-    values: ['instructions', 'sentiment'],
+    values: TASK_NAMES,
     help:
       'The built-in task: its corpus, prompts, demonstrations and labelers. A preset may set a step count per task ' +
       '(the Tiny preset pretrains sentiment 1 200 steps, instructions 300, and gives sentiment β 0.05); choosing a task moves those you have not changed.',

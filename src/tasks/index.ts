@@ -1,18 +1,12 @@
 /** The built-in task registry. */
 import { instructionsTask } from './instructions';
 import { sentimentTask } from './sentiment';
-import type { Task, TaskName } from './types';
+import { TASK_NAMES, type Task, type TaskName } from './types';
 
 export const TASKS: Readonly<Record<TaskName, Task>> = {
   instructions: instructionsTask,
   sentiment: sentimentTask,
 };
-
-/**
- * The task names, in the order menus list them.
- * @internal test seam: the tests run once per task
- */
-export const TASK_NAMES: readonly TaskName[] = ['instructions', 'sentiment'];
 
 function isTaskName(name: string): name is TaskName {
   return (TASK_NAMES as readonly string[]).includes(name);

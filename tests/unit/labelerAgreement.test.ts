@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { candidateSets, createLabelerPool, interval95, measureAgreement, poolAgreement } from '../../src/tasks/labeler';
+import { LabelerPool, SimulatedLabeler, createLabelerPool, interval95, poolAgreement } from '../../src/tasks/labeler';
+import { candidateSets } from '../../src/tasks/labelerNoise';
 import { getTask } from '../../src/tasks';
 import { Rng } from '../../src/util/rng';
 
@@ -19,15 +20,18 @@ describe('labeler agreement, measured', () => {
     expect(new Set([a.train_train, a.heldout_heldout, a.train_heldout]).size).toBe(3);
   });
 
-  test('between two groups only cross pairs count', () => {
+  test('between two groups only cross pairs count; a group needs two labelers for its own number', () => {
     const task = getTask('instructions');
-    const pool = createLabelerPool(task, { agreement: 0.73, seed: 3 });
     const sets = candidateSets(task, new Rng(2), 50);
-    // a labeler against itself with fresh noise is one cross pair: finite, not 1
-    const self = measureAgreement(task, [pool.train[0]], sets, new Rng(1), [pool.train[0]]);
-    expect(self).toBeGreaterThan(0.5);
-    expect(self).toBeLessThan(1);
-    expect(() => measureAgreement(task, [pool.train[0]], sets, new Rng(1))).toThrow(/two labelers/);
+    const profile = (id: string) => ({ id, noise: 1, lengthBias: 0, partBias: {} });
+    // two noise-free labelers of one taste always agree; a labeler of pure noise agrees with anyone half the time
+    const exact = [new SimulatedLabeler(profile('a'), 0), new SimulatedLabeler(profile('b'), 0)];
+    const noise = new SimulatedLabeler(profile('c'), 1e6);
+    const a = poolAgreement(task, new LabelerPool(exact, [noise], 0.73, 1, 0.73), sets, new Rng(1));
+    expect(a.train_train).toBe(1);
+    expect(Math.abs(a.train_heldout - 0.5)).toBeLessThan(0.05); // counting the pair (a, b) would pull it towards 2/3
+    expect(a.heldout_heldout).toBeNaN();
+    expect(() => poolAgreement(task, new LabelerPool([exact[0]], [noise], 0.73, 1, 0.73), sets, new Rng(1))).toThrow(/two labelers/);
   });
 });
 

