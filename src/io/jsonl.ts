@@ -216,11 +216,8 @@ function detectKind(value: unknown): DatasetKind | { message: string } {
   return { message: `ambiguous format: the row has keys of more than one kind (${kinds.join(', ')})` };
 }
 
-/**
- * Parses JSON Lines text. Never throws. See the module comment for the accepted formats.
- * @internal test seam: tests parse JSONL text directly; the app goes through the file reader
- */
-export function parseJsonl(text: string, kind: DatasetKind | 'auto' = 'auto', options: JsonlOptions = {}): JsonlResult {
+/** Parses JSON Lines text. Never throws. See the module comment for the accepted formats. */
+function parseJsonl(text: string, kind: DatasetKind | 'auto' = 'auto', options: JsonlOptions = {}): JsonlResult {
   try {
     return parseInner(text, kind, options);
   } catch (e) {

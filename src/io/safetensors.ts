@@ -36,17 +36,7 @@
  * preserved exactly (NaN payloads, −0, denormals).
  */
 
-import {
-  describe,
-  fail,
-  isShape,
-  METADATA_KEY,
-  parseSafetensorsHeader,
-  product,
-  type DecodeSafetensorsOptions,
-  type SafetensorsDtype,
-  type SafetensorsEntry,
-} from './safetensorsHeader';
+import { describe, fail, isShape, METADATA_KEY, product, type SafetensorsDtype, type SafetensorsEntry } from './safetensorsHeader';
 
 export { SafetensorsError, parseSafetensorsHeader } from './safetensorsHeader';
 export type { SafetensorsEntry, SafetensorsHeader } from './safetensorsHeader';
@@ -56,11 +46,6 @@ export interface SafetensorsTensor {
   dtype: SafetensorsDtype;
   shape: number[];
   data: Float32Array | Int32Array;
-}
-
-interface DecodedSafetensors {
-  tensors: SafetensorsTensor[];
-  metadata: Record<string, string>;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -184,15 +169,4 @@ export function readTensor(bytes: Uint8Array, bufferStart: number, e: Safetensor
     }
   } else fail(`tensor ${describe(e.name)}: unsupported dtype ${e.dtype}`);
   return { name: e.name, dtype: 'F32', shape: e.shape, data };
-}
-
-/**
- * Parses and validates a safetensors file. Throws {@link SafetensorsError} with a specific
- * message for any malformed input; never returns partially validated data.
- * @internal test seam: tests read exported files back and feed it hostile files; the app imports through modelTensors
- */
-export function decodeSafetensors(bytes: Uint8Array, options: DecodeSafetensorsOptions = {}): DecodedSafetensors {
-  const { entries, metadata, bufferStart } = parseSafetensorsHeader(bytes, options);
-  // Returned in byte-buffer order (for files we write: sorted by name).
-  return { tensors: entries.map((e) => readTensor(bytes, bufferStart, e)), metadata };
 }

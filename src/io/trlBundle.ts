@@ -3,6 +3,7 @@ import type { GPTConfig } from '../model/config';
 import type { PipelineConfig } from '../rlhf/config';
 import type { RunData } from '../rlhf/pipelineTypes';
 import { exportModel, type Weights } from './modelFiles';
+import { foldScoreBias } from './scoreBiasFold';
 import { rankingsToPreferences, toJsonl } from './jsonlExport';
 import { trlSettings } from './trlSettings';
 import { trlBundleReadme } from './trlBundleReadme';
@@ -39,30 +40,6 @@ export interface TrlBundleInput {
 }
 
 const MODELS = ['sft', 'reward', 'value', 'policy'] as const;
-
-/**
- * y = w·LN(x) + b with LN(x) = g ⊙ n + β equals w·(g ⊙ n + β + b·w/|w|²): the bias moves into ln_f's
- * bias along w. Exact up to float rounding, and only the score reads ln_f in a reward or value model
- * (its unembedding is unused). A zero w (an untrained head) keeps its bias.
- * @internal test seam: the fold is checked on its own numbers; the bundle applies it to reward and value
- */
-export function foldScoreBias(weights: Weights): Weights {
-  const w = weights.get('score.weight');
-  const b = weights.get('score.bias');
-  const beta = weights.get('ln_f.bias');
-  if (!w || !b || !beta || b[0] === 0) return weights;
-  let norm2 = 0;
-  for (const x of w) norm2 += x * x;
-  if (norm2 === 0) return weights;
-  const out = new Map(weights);
-  // in float64, then rounded once
-  out.set(
-    'ln_f.bias',
-    Float32Array.from(beta, (x, i) => x + (b[0] * w[i]) / norm2),
-  );
-  out.set('score.bias', new Float32Array(1));
-  return out;
-}
 
 const prompts = (list: string[]) => (list.length ? list.map((prompt) => JSON.stringify({ prompt })).join('\n') + '\n' : '');
 

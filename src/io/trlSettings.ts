@@ -10,10 +10,9 @@ import type { PipelineConfig } from '../rlhf/config';
 
 /**
  * The app's AdamW settings (model/optim.ts ADAMW_DEFAULTS, every stage), written out because the page
- * does not load tfjs; a unit test holds them equal.
- * @internal test seam: compared with ADAMW_DEFAULTS, which the page cannot import
+ * does not load tfjs; a unit test holds the configs trlSettings writes equal to them.
  */
-export const APP_ADAMW = { beta1: 0.9, beta2: 0.95, weightDecay: 0.1, gradClip: 1.0 };
+const APP_ADAMW = { beta1: 0.9, beta2: 0.95, weightDecay: 0.1, gradClip: 1.0 };
 
 /** One setting as TRL knows it: where it comes from in the app, and what to know. */
 interface Mapped {
@@ -41,10 +40,10 @@ export interface TrlSettings {
 }
 
 /**
- * The TRL version the mapping was written and tested against (python/requirements.txt).
- * @internal test seam: held equal to the pin in python/requirements.txt
+ * The TRL version the mapping was written and tested against (python/requirements.txt; a unit test
+ * holds trl_version equal to the pin). The bundle's README names it.
  */
-export const TRL_VERSION = '1.13.0';
+const TRL_VERSION = '1.13.0';
 
 /** RLOO needs at least two samples per prompt for its leave-one-out baseline; PPO samples one. */
 const RLOO_GENERATIONS = 4;

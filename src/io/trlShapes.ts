@@ -106,11 +106,8 @@ function fromConversation(list: Message[]): { prompt: string; completion: string
   return { prompt: user.content, completion: assistant.content, systemTurns };
 }
 
-/**
- * TRL's `extract_prompt` on text: the longest common prefix, less a space just before the split.
- * @internal test seam: the split's edge cases are checked on their own; the import reaches it through standardRow
- */
-export function splitImplicitPrompt(chosen: string, rejected: string): { prompt: string; chosen: string; rejected: string } | null {
+/** TRL's `extract_prompt` on text: the longest common prefix, less a space just before the split. */
+function splitImplicitPrompt(chosen: string, rejected: string): { prompt: string; chosen: string; rejected: string } | null {
   const n = Math.min(chosen.length, rejected.length);
   let i = 0;
   while (i < n && chosen.charCodeAt(i) === rejected.charCodeAt(i)) i++;

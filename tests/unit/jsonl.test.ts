@@ -1,6 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
-import { parseJsonl, parseJsonlBytes, type DatasetKind, type JsonlResult, type Preference, type Ranking } from '../../src/io/jsonl';
+import { parseJsonlBytes, type DatasetKind, type JsonlOptions, type JsonlResult, type Preference, type Ranking } from '../../src/io/jsonl';
 import { preferencesToRankings, rankingsToPreferences, toJsonl } from '../../src/io/jsonlExport';
+
+/** JSONL text through the reader the app's file import uses (a file's bytes, parseJsonlBytes). */
+const parseText = (text: string, kind: DatasetKind | 'auto' = 'auto', options?: JsonlOptions): JsonlResult =>
+  parseJsonlBytes(new TextEncoder().encode(text), kind, options);
 
 function fails(r: JsonlResult): { line: number; field?: string; message: string } {
   if (r.ok) throw new Error(`expected failure, got ok with ${r.rows.length} rows`);
@@ -8,7 +12,7 @@ function fails(r: JsonlResult): { line: number; field?: string; message: string 
 }
 
 function expectError(text: string, kind: DatasetKind | 'auto', line: number, field: string | undefined, re: RegExp): void {
-  const r = parseJsonl(text, kind);
+  const r = parseText(text, kind);
   const e = fails(r);
   expect(e.line).toBe(line);
   expect(e.field).toBe(field);
@@ -23,7 +27,7 @@ const rank = (p: string, r: unknown) => JSON.stringify({ prompt: p, ranking: r }
 describe('parseJsonl: accepted input', () => {
   it('parses each kind and detects it with auto', () => {
     const d = [demo('a', 'b'), demo('', 'c')].join('\n');
-    expect(parseJsonl(d, 'demonstrations')).toEqual({
+    expect(parseText(d, 'demonstrations')).toEqual({
       ok: true,
       kind: 'demonstrations',
       shape: 'standard',
@@ -32,14 +36,14 @@ describe('parseJsonl: accepted input', () => {
         { prompt: '', completion: 'c' },
       ],
     });
-    expect(parseJsonl(d, 'auto')).toMatchObject({ ok: true, kind: 'demonstrations' });
-    expect(parseJsonl(pref('p', 'good', 'bad'), 'auto')).toEqual({
+    expect(parseText(d, 'auto')).toMatchObject({ ok: true, kind: 'demonstrations' });
+    expect(parseText(pref('p', 'good', 'bad'), 'auto')).toEqual({
       ok: true,
       kind: 'preferences',
       shape: 'standard',
       rows: [{ prompt: 'p', chosen: 'good', rejected: 'bad' }],
     });
-    expect(parseJsonl(rank('p', ['a', 'b', 'c']), 'auto')).toEqual({
+    expect(parseText(rank('p', ['a', 'b', 'c']), 'auto')).toEqual({
       ok: true,
       kind: 'rankings',
       shape: 'standard',
@@ -49,7 +53,7 @@ describe('parseJsonl: accepted input', () => {
 
   it('accepts a BOM, CRLF line ends, blank lines and extra keys (which are dropped)', () => {
     const text = '\ufeff' + demo('a', 'b') + '\r\n\r\n   \r\n' + JSON.stringify({ prompt: 'x', completion: 'y', id: 7 }) + '\r\n';
-    const r = parseJsonl(text, 'demonstrations');
+    const r = parseText(text, 'demonstrations');
     expect(r).toEqual({
       ok: true,
       kind: 'demonstrations',
@@ -60,7 +64,7 @@ describe('parseJsonl: accepted input', () => {
       ],
     });
     // CR inside a JSON string survives; only the line-ending CR is stripped
-    const r2 = parseJsonl(demo('a\r', 'b\r\n') + '\r\n', 'demonstrations');
+    const r2 = parseText(demo('a\r', 'b\r\n') + '\r\n', 'demonstrations');
     expect(r2.ok && r2.rows[0]).toEqual({ prompt: 'a\r', completion: 'b\r\n' });
   });
 
@@ -120,7 +124,7 @@ describe('parseJsonl: malformed input names the line and field', () => {
     expectError(rank('p', []), 'rankings', 1, 'ranking', /got 0/);
     expectError(rank('p', 'abcdefghij'.split('')), 'rankings', 1, 'ranking', /got 10/);
     expectError(rank('p', ['a', 'b', 'c']) + '\n' + rank('q', ['a', 'b', 'a']), 'rankings', 2, 'ranking[2]', /duplicates ranking\[0\]/);
-    expect(parseJsonl(rank('p', 'abcdefghi'.split('')), 'rankings').ok).toBe(true);
+    expect(parseText(rank('p', 'abcdefghi'.split('')), 'rankings').ok).toBe(true);
   });
   it('auto detection failures and kind mismatches', () => {
     expectError(JSON.stringify({ prompt: 'p', text: 'x' }), 'auto', 1, undefined, /cannot tell the dataset format/);
@@ -129,7 +133,7 @@ describe('parseJsonl: malformed input names the line and field', () => {
     expectError(demo('a', 'b'), 'rankings', 1, 'ranking', /missing/);
   });
   it('collects several errors, first one in `error`', () => {
-    const r = parseJsonl(['{', demo('a', 'b'), JSON.stringify({ prompt: 2, completion: 3 })].join('\n'), 'demonstrations');
+    const r = parseText(['{', demo('a', 'b'), JSON.stringify({ prompt: 2, completion: 3 })].join('\n'), 'demonstrations');
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.errors.map((e) => [e.line, e.field])).toEqual([
@@ -138,7 +142,7 @@ describe('parseJsonl: malformed input names the line and field', () => {
       [3, 'completion'],
     ]);
     const many = Array.from({ length: 100 }, () => '{').join('\n');
-    const r2 = parseJsonl(many, 'auto', { maxErrors: 5 });
+    const r2 = parseText(many, 'auto', { maxErrors: 5 });
     expect(!r2.ok && r2.errors.length).toBe(5);
   });
 });
@@ -165,15 +169,15 @@ describe('parseJsonl: text the tokenizer cannot read (issue #15, item 8)', () =>
     expectError(rank('p', ['ok', 'naïve', 'naive', 'naîve']), 'rankings', 1, 'ranking[3]', /identical to ranking\[1\]/);
   });
   it('accepts text that only loses characters, with a warning per field', () => {
-    const r = parseJsonl([pref('Résumé?', 'yes ✓', 'no'), demo('plain', 'ascii'), rank('p', ['a 🙂', 'b'])].join('\n'), 'auto');
+    const r = parseText([pref('Résumé?', 'yes ✓', 'no'), demo('plain', 'ascii'), rank('p', ['a 🙂', 'b'])].join('\n'), 'auto');
     expect(r.ok).toBe(false); // kinds differ: the demo line is refused; the pair alone below
-    const pairs = parseJsonl([pref('Résumé?', 'yes ✓', 'no'), pref('plain', 'ascii', 'text')].join('\n'), 'auto');
+    const pairs = parseText([pref('Résumé?', 'yes ✓', 'no'), pref('plain', 'ascii', 'text')].join('\n'), 'auto');
     expect(pairs.ok && pairs.rows.length).toBe(2);
     expect(pairs.ok && pairs.warnings?.map((w) => w.message)).toEqual([
       'line 1, field "prompt": has characters the model cannot read (each becomes <unk>): "é" (U+00E9)',
       'line 1, field "chosen": has characters the model cannot read (each becomes <unk>): "✓" (U+2713)',
     ]);
-    const ranked = parseJsonl(rank('p', ['a 🙂', 'b']), 'auto');
+    const ranked = parseText(rank('p', ['a 🙂', 'b']), 'auto');
     expect(ranked.ok && ranked.warnings?.[0]).toMatchObject({ line: 1, field: 'ranking[0]', message: expect.stringMatching(/"🙂" \(U\+1F642\)/) });
   });
   it('a 20 MB file of rankings in a script the tokenizer does not know is refused line by line, quickly', () => {
@@ -182,9 +186,9 @@ describe('parseJsonl: text the tokenizer cannot read (issue #15, item 8)', () =>
       'p',
       Array.from({ length: 9 }, (_, k) => item(k)),
     );
-    const text = Array.from({ length: 21 }, () => line).join('\n');
+    const bytes = new TextEncoder().encode(Array.from({ length: 21 }, () => line).join('\n'));
     const cpu0 = process.cpuUsage();
-    const r = parseJsonl(text, 'rankings', { maxTotalBytes: 21 << 20 });
+    const r = parseJsonlBytes(bytes, 'rankings', { maxTotalBytes: 21 << 20 });
     const cpu = process.cpuUsage(cpu0);
     const ms = (cpu.user + cpu.system) / 1000; // CPU time: load on the machine does not stretch it
     expect(fails(r).message).toMatch(/^line 1, field "ranking\[1\]": becomes identical to ranking\[0\]/);
@@ -192,18 +196,18 @@ describe('parseJsonl: text the tokenizer cannot read (issue #15, item 8)', () =>
     expect(ms).toBeLessThan(2000); // the issue's bound for any hostile input
   });
   it('has no warnings key for plain ASCII', () => {
-    expect(parseJsonl(demo('a', 'b'), 'auto')).toEqual({ ok: true, kind: 'demonstrations', shape: 'standard', rows: [{ prompt: 'a', completion: 'b' }] });
-    expect('warnings' in parseJsonl(demo('a', 'b'), 'auto')).toBe(false);
+    expect(parseText(demo('a', 'b'), 'auto')).toEqual({ ok: true, kind: 'demonstrations', shape: 'standard', rows: [{ prompt: 'a', completion: 'b' }] });
+    expect('warnings' in parseText(demo('a', 'b'), 'auto')).toBe(false);
   });
 });
 
 describe('parseJsonl: size limits', () => {
   it('rejects a 10 MB line quickly without parsing it', () => {
     const huge = '{"prompt": "' + 'x'.repeat(10 << 20) + '", "completion": "y"}';
-    const text = demo('a', 'b') + '\n' + huge + '\n' + demo('c', 'd');
+    const bytes = new TextEncoder().encode(demo('a', 'b') + '\n' + huge + '\n' + demo('c', 'd'));
     const spy = vi.spyOn(JSON, 'parse');
     const cpu0 = process.cpuUsage();
-    const r = parseJsonl(text, 'demonstrations');
+    const r = parseJsonlBytes(bytes, 'demonstrations');
     const cpu = process.cpuUsage(cpu0);
     const ms = (cpu.user + cpu.system) / 1000; // CPU time: load on the machine does not stretch it
     const parsedLengths = spy.mock.calls.map((c) => String(c[0]).length);
@@ -219,13 +223,13 @@ describe('parseJsonl: size limits', () => {
 
   it('measures lines in UTF-8 bytes', () => {
     const line = demo('p', 'é'.repeat(600)); // ~1.2 KB in UTF-8, ~0.6 K chars
-    expect(fails(parseJsonl(line, 'auto', { maxLineBytes: 1000 })).message).toMatch(/too long/);
-    expect(parseJsonl(line, 'auto', { maxLineBytes: 1300 }).ok).toBe(true);
+    expect(fails(parseText(line, 'auto', { maxLineBytes: 1000 })).message).toMatch(/too long/);
+    expect(parseText(line, 'auto', { maxLineBytes: 1300 }).ok).toBe(true);
   });
 
   it('rejects an oversized file before parsing', () => {
     const text = '{'.repeat(2000);
-    const e = fails(parseJsonl(text, 'auto', { maxTotalBytes: 1000 }));
+    const e = fails(parseText(text, 'auto', { maxTotalBytes: 1000 }));
     expect(e.line).toBe(0);
     expect(e.message).toMatch(/file: is too large/);
     const e2 = fails(parseJsonlBytes(new Uint8Array(21 << 20), 'auto'));
@@ -247,7 +251,7 @@ describe('serialisation and conversions', () => {
       const text = toJsonl(kind, rows as never);
       expect(text.endsWith('\n')).toBe(true);
       expect(text.split('\n').length).toBe(rows.length + 1);
-      const back = parseJsonl(text, 'auto');
+      const back = parseText(text, 'auto');
       expect(back.ok && { kind: back.kind, rows: back.rows }).toEqual({ kind, rows });
       // tabs, ✓, 😀 and U+2028 are outside the tokenizer's alphabet: imported, with a warning each
       expect(back.ok && back.warnings?.length).toBeGreaterThan(0);
@@ -282,9 +286,8 @@ describe('serialisation and conversions', () => {
   it('never throws on odd input', () => {
     const inputs: unknown[] = [undefined, null, 5, {}, '\ufeff', '\r\n', '\u0000', '{"__proto__": {"x": 1}}'];
     for (const x of inputs) {
-      expect(() => parseJsonl(x as string, 'auto')).not.toThrow();
       expect(() => parseJsonlBytes(x as Uint8Array, 'auto')).not.toThrow();
     }
-    expect(parseJsonl('{}', 'bogus' as never).ok).toBe(false);
+    expect(parseText('{}', 'bogus' as never).ok).toBe(false);
   });
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafetensorsTensor } from '../../src/io/safetensors';
+import { encodeSafetensors, parseSafetensorsHeader, readTensor, SafetensorsError, type SafetensorsTensor } from '../../src/io/safetensors';
 import { gpt2Config, Gpt2ConfigError, parseGpt2Config } from '../../src/io/gpt2Layout';
+
+/** A whole file read back as an import reads it: the header (checked first), then every tensor. */
+function decodeSafetensors(bytes: Uint8Array, options?: Parameters<typeof parseSafetensorsHeader>[1]) {
+  const { entries, metadata, bufferStart } = parseSafetensorsHeader(bytes, options);
+  return { tensors: entries.map((e) => readTensor(bytes, bufferStart, e)), metadata };
+}
 
 /** Builds a file by hand from a header object (or raw header text) and a byte buffer. */
 function rawFile(header: unknown, buffer: Uint8Array = new Uint8Array(0), opts: { declaredLen?: number } = {}): Uint8Array {

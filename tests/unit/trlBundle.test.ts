@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { strFromU8, unzipSync } from 'fflate';
-import { foldScoreBias, trlBundle } from '../../src/io/trlBundle';
-import { APP_ADAMW, TRL_VERSION, trlSettings } from '../../src/io/trlSettings';
+import { trlBundle } from '../../src/io/trlBundle';
+import { foldScoreBias } from '../../src/io/scoreBiasFold';
+import { trlSettings } from '../../src/io/trlSettings';
 import { importModel } from '../../src/io/modelFiles';
-import { parseJsonl } from '../../src/io/jsonl';
+import { parseJsonlBytes } from '../../src/io/jsonl';
 import { ADAMW_DEFAULTS } from '../../src/model/optim';
 import { PRESETS } from '../../src/model/config';
 import { initialWeights } from '../../src/model/params';
@@ -41,15 +42,17 @@ describe('foldScoreBias', () => {
 });
 
 describe('trlSettings', () => {
-  it("uses the app's AdamW and the pinned TRL version", () => {
-    expect(APP_ADAMW).toEqual({
-      beta1: ADAMW_DEFAULTS.beta1,
-      beta2: ADAMW_DEFAULTS.beta2,
-      weightDecay: ADAMW_DEFAULTS.weightDecay,
-      gradClip: ADAMW_DEFAULTS.gradClip,
-    });
+  it("uses the app's AdamW in every trainer's config, and the pinned TRL version", () => {
+    const s = trlSettings(DEFAULT_PIPELINE, 16);
+    const adamw = {
+      weight_decay: ADAMW_DEFAULTS.weightDecay,
+      adam_beta1: ADAMW_DEFAULTS.beta1,
+      adam_beta2: ADAMW_DEFAULTS.beta2,
+      max_grad_norm: ADAMW_DEFAULTS.gradClip,
+    };
+    for (const config of [s.sft_config, s.reward_config, s.rloo_config]) expect(config).toMatchObject(adamw);
     const requirements = readFileSync(new URL('../../python/requirements.txt', import.meta.url), 'utf8');
-    expect(requirements).toMatch(new RegExp(`^trl==${TRL_VERSION.replace(/\./g, '\\.')}$`, 'm'));
+    expect(requirements).toMatch(new RegExp(`^trl==${s.trl_version.replace(/\./g, '\\.')}$`, 'm'));
   });
   it('maps β, clip, lr and batch sizes, and lists ptx, γ/λ, the K-way loss and the labelers as having no equivalent', () => {
     const s = trlSettings(DEFAULT_PIPELINE, 16);
@@ -86,15 +89,19 @@ describe('trlBundle', () => {
     const rm = importModel({ safetensors: files['models/reward/model.safetensors'], config: text('models/reward/config.json') });
     expect(rm.head).toBe('score');
     expect(rm.weights.get('score.bias')).toEqual(Float32Array.of(0)); // folded into ln_f.bias
-    expect(parseJsonl(text('data/sft.jsonl'))).toMatchObject({ kind: 'demonstrations', rows: data.demonstrations });
-    expect(parseJsonl(text('data/sft_conversational.jsonl'))).toMatchObject({ kind: 'demonstrations', shape: 'conversational', rows: data.demonstrations });
-    const pairs = parseJsonl(text('data/preferences_train.jsonl'));
+    expect(parseJsonlBytes(files['data/sft.jsonl'])).toMatchObject({ kind: 'demonstrations', rows: data.demonstrations });
+    expect(parseJsonlBytes(files['data/sft_conversational.jsonl'])).toMatchObject({
+      kind: 'demonstrations',
+      shape: 'conversational',
+      rows: data.demonstrations,
+    });
+    const pairs = parseJsonlBytes(files['data/preferences_train.jsonl']);
     expect(pairs.ok && pairs.rows).toEqual([
       { prompt: 'p', chosen: 'a', rejected: 'b' },
       { prompt: 'p', chosen: 'a', rejected: 'c' },
       { prompt: 'p', chosen: 'b', rejected: 'c' },
     ]);
-    expect(parseJsonl(text('data/rankings_heldout.jsonl'))).toMatchObject({ kind: 'rankings', rows: data.rankings.heldout });
+    expect(parseJsonlBytes(files['data/rankings_heldout.jsonl'])).toMatchObject({ kind: 'rankings', rows: data.rankings.heldout });
     expect(text('data/prompts_train.jsonl')).toBe('{"prompt":"t1"}\n{"prompt":"t2"}\n');
     expect(JSON.parse(text('trl_settings.json')).trainers.policy).toBe('RLOOTrainer');
   });

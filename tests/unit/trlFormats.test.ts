@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseJsonl, parseJsonlBytes, type JsonlResult } from '../../src/io/jsonl';
+import { parseJsonlBytes, type JsonlResult } from '../../src/io/jsonl';
 import { toJsonl } from '../../src/io/jsonlExport';
-import { splitImplicitPrompt } from '../../src/io/trlShapes';
+import { standardRow } from '../../src/io/trlShapes';
 
+/** JSONL text through the reader the app's file import uses (a file's bytes, parseJsonlBytes). */
+const parseText = (text: string): JsonlResult => parseJsonlBytes(new TextEncoder().encode(text));
 /** One file of each of TRL's dataset formats, with rows shaped like TRL's docs (tests/unit/fixtures/trl/). */
 const fixture = (name: string): JsonlResult => parseJsonlBytes(new Uint8Array(readFileSync(new URL(`./fixtures/trl/${name}.jsonl`, import.meta.url))));
 
@@ -39,10 +41,11 @@ describe('TRL standard formats', () => {
       { prompt: 'The sky is', chosen: ' blue.', rejected: ' green.' },
       { prompt: 'The sun is', chosen: ' yellow.', rejected: ' purple.' },
     ]);
-    expect(splitImplicitPrompt('Q: 2+2? A: 4', 'Q: 2+2? A: 5')).toEqual({ prompt: 'Q: 2+2? A:', chosen: ' 4', rejected: ' 5' });
-    expect(splitImplicitPrompt('Q:4', 'Q:5')).toEqual({ prompt: 'Q:', chosen: '4', rejected: '5' });
-    expect(splitImplicitPrompt('abc', 'abcd')).toBeNull();
-    const e = parseJsonl(JSON.stringify({ chosen: 'same start', rejected: 'same start and more' }));
+    const split = (chosen: string, rejected: string) => standardRow('preferences', { chosen, rejected });
+    expect(split('Q: 2+2? A: 4', 'Q: 2+2? A: 5')).toEqual({ row: { prompt: 'Q: 2+2? A:', chosen: ' 4', rejected: ' 5' }, shape: 'standard', systemTurns: 0 });
+    expect(split('Q:4', 'Q:5')).toEqual({ row: { prompt: 'Q:', chosen: '4', rejected: '5' }, shape: 'standard', systemTurns: 0 });
+    expect(split('abc', 'abcd')).toMatchObject({ problems: [{ field: 'rejected' }] });
+    const e = parseText(JSON.stringify({ chosen: 'same start', rejected: 'same start and more' }));
     expect(!e.ok && e.error.message).toMatch(/^line 1, field "rejected": no prompt given, and one of "chosen" and "rejected" starts with the whole other/);
   });
   it('unpaired (KTO): label true rows are demonstrations, no label false row ever is, and the import says why', () => {
@@ -63,13 +66,13 @@ describe('TRL standard formats', () => {
   });
   it('a file of only label false rows imports nothing and says why', () => {
     const text = [{ prompt: 'p', completion: 'bad', label: false }].map((o) => JSON.stringify(o)).join('\n');
-    const r = parseJsonl(text);
+    const r = parseText(text);
     expect(!r.ok && r.error.message).toMatch(/^file: has no row to import\. 1 row with "label": false was left out \(line 1\)/);
   });
   it('a label that is not a boolean is an error naming the field', () => {
-    const r = parseJsonl(JSON.stringify({ prompt: 'p', completion: 'c', label: 'yes' }));
+    const r = parseText(JSON.stringify({ prompt: 'p', completion: 'c', label: 'yes' }));
     expect(!r.ok && r.error).toMatchObject({ line: 1, field: 'label', message: expect.stringMatching(/must be true or false/) });
-    const pair = parseJsonl(JSON.stringify({ prompt: 'p', chosen: 'a', rejected: 'b', label: true }));
+    const pair = parseText(JSON.stringify({ prompt: 'p', chosen: 'a', rejected: 'b', label: true }));
     expect(!pair.ok && pair.error.field).toBe('label');
   });
 });
@@ -135,11 +138,11 @@ describe('TRL conversational formats', () => {
       ],
     ];
     for (const [row, field, re] of cases) {
-      const r = parseJsonl(JSON.stringify(row));
+      const r = parseText(JSON.stringify(row));
       expect(!r.ok && r.error, JSON.stringify(row)).toMatchObject({ line: 1, field, message: expect.stringMatching(re) });
     }
     // text parts are read
-    const parts = parseJsonl(
+    const parts = parseText(
       JSON.stringify({
         messages: [
           {
@@ -156,7 +159,7 @@ describe('TRL conversational formats', () => {
     expect(ok(parts).rows).toEqual([{ prompt: 'ab', completion: 'c' }]);
   });
   it('a prompt-only row (for GRPO/RLOO) is explained, not imported', () => {
-    const r = parseJsonl(JSON.stringify({ prompt: 'The sky is' }));
+    const r = parseText(JSON.stringify({ prompt: 'The sky is' }));
     expect(!r.ok && r.error.message).toMatch(/prompt-only format\) has nothing to learn from/);
   });
 });
@@ -170,11 +173,11 @@ describe('export in both shapes', () => {
       prompt: [{ role: 'user', content: 'What color is the sky?' }],
       completion: [{ role: 'assistant', content: 'It is blue.' }],
     });
-    expect(ok(parseJsonl(d))).toMatchObject({ kind: 'demonstrations', shape: 'conversational', rows: demos });
+    expect(ok(parseText(d))).toMatchObject({ kind: 'demonstrations', shape: 'conversational', rows: demos });
     const p = toJsonl('preferences', prefs, 'conversational');
     expect(JSON.parse(p).chosen).toEqual([{ role: 'assistant', content: 'good' }]);
-    expect(ok(parseJsonl(p))).toMatchObject({ kind: 'preferences', rows: prefs });
-    expect(ok(parseJsonl(toJsonl('preferences', prefs)))).toMatchObject({ shape: 'standard', rows: prefs });
+    expect(ok(parseText(p))).toMatchObject({ kind: 'preferences', rows: prefs });
+    expect(ok(parseText(toJsonl('preferences', prefs)))).toMatchObject({ shape: 'standard', rows: prefs });
     // K-way rankings have no TRL shape: written as standard rows either way
     expect(toJsonl('rankings', [{ prompt: 'p', ranking: ['a', 'b'] }], 'conversational')).toBe('{"prompt":"p","ranking":["a","b"]}\n');
   });
