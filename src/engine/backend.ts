@@ -72,22 +72,14 @@ const KEY_LIMITS = [
 let adapterSummary: AdapterSummary | null = null;
 let deviceLostHandler: (message: string) => void = () => {};
 let gpuErrorHandler: (message: string) => void = (m) => console.error(m);
-const gpuErrors: string[] = [];
 
 /**
  * WebGPU validation errors do not throw: a rejected pipeline silently yields zeros. Every such
- * error is recorded and reported here, so a broken kernel is loud, not wrong.
+ * error goes to this handler (default console.error; the worker posts it to the page, and
+ * tests/gpu/setup.ts fails the test that caused it), so a broken kernel is loud, not wrong.
  */
 export function onGpuError(handler: (message: string) => void): void {
   gpuErrorHandler = handler;
-}
-
-/**
- * Errors seen since the start (tests assert this stays empty).
- * @internal test seam: tests/gpu/setup.ts fails any test that caused a WebGPU validation error
- */
-export function gpuErrorLog(): readonly string[] {
-  return gpuErrors;
 }
 
 /** Called when the GPU device is lost (driver reset, tab in background too long, ...). */
@@ -124,7 +116,6 @@ function registerWebGPU(): void {
       };
       device.addEventListener('uncapturederror', (event) => {
         const message = `WebGPU error: ${(event as GPUUncapturedErrorEvent).error.message}`;
-        gpuErrors.push(message);
         gpuErrorHandler(message);
       });
       void device.lost.then((lost) => {

@@ -1,11 +1,14 @@
 /**
- * Every switch of the kernels and the decoder, in one object. Production code only reads `tuning`;
- * it is written by the worker (`fusedKernels`, the user's setting), the tests (tests/gpu: each path
- * and each workgroup shape on an adapter that would not choose it) and the benchmarks (scripts/bench:
- * the paths timed against each other), through setTuning and resetTuning.
+ * The kernels' and the decoder's testing interface: every switch, in one object, and the decoder's
+ * counters. Production code only reads `tuning`; it is written by the worker (`fusedKernels`, the
+ * user's setting), the tests (tests/gpu: each path and each workgroup shape on an adapter that would
+ * not choose it; tests/gpu/setup.ts puts the defaults back after each test) and the benchmarks
+ * (scripts/bench: the paths timed against each other), through setTuning.
  *
  * Defaults are what the app runs with; `null` means "the op chooses" (per adapter or per shape).
  * A knob stays here only while a caller outside the op needs it: the doc line of each says who.
+ * Two members exist for tests alone, each saying why: the switch `predictorMisses` (the decoder's
+ * replay path on demand) and the counters `decoderStats` (generate.ts writes them, tests read them).
  */
 
 /** Register block of one matmul invocation: rm rows × cv vec4 column groups (4·cv columns). */
@@ -85,14 +88,6 @@ export function setTuning(knobs: Partial<Tuning>): void {
   Object.assign(current, knobs);
 }
 
-/**
- * Every switch back to its default.
- * @internal test seam: tests reset the switches after each test
- */
-export function resetTuning(): void {
-  Object.assign(current, DEFAULTS);
-}
-
 function checkLayouts(layouts: PpoPtxLayouts): void {
   const pow2 = (n: number) => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
   const rowOk = (l: RowLayout) => pow2(l.tpr) && Number.isInteger(l.rpw) && l.rpw >= 1 && l.tpr * l.rpw <= 256;
@@ -100,3 +95,11 @@ function checkLayouts(layouts: PpoPtxLayouts): void {
     throw new Error(`ppoPtxLayouts: threads per row and reduce threads must be powers of two, workgroups <= 256 threads, got ${JSON.stringify(layouts)}`);
   }
 }
+
+/**
+ * What the last pipelined decode did (model/generate.ts, which writes it): steps kept, steps issued,
+ * and steps issued again after a missed prediction. Tests only: the replays cannot be seen from
+ * outside generate(), and tests check that the GPU predicted every step (and, with predictorMisses,
+ * that the replay path ran).
+ */
+export const decoderStats = { steps: 0, issued: 0, replays: 0 };

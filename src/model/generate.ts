@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { GPT, KVCache } from './gpt';
 import { sampleToken, type SamplingOptions } from './sampling';
 import { Rng } from '../util/rng';
-import { EOS, PAD, BOS } from './tokenizer';
+import { EOS, PAD } from './tokenizer';
+import { BANNED } from './bannedTokens';
 import { KVDecoder, kvDecoderActive } from './decoder';
 import { sampleNext } from '../kernels/decode/op';
-import { tuning } from '../kernels/tuning';
+import { decoderStats, tuning } from '../kernels/tuning';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -68,12 +69,6 @@ export async function generate(model: GPT, prompts: number[][], opts: GenerateOp
  * step when every row has stopped early (BENCHMARKS.md, "Measurements behind the kernels' choices").
  */
 const PIPELINE_DEPTH = 2;
-
-/**
- * Counters of the last generateDecoder call (tests, benchmarks).
- * @internal test seam: tests check how many predicted steps were kept
- */
-export const decoderStats = { steps: 0, issued: 0, replays: 0 };
 
 /**
  * generate() on the KV decoder, pipelined: the next token of every row is PREDICTED on the GPU
@@ -179,9 +174,6 @@ async function generateDecoder(model: GPT, prompts: number[][], P: number, maxNe
   }
   return { tokens: out, finished };
 }
-
-/** PAD and BOS are never generated (src/rlhf/sequences.ts `policyLogits` gives them probability 0 too). */
-export const BANNED = new Set([PAD, BOS]);
 
 function keyValid(pads: number[], Tk: number): tf.Tensor2D {
   const data = new Float32Array(pads.length * Tk);

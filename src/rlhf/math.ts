@@ -29,9 +29,8 @@ const WHITEN_EPS = 1e-8;
  *
  * The pipeline's default is k1, the paper's penalty (src/rlhf/config.ts says why).
  * logp, refLogp: [B,T]  ->  [B,T] (not masked; multiply by the mask yourself).
- * @internal test seam: unit-tested against reference values
  */
-export function klPenalty(logp: tf.Tensor, refLogp: tf.Tensor, estimator: KlEstimator): tf.Tensor {
+function klPenalty(logp: tf.Tensor, refLogp: tf.Tensor, estimator: KlEstimator): tf.Tensor {
   return tf.tidy(() => {
     if (estimator === 'k1') return tf.sub(logp, refLogp);
     if (estimator === 'k3') {
@@ -50,9 +49,8 @@ export function klPenalty(logp: tf.Tensor, refLogp: tf.Tensor, estimator: KlEsti
  *
  * Works with leading zeros (prompt tokens), trailing zeros (padding) and gaps.
  * mask: [B,T]  ->  float32 [B,T]. Not differentiable (it does not need to be).
- * @internal test seam: unit-tested against reference values
  */
-export function lastTokenOneHot(mask: tf.Tensor): tf.Tensor2D {
+function lastTokenOneHot(mask: tf.Tensor): tf.Tensor2D {
   return tf.tidy(() => {
     const [, T] = mask.shape;
     const on = tf.cast(tf.greater(mask, 0), 'float32'); // [B,T] in {0,1}

@@ -3,7 +3,7 @@ import type { GPT } from '../model/gpt';
 import { oneHotF } from '../kernels/embedding/op';
 import { onWebGPU } from '../kernels/shared/runProgram';
 import { BOS, EOS, PAD, encode } from '../model/tokenizer';
-import { BANNED } from '../model/generate';
+import { maskBanned } from '../model/bannedTokens';
 
 /**
  * The one layout every RLHF stage uses (SFT, reward model, PPO), fixed per task so every batch of
@@ -119,27 +119,6 @@ export function responseHidden(hidden: tf.Tensor3D, layout: SequenceLayout): tf.
 function responseLogits(model: GPT, b: SequenceBatch, training = false, dropoutSeed = 0): tf.Tensor3D {
   const h = responseHidden(sequenceHidden(model, b, training, dropoutSeed), b.layout);
   return model.unembed(h).reshape([b.N, b.layout.R, model.cfg.vocabSize]);
-}
-
-/**
- * Added to the logits of the ids sampling never draws (PAD, BOS: `BANNED` in generate.ts), so every
- * log-prob of an action — rollout, reference, the loss kernel, entropy — is the log of the
- * probability the action was sampled with (softmax over the allowed ids). −1e4 (not −∞ or −1e9)
- * underflows exp() to exactly 0 at any temperature ≤ 2, yet keeps masked positions (PAD actions
- * after a response ends, multiplied by mask 0) finite: a difference of two such log-probs stays
- * O(10), so exp() of it never overflows into inf · 0 = NaN.
- */
-const BANNED_LOGIT = -1e4;
-
-/**
- * Logits (…, V) with the banned ids at BANNED_LOGIT: the distribution sampling draws from.
- * @internal test seam: unit-tested on its own
- */
-export function maskBanned<T extends tf.Tensor>(logits: T): T {
-  const V = logits.shape[logits.rank - 1];
-  const bias = new Float32Array(V);
-  for (const id of BANNED) bias[id] = BANNED_LOGIT;
-  return tf.add(logits, tf.tensor1d(bias)) as T;
 }
 
 /**

@@ -1,7 +1,7 @@
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { resetTuning, setTuning } from '../../src/kernels/tuning';
+import { setTuning } from '../../src/kernels/tuning';
 import { GPT } from '../../src/model/gpt';
 import { AdamW } from '../../src/model/optim';
 import { TEST_CFG, scaledErr } from './helpers';
@@ -13,7 +13,6 @@ import { TEST_CFG, scaledErr } from './helpers';
 beforeAll(async () => {
   await initBackend('webgpu');
 });
-afterEach(() => resetTuning());
 
 describe('AdamW', () => {
   test('the fused update equals the reference over 3 steps (params, moments, norm, counters)', async () => {

@@ -1,8 +1,8 @@
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { crossEntropy } from '../../src/kernels/crossEntropy/op';
-import { resetTuning, setTuning } from '../../src/kernels/tuning';
+import { setTuning } from '../../src/kernels/tuning';
 import { parity, randomInputs } from './parity';
 
 /**
@@ -12,7 +12,6 @@ import { parity, randomInputs } from './parity';
 beforeAll(async () => {
   await initBackend('webgpu');
 });
-afterEach(() => resetTuning());
 
 const { rnd, ints } = randomInputs(201);
 

@@ -1,8 +1,7 @@
-import { afterEach, beforeAll, describe, test } from 'vitest';
+import { beforeAll, describe, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { embed } from '../../src/kernels/embedding/op';
-import { resetTuning } from '../../src/kernels/tuning';
 import { parity, randomInputs } from './parity';
 
 /**
@@ -11,7 +10,6 @@ import { parity, randomInputs } from './parity';
 beforeAll(async () => {
   await initBackend('webgpu');
 });
-afterEach(() => resetTuning());
 
 const { rnd, ints } = randomInputs(301);
 

@@ -1,11 +1,11 @@
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { decoderStats, generate } from '../../src/model/generate';
+import { generate } from '../../src/model/generate';
 import { encode, EOS } from '../../src/model/tokenizer';
 import { KVDecoder, kvDecoderActive } from '../../src/model/decoder';
 import { sampleNext } from '../../src/kernels/decode/op';
-import { resetTuning, setTuning } from '../../src/kernels/tuning';
+import { decoderStats, setTuning } from '../../src/kernels/tuning';
 import { sampleToken, type SamplingOptions } from '../../src/model/sampling';
 import { Rng } from '../../src/util/rng';
 import { TEST_CFG, maxAbsDiff, modelFrom, randomWeights } from './helpers';
@@ -15,7 +15,6 @@ const GREEDY: SamplingOptions = { temperature: 0, topK: 0, topP: 1 };
 beforeAll(async () => {
   await initBackend('webgpu');
 });
-afterEach(() => resetTuning());
 
 describe('generation', () => {
   const prompts = ['reverse: abc\n', 'hi', 'sort: 3 1 2\n'].map((p) => [1, ...encode(p)]);

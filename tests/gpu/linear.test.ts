@@ -1,9 +1,9 @@
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { linear, matmulNT } from '../../src/kernels/linear/op';
 import { matmulKernel } from '../../src/kernels/linear/programs';
-import { resetTuning, setTuning } from '../../src/kernels/tuning';
+import { setTuning } from '../../src/kernels/tuning';
 import { scaledErr } from './helpers';
 import { parity, randomInputs } from './parity';
 
@@ -14,7 +14,6 @@ import { parity, randomInputs } from './parity';
 beforeAll(async () => {
   await initBackend('webgpu');
 });
-afterEach(() => resetTuning());
 
 const { rnd } = randomInputs(1);
 

@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import {
@@ -10,7 +10,7 @@ import {
   type PpoPtxLossOutputs,
 } from '../../src/kernels/ppoPtxLoss/op';
 import { PPO_PTX_LOSS } from '../../src/kernels/ppoPtxLoss/programs';
-import { resetTuning, setTuning, tuning, type PpoPtxLayouts } from '../../src/kernels/tuning';
+import { setTuning, tuning, type PpoPtxLayouts } from '../../src/kernels/tuning';
 import { Rng } from '../../src/util/rng';
 import { onBackend } from './helpers';
 import { parity } from './parity';
@@ -18,7 +18,6 @@ import { parity } from './parity';
 beforeAll(async () => {
   await initBackend('webgpu');
 });
-afterEach(() => resetTuning());
 
 /**
  * The automatic choice on this adapter (SwiftShader: 1 thread per row), the GPU choice

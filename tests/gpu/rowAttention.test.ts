@@ -1,9 +1,9 @@
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { rowAttention } from '../../src/kernels/rowAttention/op';
-import { attentionComposed } from '../../src/kernels/attention/op';
-import { resetTuning, setTuning, tuning } from '../../src/kernels/tuning';
+import { causalAttention } from '../../src/kernels/attention/op';
+import { setTuning, tuning } from '../../src/kernels/tuning';
 import { GPT } from '../../src/model/gpt';
 import { TEST_CFG, scaledErr } from './helpers';
 import { parity, randomInputs } from './parity';
@@ -15,7 +15,6 @@ import { parity, randomInputs } from './parity';
 beforeAll(async () => {
   await initBackend('webgpu');
 });
-afterEach(() => resetTuning());
 
 const { rnd } = randomInputs(501);
 
@@ -30,19 +29,19 @@ describe('row attention (one thread per row)', () => {
       const q = rnd([B, nh, T, hs]);
       const k = rnd([B, nh, T, hs]);
       const v = rnd([B, nh, T, hs]);
-      // fused = rowAttention, reference = attentionComposed (plain tfjs ops)
+      // fused = rowAttention, reference = causalAttention with the fused kernels off (its composed reference: plain tfjs ops)
       await parity(
         (a, b, c) =>
           tuning.fusedKernels
             ? rowAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D)
-            : attentionComposed(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D),
+            : causalAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D),
         [q, k, v],
       );
       tf.dispose([q, k, v]);
     });
 
   // keyValid (B, T): left padding (row 1 has 6 pad queries that see no key: zeros, no gradient)
-  // and holes; the reference is attentionComposed with the same mask.
+  // and holes; the reference is causalAttention's composed reference with the same mask.
   for (const [name, B, nh, T, hs, mask] of [
     ['left padding', 2, 2, 13, 8, (b: number, t: number) => (t < [0, 6][b] ? 0 : 1)],
     ['holes', 2, 1, 11, 16, (b: number, t: number) => ((t + b) % 3 === 1 ? 0 : 1)],
@@ -59,7 +58,7 @@ describe('row attention (one thread per row)', () => {
       const attn = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
         tuning.fusedKernels
           ? rowAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, keyValid)
-          : attentionComposed(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, keyValid);
+          : causalAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, keyValid);
       await parity(attn, [q, k, v]);
       setTuning({ fusedKernels: true });
       const y = await rowAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, keyValid).data();

@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { GPT } from '../../src/model/gpt';
@@ -7,13 +7,12 @@ import { Rng } from '../../src/util/rng';
 import { packCorpus, sampleWindows } from '../../src/train/batches';
 import { lmTrainStep } from '../../src/train/trainStep';
 import { ScalarLog } from '../../src/train/metrics';
-import { resetTuning, setTuning } from '../../src/kernels/tuning';
+import { setTuning } from '../../src/kernels/tuning';
 import { TEST_CFG } from './helpers';
 
 beforeAll(async () => {
   await initBackend('webgpu');
 });
-afterEach(() => resetTuning());
 
 const corpus = Array.from({ length: 200 }, (_, i) => `count ${i % 10} ${(i % 10) + 1} ${(i % 10) + 2}`);
 

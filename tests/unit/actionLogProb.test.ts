@@ -1,8 +1,7 @@
 import { expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { sequenceLogProbs } from '../../src/rlhf/math';
-import { maskBanned } from '../../src/rlhf/sequences';
-import { BANNED } from '../../src/model/generate';
+import { BANNED, maskBanned } from '../../src/model/bannedTokens';
 import { sampleToken } from '../../src/model/sampling';
 import { BOS, PAD, VOCAB_SIZE } from '../../src/model/tokenizer';
 import { Rng } from '../../src/util/rng';

@@ -4,8 +4,6 @@ import {
   adaptiveKl,
   entropyFromLogits,
   gae,
-  klPenalty,
-  lastTokenOneHot,
   maskedMean,
   pairwiseAccuracy,
   ppoPolicyLoss,
@@ -87,12 +85,16 @@ beforeAll(async () => {
 beforeEach(() => tf.engine().startScope());
 afterEach(() => tf.engine().endScope());
 
-describe('klPenalty', () => {
+/** The per-token KL estimate alone: tokenRewards' `kl` with every token counted. */
+const klOf = (logp: tf.Tensor, ref: tf.Tensor, estimator: 'k1' | 'k3') =>
+  tf.tidy(() => tokenRewards(tf.zeros([logp.shape[0]]), logp, ref, tf.onesLike(logp), 0, estimator).kl);
+
+describe('the KL penalty (tokenRewards kl)', () => {
   it('matches the public k1/k3 vectors', async () => {
     const logp = tf.tensor2d([[-1, -2, -0.5]]);
     const ref = tf.tensor2d([[-1.2, -1.5, -0.5]]);
-    const k1 = klPenalty(logp, ref, 'k1');
-    const k3 = klPenalty(logp, ref, 'k3');
+    const k1 = klOf(logp, ref, 'k1');
+    const k3 = klOf(logp, ref, 'k3');
     expect(k1.shape).toEqual([1, 3]);
     expectClose(await val(k1), [[0.2, -0.5, 0]]);
     expectClose(await val(k3), [[0.0187308, 0.1487213, 0]]);
@@ -105,8 +107,8 @@ describe('klPenalty', () => {
     const b = Array.from({ length: 64 }, () => -5 * r());
     const logp = tf.tensor2d(a, [8, 8]);
     const ref = tf.tensor2d(b, [8, 8]);
-    const k3 = flat(await val(klPenalty(logp, ref, 'k3')));
-    const k1 = flat(await val(klPenalty(logp, ref, 'k1')));
+    const k3 = flat(await val(klOf(logp, ref, 'k3')));
+    const k1 = flat(await val(klOf(logp, ref, 'k1')));
     for (const x of k3) expect(x).toBeGreaterThanOrEqual(-1e-7);
     expect(Math.min(...k1)).toBeLessThan(0);
     tf.dispose([logp, ref]);
@@ -139,15 +141,7 @@ describe('tokenRewards', () => {
       [0, 0, 40, 0, 0, 0],
       [50, 0, 0, 0, 0, 0],
     ]);
-    const place = lastTokenOneHot(mask);
-    expectClose(await val(place), [
-      [0, 0, 0, 1, 0, 0],
-      [0, 0, 0, 0, 0, 1],
-      [0, 0, 0, 0, 0, 0],
-      [0, 0, 1, 0, 0, 0],
-      [1, 0, 0, 0, 0, 0],
-    ]);
-    tf.dispose([mask, scores, zeros, out, place]);
+    tf.dispose([mask, scores, zeros, out]);
   });
 
   it('KL penalty is masked (no reward or KL on prompt/pad tokens), no NaN with all-masked rows', async () => {
@@ -621,8 +615,6 @@ describe('memory', () => {
     const inputs = [logp, ref, mask, scores, logits, tokens, ranked];
     const before = tf.memory().numTensors;
     const outs: [unknown, number][] = [
-      [klPenalty(logp, ref, 'k3'), 1],
-      [lastTokenOneHot(mask), 1],
       [tokenRewards(scores, logp, ref, mask, 0.1, 'k3'), 2],
       [gae(logp, ref, mask, 1, 0.95), 2],
       [maskedMean(logp, mask), 1],

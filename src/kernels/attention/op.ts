@@ -25,11 +25,8 @@ import { FUSED_ATTENTION, attentionTiles, fusedAttentionBackward } from './progr
  * The backward is three passes, none holding a (T, T) tensor: D = rowsum(dO∘O), dQ, [dK | dV].
  */
 
-/**
- * True when causalAttention runs the fused kernels for this head size right now.
- * @internal test seam: tests check which path ran
- */
-export function fusedAttentionActive(hs: number): boolean {
+/** True when causalAttention runs the fused kernels for this head size right now. */
+function fusedAttentionActive(hs: number): boolean {
   return onWebGPU() && tuning.fusedKernels && (['fwd', 'dq', 'dkdv'] as const).every((p) => attentionTiles(p, hs) !== null);
 }
 
@@ -55,9 +52,9 @@ export function causalAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, 
  * The composed reference: attentionReference with the equivalent additive bias, then rows that
  * see no valid key set to zero (the fused kernel's convention; attentionReference alone gives
  * them a uniform average there). Runs on every backend; differentiable through plain tfjs ops.
- * @internal test seam: the reference the fused-kernel tests compare against
+ * causalAttention takes it whenever the fused kernels are off (tuning.fusedKernels), as parity() does.
  */
-export function attentionComposed(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, keyValid?: tf.Tensor2D): tf.Tensor4D {
+function attentionComposed(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, keyValid?: tf.Tensor2D): tf.Tensor4D {
   return tf.tidy(() => {
     const [B, , Tq] = q.shape;
     const Tk = k.shape[2];

@@ -140,10 +140,9 @@ interface AttentionDims {
 
 /**
  * Forward. withLse = false: output O (B, nh, Tq, hs).
- * @internal test seam: tests read the lse of the packed output
  * withLse = true: output packed [O (B·nh·Tq·hs) | lse (B·nh·Tq)] (tfjs programs have one output).
  */
-export function forwardProgram({ B, nh, Tq, hs }: AttentionDims, tiles: Tiles, hasMask: boolean, withLse: boolean): WebGPUProgram {
+function forwardProgram({ B, nh, Tq, hs }: AttentionDims, tiles: Tiles, hasMask: boolean, withLse: boolean): WebGPUProgram {
   const { br, bc } = tiles;
   const consts = { HS: hs, HS4: hs / 4, BR: br, BC: bc, WRITE_LSE: withLse };
   const N = B * nh * Tq;
