@@ -30,7 +30,7 @@ export function forkableStages(finals: readonly StageName[] | undefined): ForkSt
 
 /** Opens the settings of a saved run for a re-run from `stage` (the caller shows the settings). */
 export function beginFork(r: RunRecord, stage: ForkStage): void {
-  replaceConfig(r.config as PipelineConfig);
+  replaceConfig($state.snapshot(r.config) as PipelineConfig);
   forkState.from = { runId: r.id, runName: r.name, stage };
 }
 
@@ -58,8 +58,9 @@ function forkName(source: string, stage: ForkStage): string {
 export async function startFork(): Promise<string> {
   const from = forkState.from;
   if (!from) return '';
-  const source = runById(from.runId);
-  if (!source) return 'The saved run to re-run is gone (deleted?).';
+  const shown = runById(from.runId);
+  if (!shown) return 'The saved run to re-run is gone (deleted?).';
+  const source = $state.snapshot(shown) as RunRecord; // plain data: its labels go into the new record
   const cfg = structuredClone($state.snapshot(pipelineConfig)) as PipelineConfig;
   const changed = forkStage(source.config as PipelineConfig, cfg);
   if (changed !== null && stageIndex(changed) < stageIndex(from.stage))

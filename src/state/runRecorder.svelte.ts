@@ -202,8 +202,8 @@ function onEvent(e: WorkerEvent): void {
       break;
     case 'checkpoint': {
       savedRuns.checkpoints[e.runId] = { stage: e.stage, step: e.step, final: e.final };
-      const finals = (savedRuns.finals[e.runId] ??= []);
-      if (e.final && !finals.includes(e.stage)) finals.push(e.stage);
+      const finals = savedRuns.finals[e.runId] ?? [];
+      if (e.final && !finals.includes(e.stage)) savedRuns.finals[e.runId] = [...finals, e.stage];
       // The curves up to a checkpoint are what a resume keeps: write them now.
       schedule(true);
       void refreshStorage();
