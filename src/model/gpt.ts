@@ -83,16 +83,24 @@ export class GPT {
     return this.ln(x, 'ln_f');
   }
 
-  /** Transformer block i: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)). x: (B·T, C). */
+  /**
+   * Transformer block i: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)). x: (B·T, C). Without dropout the
+   * residual is added in the store of each branch's last matmul (the same sum, one pass less).
+   */
   private block(x: tf.Tensor2D, i: number, [B, T]: number[], opts: ForwardOptions, drop: (x: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
-    x = tf.add(x, drop(this.attention(this.ln(x, `h.${i}.ln_1`), i, B, T, opts.keyValid, opts.cache)));
-    return tf.add(x, drop(this.mlp(this.ln(x, `h.${i}.ln_2`), i)));
+    const fuse = !(opts.training && this.cfg.dropout > 0);
+    const a = this.attention(this.ln(x, `h.${i}.ln_1`), i, B, T, opts.keyValid, opts.cache, fuse ? x : undefined);
+    x = fuse ? a : tf.add(x, drop(a));
+    return fuse ? this.mlp(this.ln(x, `h.${i}.ln_2`), i, x) : tf.add(x, drop(this.mlp(this.ln(x, `h.${i}.ln_2`), i)));
   }
 
-  /** The MLP of block i: gelu(x W_fc + b) W_proj + b. x: (N, C) → (N, C); one op, GELU in the matmuls' epilogues. */
-  mlp(x: tf.Tensor2D, i: number): tf.Tensor2D {
+  /**
+   * The MLP of block i: gelu(x W_fc + b) W_proj + b [+ residual]. x: (N, C) → (N, C); one op, GELU in the
+   * matmuls' epilogues.
+   */
+  mlp(x: tf.Tensor2D, i: number, residual?: tf.Tensor2D): tf.Tensor2D {
     const p = (name: string) => this.p(`h.${i}.mlp.${name}`);
-    return mlp(x, p('c_fc.weight') as tf.Tensor2D, p('c_fc.bias') as tf.Tensor1D, p('c_proj.weight') as tf.Tensor2D, p('c_proj.bias') as tf.Tensor1D);
+    return mlp(x, p('c_fc.weight') as tf.Tensor2D, p('c_fc.bias') as tf.Tensor1D, p('c_proj.weight') as tf.Tensor2D, p('c_proj.bias') as tf.Tensor1D, residual);
   }
 
   /** LayerNorm `name` (its .weight and .bias) over the last axis of x (N, C). */
@@ -100,9 +108,9 @@ export class GPT {
     return layerNorm(x, this.p(`${name}.weight`), this.p(`${name}.bias`));
   }
 
-  /** x @ W + b for the dense layer `name` (its .weight (in, out) and .bias). */
-  private dense(x: tf.Tensor2D, name: string): tf.Tensor2D {
-    return linear(x, this.p(`${name}.weight`) as tf.Tensor2D, this.p(`${name}.bias`) as tf.Tensor1D);
+  /** x @ W + b [+ residual] for the dense layer `name` (its .weight (in, out) and .bias). */
+  private dense(x: tf.Tensor2D, name: string, residual?: tf.Tensor2D): tf.Tensor2D {
+    return linear(x, this.p(`${name}.weight`) as tf.Tensor2D, this.p(`${name}.bias`) as tf.Tensor1D, 'none', residual);
   }
 
   /** hidden (N, C) → logits (N, V) through the tied embedding. */
@@ -116,8 +124,8 @@ export class GPT {
     return this.unembed(this.hidden(tokens, opts)).reshape([B, T, this.cfg.vocabSize]);
   }
 
-  /** Causal self-attention of layer i. x: (B·T, C) → (B·T, C). */
-  private attention(x: tf.Tensor2D, i: number, B: number, T: number, keyValid?: tf.Tensor2D, cache?: KVCache): tf.Tensor2D {
+  /** Causal self-attention of layer i [+ residual]. x: (B·T, C) → (B·T, C). */
+  private attention(x: tf.Tensor2D, i: number, B: number, T: number, keyValid?: tf.Tensor2D, cache?: KVCache, residual?: tf.Tensor2D): tf.Tensor2D {
     const { nHead } = this.cfg;
     const qkv = this.dense(x, `h.${i}.attn.c_attn`); // (B·T, 3C)
     const [q, kNew, vNew] = splitHeads(qkv, B, T, nHead); // (B, nh, T, hs) each
@@ -138,7 +146,7 @@ export class GPT {
     const rows = !cache && rowAttentionActive(q.shape[3]);
     const y = rows ? rowAttention(q, k, v, keyValid) : causalAttention(q, k, v, keyValid); // (B, nh, T, hs)
     const merged = mergeHeads(y); // (B·T, C)
-    return this.dense(merged, `h.${i}.attn.c_proj`);
+    return this.dense(merged, `h.${i}.attn.c_proj`, residual);
   }
 
   dispose(): void {

@@ -9,7 +9,7 @@ import { parity, randomInputs } from './parity';
  * kernels/linear's fused passes on parity(), with every register block (the tiny preset's layers take
  * the 8 × 8 one, these small shapes would not): mlp, GPT-2's MLP as one op (u and gelu(u) written by the
  * first layer's pass, gelu' in the epilogue of the second layer's dX), and linear with and without GELU
- * (its bias gradient summed in the pass of its weight gradient).
+ * (its bias gradient summed in the pass of its weight gradient); both with a residual added in the store.
  */
 beforeAll(async () => {
   await initBackend('webgpu');
@@ -26,14 +26,17 @@ describe('mlp and linear, every block', () => {
     ])
       test(`${N}×${C}, hidden ${H}, block ${block ? `${block.rm}x${4 * block.cv}` : 'auto'}`, async () => {
         setTuning({ matmulBlock: block });
-        const [x, w1, b1, w2, b2] = [rnd([N, C]), rnd([C, H], 0.3), rnd([H], 0.3), rnd([H, C], 0.3), rnd([C], 0.3)];
+        const [x, w1, b1, w2, b2, r, rh] = [rnd([N, C]), rnd([C, H], 0.3), rnd([H], 0.3), rnd([H, C], 0.3), rnd([C], 0.3), rnd([N, C]), rnd([N, H])];
+        const t2 = (t: tf.Tensor) => t as tf.Tensor2D;
+        const t1 = (t: tf.Tensor) => t as tf.Tensor1D;
         try {
-          await parity((a, b, c, d, e) => mlp(a as tf.Tensor2D, b as tf.Tensor2D, c as tf.Tensor1D, d as tf.Tensor2D, e as tf.Tensor1D), [x, w1, b1, w2, b2]);
-          for (const act of ['none', 'gelu'] as const)
-            await parity((a, b, c) => linear(a as tf.Tensor2D, b as tf.Tensor2D, c as tf.Tensor1D, act), [x, w1, b1]);
+          await parity((a, b, c, d, e) => mlp(t2(a), t2(b), t1(c), t2(d), t1(e)), [x, w1, b1, w2, b2]);
+          await parity((a, b, c, d, e, f) => mlp(t2(a), t2(b), t1(c), t2(d), t1(e), t2(f)), [x, w1, b1, w2, b2, r]);
+          for (const act of ['none', 'gelu'] as const) await parity((a, b, c) => linear(t2(a), t2(b), t1(c), act), [x, w1, b1]);
+          await parity((a, b, c, d) => linear(t2(a), t2(b), t1(c), 'none', t2(d)), [x, w1, b1, rh]);
         } finally {
           setTuning({ matmulBlock: null });
-          tf.dispose([x, w1, b1, w2, b2]);
+          tf.dispose([x, w1, b1, w2, b2, r, rh]);
         }
       });
 });

@@ -7,10 +7,10 @@ import { GELU_C, geluGradKernel, matmulColSumKernel, matmulGeluGradKernel, matmu
 /**
  * Dense layers on barrier-free kernels (programs.ts), with their gradients as custom ops:
  *
- *   linear(x, w, b, act)   x (N, Cin), w (Cin, Cout), b (Cout) → act(x·w + b) (N, Cout), act ∈ {none, gelu}
- *     forward: one pass (with gelu: u and gelu(u) both written)
+ *   linear(x, w, b, act, r)  x (N, Cin), w (Cin, Cout), b (Cout) → act(x·w + b) [+ r] (N, Cout), act ∈ {none, gelu}
+ *     forward: one pass (with gelu: u and gelu(u) both written; a residual r added in the store)
  *     backward: dU = dY ⊙ act'(u);  dX = dU·wᵀ (NT);  dW = xᵀ·dU (TN) and db = colsum(dU) in one pass
- *   mlp(x, w1, b1, w2, b2) gelu(x·w1 + b1)·w2 + b2, GPT-2's MLP: the two layers as one op, so GELU's
+ *   mlp(x, w1, b1, w2, b2, r)  gelu(x·w1 + b1)·w2 + b2 [+ r], GPT-2's MLP: the two layers as one op, so GELU's
  *     backward is the epilogue of the second layer's dX (dU = (dY·w2ᵀ) ⊙ gelu'(u)): 2 passes forward, 4 back
  *   matmulNT(h, w)         h (N, C), w (V, C) → h·wᵀ (N, V)  (the tied unembedding)
  *     backward: dH = dL·w (NN);  dW = dLᵀ·h (TN)
@@ -39,9 +39,30 @@ function fusedLinearActive(): boolean {
   return onWebGPU() && tuning.fusedKernels;
 }
 
-/** act(x·w + b): x (N, Cin), w (Cin, Cout), b (Cout). */
-export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: Activation = 'none'): tf.Tensor2D {
-  if (!fusedLinearActive()) return linearReference(x, w, b, act);
+/** The gradient of a residual input: dy itself (a new tensor on its buffer, as tf.add's gradient gives). */
+const passThrough = (dy: tf.Tensor) => tf.reshape(dy, dy.shape);
+
+/**
+ * act(x·w + b) [+ residual]: x (N, Cin), w (Cin, Cout), b (Cout), residual (N, Cout) added in the matmul's
+ * store (act none only), as tf.add(residual, ·) would add it.
+ */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: Activation = 'none', residual?: tf.Tensor2D): tf.Tensor2D {
+  if (residual && act !== 'none') throw new Error('linear: a residual is added to act none only');
+  if (!fusedLinearActive()) {
+    const y = linearReference(x, w, b, act);
+    return residual ? (tf.add(residual, y) as tf.Tensor2D) : y;
+  }
+  const backward = (xs: tf.Tensor, ws: tf.Tensor, du: tf.Tensor) => [matmulKernel(du, ws, false, true), ...matmulColSumKernel(xs, du)];
+  if (residual) {
+    const f = customOp((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor, ri: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([xi, wi]);
+      return {
+        value: matmulKernel(xi, wi, false, false, bi, ri),
+        gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [...backward(xs, ws, dy), passThrough(dy)],
+      };
+    });
+    return f(x, w, b, residual) as tf.Tensor2D;
+  }
   const f = customOp((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
     let y: tf.Tensor;
     if (act === 'gelu') {
@@ -54,33 +75,41 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: Acti
     }
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ws, us] = saved;
-        const du = act === 'gelu' ? geluGradKernel(dy, us) : dy;
-        return [matmulKernel(du, ws, false, true), ...matmulColSumKernel(xs, du)];
-      },
+      gradFunc: (dy: tf.Tensor, [xs, ws, us]: tf.Tensor[]) => backward(xs, ws, act === 'gelu' ? geluGradKernel(dy, us) : dy),
     };
   });
   return f(x, w, b) as tf.Tensor2D;
 }
 
-/** gelu(x·w1 + b1)·w2 + b2: x (N, C), w1 (C, H), b1 (H), w2 (H, C), b2 (C) → (N, C). */
-export function mlp(x: tf.Tensor2D, w1: tf.Tensor2D, b1: tf.Tensor1D, w2: tf.Tensor2D, b2: tf.Tensor1D): tf.Tensor2D {
-  if (!fusedLinearActive()) return linearReference(linearReference(x, w1, b1, 'gelu'), w2, b2);
-  const f = customOp((xi: tf.Tensor, w1i: tf.Tensor, b1i: tf.Tensor, w2i: tf.Tensor, b2i: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [u, h] = matmulGeluKernel(xi, w1i, b1i);
-    save([xi, w1i, u, h, w2i]);
-    return {
-      value: matmulKernel(h, w2i, false, false, b2i),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, w1s, us, hs, w2s] = saved;
-        const du = matmulGeluGradKernel(dy, w2s, us);
-        const [dw2, db2] = matmulColSumKernel(hs, dy);
-        return [matmulKernel(du, w1s, false, true), ...matmulColSumKernel(xs, du), dw2, db2];
-      },
-    };
-  });
-  return f(x, w1, b1, w2, b2) as tf.Tensor2D;
+/** The fused MLP's forward and gradient, on inputs [x, w1, b1, w2, b2] and the residual r if any. */
+function mlpFused(save: tf.GradSaveFunc, [x, w1, b1, w2, b2]: tf.Tensor[], r?: tf.Tensor) {
+  const [u, h] = matmulGeluKernel(x, w1, b1);
+  save([x, w1, u, h, w2]);
+  return {
+    value: matmulKernel(h, w2, false, false, b2, r),
+    gradFunc: (dy: tf.Tensor, [xs, w1s, us, hs, w2s]: tf.Tensor[]) => {
+      const du = matmulGeluGradKernel(dy, w2s, us);
+      const [dw2, db2] = matmulColSumKernel(hs, dy);
+      const grads = [matmulKernel(du, w1s, false, true), ...matmulColSumKernel(xs, du), dw2, db2];
+      return r ? [...grads, passThrough(dy)] : grads;
+    },
+  };
+}
+
+const mlpOp = customOp((x: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor, save: tf.GradSaveFunc) =>
+  mlpFused(save, [x, w1, b1, w2, b2]),
+);
+const mlpResidualOp = customOp((x: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor, r: tf.Tensor, save: tf.GradSaveFunc) =>
+  mlpFused(save, [x, w1, b1, w2, b2], r),
+);
+
+/** gelu(x·w1 + b1)·w2 + b2 [+ residual]: x (N, C), w1 (C, H), b1 (H), w2 (H, C), b2 (C), residual (N, C) → (N, C). */
+export function mlp(x: tf.Tensor2D, w1: tf.Tensor2D, b1: tf.Tensor1D, w2: tf.Tensor2D, b2: tf.Tensor1D, residual?: tf.Tensor2D): tf.Tensor2D {
+  if (!fusedLinearActive()) {
+    const y = linearReference(linearReference(x, w1, b1, 'gelu'), w2, b2);
+    return residual ? (tf.add(residual, y) as tf.Tensor2D) : y;
+  }
+  return (residual ? mlpResidualOp(x, w1, b1, w2, b2, residual) : mlpOp(x, w1, b1, w2, b2)) as tf.Tensor2D;
 }
 
 /** h·wᵀ: h (N, C), w (V, C) → (N, V). */

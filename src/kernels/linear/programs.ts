@@ -21,6 +21,7 @@ import { tuning, type MatmulBlock } from '../tuning';
  *            (several outputs run on shared/multiProgram.ts):
  *              gelu      U = A·B + bias and H = gelu(U), both written (the MLP's first layer)
  *              geluGrad  dU = (dY·Wᵀ) ⊙ gelu'(U)  (the MLP's backward through its second layer and GELU)
+ *              residual  R + A·B + bias (a block's residual connection)
  *              colSum    db = Σ_rows dY beside dW = Xᵀ·dY (TN): the first row block sums the rows it loads
  *   geluGrad dU = dY ⊙ gelu'(U), elementwise (gelu_bwd.wgsl): linear(…, 'gelu')'s backward
  * GELU and its derivative are the functions of gelu.wgsl in every one of them.
@@ -44,8 +45,8 @@ interface MatmulSpec {
   bias: boolean;
   /** also Σ over K of B's rows (TN only: db = colsum(dY) beside dW = Xᵀ·dY), written to DB by the first row block */
   colSum?: boolean;
-  /** gelu: H = gelu(result) written too; geluGrad: result ⊙ gelu'(U), U (M, N) an extra input */
-  epilogue?: 'gelu' | 'geluGrad';
+  /** gelu: H = gelu(result) written too; geluGrad: result ⊙ gelu'(U); residual: R + result (U, R (M, N) extra inputs) */
+  epilogue?: 'gelu' | 'geluGrad' | 'residual';
   block?: MatmulBlock;
 }
 
@@ -68,7 +69,8 @@ class MatmulProgram implements WebGPUProgram {
   constructor(private readonly spec: MatmulSpec) {
     const block = spec.block ?? DEFAULT_BLOCK;
     this.block = block;
-    const extra = [...(spec.bias ? ['Bias'] : []), ...(spec.epilogue === 'geluGrad' ? ['U'] : [])];
+    const input = spec.epilogue === 'geluGrad' ? ['U'] : spec.epilogue === 'residual' ? ['R'] : [];
+    const extra = [...(spec.bias ? ['Bias'] : []), ...input];
     this.variableNames = ['A', 'B', ...extra];
     this.outputShape = [spec.M, spec.N];
     const blocks = this.blockCounts();
@@ -85,7 +87,7 @@ class MatmulProgram implements WebGPUProgram {
 
   /** What comes before main: gelu.wgsl's functions for the epilogues. */
   prelude(): string {
-    return this.spec.epilogue ? fill(withoutHeader(geluSource), { GELU_C }) : '';
+    return this.spec.epilogue === 'gelu' || this.spec.epilogue === 'geluGrad' ? fill(withoutHeader(geluSource), { GELU_C }) : '';
   }
 
   blockCounts(): { rows: number; cols: number } {
@@ -135,6 +137,7 @@ class MatmulProgram implements WebGPUProgram {
   private write(at: string, value: string): string {
     if (this.spec.epilogue === 'gelu') return `result[${at}] = ${value}; H[${at}] = gelu(${value});`;
     if (this.spec.epilogue === 'geluGrad') return `result[${at}] = ${value} * geluGrad(U[${at}]);`;
+    if (this.spec.epilogue === 'residual') return `result[${at}] = R[${at}] + ${value};`;
     return `result[${at}] = ${value};`;
   }
 
@@ -233,13 +236,17 @@ function chooseBlock(M: number, N: number): MatmulBlock {
 /** The block for an output of M × N: tuning.matmulBlock, or chooseBlock's. */
 const blockFor = (M: number, N: number): MatmulBlock => tuning.matmulBlock ?? chooseBlock(M, N);
 
-/** Raw kernel: op(a)·op(b) [+ bias], with tuning.matmulBlock or the block for its size. No gradient (op.ts's ops register theirs). */
-export function matmulKernel(a: tf.Tensor, b: tf.Tensor, transA: boolean, transB: boolean, bias?: tf.Tensor): tf.Tensor2D {
+/**
+ * Raw kernel: [residual +] op(a)·op(b) [+ bias], with tuning.matmulBlock or the block for its size (residual: (M, N),
+ * added in the store as tf.add(residual, ·) adds). No gradient (op.ts's ops register theirs).
+ */
+export function matmulKernel(a: tf.Tensor, b: tf.Tensor, transA: boolean, transB: boolean, bias?: tf.Tensor, residual?: tf.Tensor): tf.Tensor2D {
   const [M, K] = transA ? [a.shape[1]!, a.shape[0]] : [a.shape[0], a.shape[1]!];
   const [Kb, N] = transB ? [b.shape[1]!, b.shape[0]] : [b.shape[0], b.shape[1]!];
   if (a.rank !== 2 || b.rank !== 2 || K !== Kb) throw new Error(`matmulKernel: shapes ${a.shape} ${b.shape} (transA ${transA}, transB ${transB})`);
-  const program = new MatmulProgram({ M, N, K, transA, transB, bias: !!bias, block: blockFor(M, N) });
-  return runProgram(program, bias ? [a, b, bias] : [a, b], 'float32', program.uniformData()) as tf.Tensor2D;
+  const program = new MatmulProgram({ M, N, K, transA, transB, bias: !!bias, epilogue: residual ? 'residual' : undefined, block: blockFor(M, N) });
+  const inputs = [a, b, ...(bias ? [bias] : []), ...(residual ? [residual] : [])];
+  return runProgram(program, inputs, 'float32', program.uniformData()) as tf.Tensor2D;
 }
 
 /** A matmul with more than one output, on shared/multiProgram.ts: `result` (M, N) and `extra`. */
