@@ -81,7 +81,14 @@ function onEvent(e: WorkerEvent): void {
       run.step = e.step;
       run.total = e.total;
       run.losses.push(...(e.values.loss ?? []));
-      for (const [name, values] of Object.entries(e.values)) ((run.series[e.stage] ??= {})[name] ??= []).push(...values);
+      for (const [name, values] of Object.entries(e.values)) {
+        // `a ??= b` evaluates to the raw `b`, not the state proxy it became: read the entries back
+        // through the proxy, or the first push lands on an untracked copy and is lost
+        run.series[e.stage] ??= {};
+        const stage = run.series[e.stage];
+        stage[name] ??= [];
+        stage[name].push(...values);
+      }
       if (e.stepsPerSec > 0) run.stepsPerSec = e.stepsPerSec;
       if (e.tokensPerSec > 0) run.tokensPerSec = e.tokensPerSec;
       if (e.etaSeconds > 0 || e.step >= e.total) run.etaSeconds = e.etaSeconds;
