@@ -2,7 +2,8 @@
  * GPU dispatches and queue submits per training step at the tiny preset, with the program behind each
  * dispatch (issue 17: on a real GPU a tiny model's step is launch-bound). Three steps as the app runs them:
  *   lm   a pretraining step (16 × 64, lmTrainStep)
- *   rm   a reward-model step (8 prompts × K 6 = 48 rows × 33, positions + key mask, ranking loss and accuracy)
+ *   rm   a reward-model step (8 prompts × K 6 = 48 rows × 33, positions + key mask, ranking loss and accuracy),
+ *        as rlhf/rewardModel.ts runs it
  *   ppo  one PPO minibatch (32 rows × 33 of a 64-rollout batch in 2 minibatches): the policy's PPO-ptx step
  *        (ptx batch 8 × 64) and the value model's step, as rlhf/ppo.ts's policyStep and valueStep
  * Counts are deterministic (the same for every step after the first), so one measured step after one
@@ -15,7 +16,8 @@ import { AdamW, ADAMW_DEFAULTS } from '../../src/model/optim';
 import { PRESETS } from '../../src/model/config';
 import { lmTrainStep } from '../../src/train/trainStep';
 import { sampleWindows } from '../../src/train/batches';
-import { pairwiseAccuracy, rankingLoss, valueLoss } from '../../src/rlhf/math';
+import { valueLoss } from '../../src/rlhf/math';
+import { rankingLossAndAccuracy } from '../../src/kernels/rankingLoss/op';
 import { ScalarModel } from '../../src/rlhf/scalarModel';
 import { buildSequences, layoutFor, policyLogits, sliceSequences, type SequenceBatch } from '../../src/rlhf/sequences';
 import { ppoPtxLoss } from '../../src/kernels/ppoPtxLoss/op';
@@ -174,15 +176,14 @@ async function rmStep(): Promise<StepDispatches> {
     return await measure(() => {
       const batch = rankedBatch(8, 6, rng);
       return tf.tidy(() => {
-        let scores: tf.Tensor | null = null;
+        let acc: tf.Scalar | null = null;
         const { value, grads } = tf.variableGrads(() => {
-          scores = tf.keep(rm.scores(batch, true, i++).reshape([8, 6]));
-          return rankingLoss(scores);
+          const out = rankingLossAndAccuracy(rm.scores(batch, true, i++).reshape([8, 6]) as tf.Tensor2D);
+          acc = out.accuracy;
+          return out.loss;
         }, vars);
         opt.apply(grads, 1e-4);
-        const acc = pairwiseAccuracy(scores!);
-        scores!.dispose();
-        return [value, acc];
+        return [value, acc!];
       });
     });
   } finally {

@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { GPT } from '../../src/model/gpt';
 import { AdamW } from '../../src/model/optim';
 import { PRESETS } from '../../src/model/config';
-import { rankingLoss } from '../../src/rlhf/math';
+import { rankingLossAndAccuracy } from '../../src/kernels/rankingLoss/op';
+import { linear } from '../../src/kernels/linear/op';
 import { ScalarModel } from '../../src/rlhf/scalarModel';
 import { buildSequences, lastHidden, layoutFor, type SequenceBatch } from '../../src/rlhf/sequences';
 import { Rng } from '../../src/util/rng';
@@ -44,7 +45,7 @@ function scores(rm: ScalarModel, b: SequenceBatch, inputs: Inputs, seed: number)
   const h = rm.backbone.hidden(tokens, { positions, keyValid, training: true, dropoutSeed: seed }).reshape([b.N, L, rm.backbone.cfg.dModel]) as tf.Tensor3D;
   const w = rm.backbone.p('score.weight');
   const picked = inputs.startsWith('neither,') ? (h.slice([0, L - 1, 0], [b.N, 1, h.shape[2]]).reshape([b.N, h.shape[2]]) as tf.Tensor2D) : lastHidden(h, b);
-  return tf.add(tf.matMul(picked, w), rm.backbone.p('score.bias')).reshape([b.N]) as tf.Tensor1D;
+  return linear(picked, w as tf.Tensor2D, rm.backbone.p('score.bias') as tf.Tensor1D).reshape([b.N]) as tf.Tensor1D; // ScalarModel's head
 }
 
 export interface RmStepTimes {
@@ -79,7 +80,11 @@ export async function rmStepTimes(dispatches: () => number, warmup = 2, reps = 8
         const t0 = performance.now();
         const d0 = dispatches();
         const loss = tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(() => rankingLoss(scores(rm, batch, v, i).reshape([P, K])), vars);
+          const { value, grads } = tf.variableGrads(() => {
+            const { loss, accuracy } = rankingLossAndAccuracy(scores(rm, batch, v, i).reshape([P, K]));
+            accuracy.dispose();
+            return loss;
+          }, vars);
           opt.apply(grads, 1e-4);
           return value;
         });

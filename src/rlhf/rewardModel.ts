@@ -7,7 +7,8 @@ import type { StageHooks } from '../train/lmLoop';
 import type { Task } from '../tasks/types';
 import type { SimulatedLabeler } from '../tasks/labeler';
 import { Rng } from '../util/rng';
-import { pairwiseAccuracy, rankingLoss } from './math';
+import { pairwiseAccuracy } from './math';
+import { rankingLossAndAccuracy } from '../kernels/rankingLoss/op';
 import { buildSequences, type SequenceLayout } from './sequences';
 import { ScalarModel } from './scalarModel';
 import type { RewardConfig } from './config';
@@ -140,16 +141,15 @@ export async function trainRewardModel(
       const batch = rankedBatch(layout, sets);
       const lr = learningRate(step, { peak: cfg.lr, warmup: Math.min(10, cfg.steps / 10), total: cfg.steps, minRatio: 0.1 });
       const { loss, acc } = tf.tidy(() => {
-        let scores: tf.Tensor | null = null;
+        let acc: tf.Scalar | null = null;
         const { value, grads } = tf.variableGrads(() => {
-          const s = rm.scores(batch, true, seed * 7919 + step).reshape([sets.length, K]);
-          scores = tf.keep(s);
-          return rankingLoss(s);
+          // the ranking loss and the batch's pairwise accuracy, in one fused pass on webgpu (kernels/rankingLoss)
+          const out = rankingLossAndAccuracy(rm.scores(batch, true, seed * 7919 + step).reshape([sets.length, K]));
+          acc = out.accuracy;
+          return out.loss;
         }, vars);
         opt.apply(grads, lr);
-        const acc = pairwiseAccuracy(scores!);
-        scores!.dispose();
-        return { loss: value, acc };
+        return { loss: value, acc: acc! };
       });
       log.push('loss', loss);
       log.push('accuracy', acc);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPT } from '../model/gpt';
+import { linear } from '../kernels/linear/op';
 import { lastHidden, responseHidden, sequenceHidden, type SequenceBatch } from './sequences';
 
 /**
@@ -27,8 +28,9 @@ export class ScalarModel {
     }
   }
 
+  /** h·w + b (N, C) → (N): one pass forward and two back on webgpu (kernels/linear), tf.matMul + tf.add elsewhere. */
   private head(h: tf.Tensor2D): tf.Tensor1D {
-    return tf.add(tf.matMul(h, this.backbone.p('score.weight')), this.backbone.p('score.bias')).reshape([h.shape[0]]);
+    return linear(h, this.backbone.p('score.weight') as tf.Tensor2D, this.backbone.p('score.bias') as tf.Tensor1D).reshape([h.shape[0]]);
   }
 
   /** Reward-model scores (N). Call inside tidy. */
