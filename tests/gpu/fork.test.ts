@@ -1,25 +1,16 @@
 import { expect, test } from 'vitest';
 import { initBackend } from '../../src/engine/backend';
 import { runPipeline } from '../../src/rlhf/pipeline';
-import { DEFAULT_PIPELINE, type PipelineConfig } from '../../src/rlhf/config';
+import type { PipelineConfig } from '../../src/rlhf/config';
 import { openDb, deleteDb } from '../../src/store/db';
 import { createRun, getRun } from '../../src/store/runs';
 import { saveCheckpoint } from '../../src/store/checkpoints';
 import { createForkRun } from '../../src/store/forkRun';
 import { loadResume } from '../../src/worker/pipelineRun';
-import { withoutTimes } from './helpers';
+import { MICRO_PIPELINE, QUIET_HOOKS, withoutTimes } from './helpers';
 
-/** A very short micro pipeline (wasm), as in variants.test.ts. */
-const MICRO: PipelineConfig = {
-  ...DEFAULT_PIPELINE,
-  preset: 'micro',
-  pretrain: { ...DEFAULT_PIPELINE.pretrain, steps: 40, seqLen: 32, corpusDocs: 400 },
-  sft: { ...DEFAULT_PIPELINE.sft, steps: 20, demonstrations: 64 },
-  rm: { ...DEFAULT_PIPELINE.rm, steps: 10, trainPrompts: 32, heldoutPrompts: 16 },
-  ppo: { ...DEFAULT_PIPELINE.ppo, iterations: 3, rolloutBatch: 8, probeEvery: 2 },
-  eval: { testPrompts: 16, pretrainWindows: 16, split: 'test' },
-};
-const quiet = { stage: () => {}, hooksFor: () => ({ metrics: () => {}, samples: () => {}, shouldStop: () => false }), shouldStop: () => false };
+const MICRO = MICRO_PIPELINE;
+const quiet = QUIET_HOOKS;
 
 test('a saved run forked at the reward model (and at the evaluation) equals a from-scratch run of the new settings, running only the later stages', async () => {
   const engine = await initBackend('wasm');

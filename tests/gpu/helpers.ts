@@ -3,6 +3,21 @@ import { GPT } from '../../src/model/gpt';
 import { PRESETS, type GPTConfig } from '../../src/model/config';
 import { makeVariables, paramSpecs } from '../../src/model/params';
 import { Rng } from '../../src/util/rng';
+import { DEFAULT_PIPELINE, type PipelineConfig } from '../../src/rlhf/config';
+
+/** A very short micro pipeline (wasm): enough for every stage to run and every number to move. */
+export const MICRO_PIPELINE: PipelineConfig = {
+  ...DEFAULT_PIPELINE,
+  preset: 'micro',
+  pretrain: { ...DEFAULT_PIPELINE.pretrain, steps: 40, seqLen: 32, corpusDocs: 400 },
+  sft: { ...DEFAULT_PIPELINE.sft, steps: 20, demonstrations: 64 },
+  rm: { ...DEFAULT_PIPELINE.rm, steps: 10, trainPrompts: 32, heldoutPrompts: 16 },
+  ppo: { ...DEFAULT_PIPELINE.ppo, iterations: 3, rolloutBatch: 8, probeEvery: 2 },
+  eval: { testPrompts: 16, pretrainWindows: 16, split: 'test' },
+};
+
+/** Pipeline hooks that show nothing and never stop. */
+export const QUIET_HOOKS = { stage: () => {}, hooksFor: () => ({ metrics: () => {}, samples: () => {}, shouldStop: () => false }), shouldStop: () => false };
 
 /** A small config for tests: SwiftShader is slow, shapes stay small. */
 export const TEST_CFG: GPTConfig = { ...PRESETS.micro, contextLength: 24, dModel: 32, nLayer: 2, nHead: 4 };

@@ -1,7 +1,6 @@
 import { expect, test } from 'vitest';
 import { initBackend, type EngineInfo } from '../../src/engine/backend';
 import { StoppedError } from '../../src/rlhf/pipeline';
-import { DEFAULT_PIPELINE, type PipelineConfig } from '../../src/rlhf/config';
 import { runVariants } from '../../src/rlhf/variants';
 import type { SweepReport } from '../../src/rlhf/sweepReport';
 import { openDb, deleteDb } from '../../src/store/db';
@@ -9,18 +8,9 @@ import { getMeta, putMeta } from '../../src/store/meta';
 import { runSweep, type SeedRunner } from '../../src/state/sweepDriver';
 import { newSweepRecord, readSweepRecord, sweepReportOf, SWEEP_META_KEY } from '../../src/state/sweepRecord';
 import type { SweepPlan } from '../../src/state/sweepPlan';
-import { withoutTimes } from './helpers';
+import { MICRO_PIPELINE, withoutTimes } from './helpers';
 
-/** The micro pipeline of variants.test.ts, swept over PPO's β. */
-const MICRO: PipelineConfig = {
-  ...DEFAULT_PIPELINE,
-  preset: 'micro',
-  pretrain: { ...DEFAULT_PIPELINE.pretrain, steps: 40, seqLen: 32, corpusDocs: 400 },
-  sft: { ...DEFAULT_PIPELINE.sft, steps: 20, demonstrations: 64 },
-  rm: { ...DEFAULT_PIPELINE.rm, steps: 10, trainPrompts: 32, heldoutPrompts: 16 },
-  ppo: { ...DEFAULT_PIPELINE.ppo, iterations: 3, rolloutBatch: 8, probeEvery: 2 },
-  eval: { testPrompts: 16, pretrainWindows: 16, split: 'test' },
-};
+const MICRO = MICRO_PIPELINE;
 const plan = (seeds: number[]): SweepPlan => ({ key: 'ppo.beta', values: ['0.02', '0.1'], seeds, base: MICRO, createdAt: 0 });
 
 /** What the worker does for the app's sweep: runVariants over one seed's setups; stopped once `stopAfter` setups reported. */

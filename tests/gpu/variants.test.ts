@@ -2,22 +2,13 @@ import { expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { runPipeline } from '../../src/rlhf/pipeline';
-import { DEFAULT_PIPELINE, type PipelineConfig } from '../../src/rlhf/config';
+import type { PipelineConfig } from '../../src/rlhf/config';
 import { runVariants } from '../../src/rlhf/variants';
 import { forkStage, stageOfSetting } from '../../src/rlhf/settingStages';
-import { withoutTimes } from './helpers';
+import { MICRO_PIPELINE, QUIET_HOOKS, withoutTimes } from './helpers';
 
-/** A very short micro pipeline (wasm): enough for every stage to run and every number to move. */
-const MICRO: PipelineConfig = {
-  ...DEFAULT_PIPELINE,
-  preset: 'micro',
-  pretrain: { ...DEFAULT_PIPELINE.pretrain, steps: 40, seqLen: 32, corpusDocs: 400 },
-  sft: { ...DEFAULT_PIPELINE.sft, steps: 20, demonstrations: 64 },
-  rm: { ...DEFAULT_PIPELINE.rm, steps: 10, trainPrompts: 32, heldoutPrompts: 16 },
-  ppo: { ...DEFAULT_PIPELINE.ppo, iterations: 3, rolloutBatch: 8, probeEvery: 2 },
-  eval: { testPrompts: 16, pretrainWindows: 16, split: 'test' },
-};
-const quiet = { stage: () => {}, hooksFor: () => ({ metrics: () => {}, samples: () => {}, shouldStop: () => false }), shouldStop: () => false };
+const MICRO = MICRO_PIPELINE;
+const quiet = QUIET_HOOKS;
 
 test('which stage a setting changes', () => {
   expect(stageOfSetting('ppo.beta')).toBe('ppo');
