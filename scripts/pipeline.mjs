@@ -6,6 +6,7 @@
 //   npm run pipeline -- [--task NAME] [--preset micro|tiny|small|larger] [--seed N] [--backend auto|webgpu|wasm|cpu]
 //                       [--out FILE] [--set ppo.iterations=20 ...] [--list-tasks]
 //                       [--sweep ppo.beta=0.01,0.02,0.05 [--seeds 11,12,13]]
+//                       [--sweep setup=base,ppo.epochs=2,ppo.lr=0.00015+ppo.iterations=30 …]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -145,7 +146,7 @@ async function main() {
   } else {
     // --sweep key=v1,v2,… over --seeds: per seed, the setups share every stage before the one the
     // key belongs to (src/rlhf/variants.ts), e.g. a PPO knob trains pretraining, SFT and the RM once.
-    const [key, list] = String(args.sweep).split('=');
+    const [key, list] = String(args.sweep).split(/=(.*)/s);
     if (!list) fail('--sweep expects key=v1,v2,…');
     const values = list.split(',');
     const seeds = String(args.seeds ?? seed)
@@ -173,7 +174,10 @@ async function main() {
       const base = await setupFor(sd);
       const configs = values.map((v) => {
         const c = structuredClone(base);
-        applySet(c, `${key}=${v}`);
+        // --sweep setup=base,ppo.epochs=2,ppo.lr=0.00015+ppo.iterations=30 compares whole setups:
+        // each value is "base" (no change) or assignments joined by "+".
+        if (key === 'setup') for (const a of v === 'base' ? [] : v.split('+')) applySet(c, a);
+        else applySet(c, `${key}=${v}`);
         return c;
       });
       for (const c of configs) await check(c);
