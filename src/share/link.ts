@@ -74,13 +74,9 @@ export interface DecodeLinkOptions {
 }
 
 const LINK_VERSION = 1;
-/** @internal test seam: tests craft links by hand */
-export const LINK_PREFIX = `#r${LINK_VERSION}.`;
-/**
- * Default size limit for generated links; larger setups should be exported as a file.
- * @internal test seam: tests build links at the limit
- */
-export const MAX_LINK_CHARS = 8000;
+const LINK_PREFIX = `#r${LINK_VERSION}.`;
+/** Default size limit for generated links; larger setups should be exported as a file. */
+const MAX_LINK_CHARS = 8000;
 const DEFAULT_DECODE_MAX_CHARS = 65536;
 const DEFAULT_MAX_INFLATED = 1 << 20;
 const MAX_WARNINGS = 20;

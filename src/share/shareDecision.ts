@@ -8,9 +8,8 @@ import { encodeLink, type LinkDataset, type RunSetup } from './link';
  * Why 8 000 characters: browsers take far longer URLs, but chat apps, mail clients and URL
  * shorteners often cut or refuse them beyond a few thousand; past this limit a file travels
  * better than a link.
- * @internal test seam: tests build links at the limit
  */
-export const MAX_URL_CHARS = 8000;
+const MAX_URL_CHARS = 8000;
 
 export type ShareLink =
   | {
@@ -27,11 +26,8 @@ export type ShareLink =
 
 const rowsOf = (d: LinkDataset | null | undefined): number => (d?.demonstrations?.length ?? 0) + (d?.rankings?.length ?? 0);
 
-/**
- * Does the setup equal the defaults (so a link needs no hash at all)?
- * @internal test seam: tested on its own
- */
-export function isDefaultSetup(setup: RunSetup, defaults: RunSetup): boolean {
+/** Does the setup equal the defaults (so a link needs no hash at all)? */
+function isDefaultSetup(setup: RunSetup, defaults: RunSetup): boolean {
   if (setup.task !== defaults.task || setup.preset !== defaults.preset || setup.seed !== defaults.seed) return false;
   return Object.keys(setup.config).every((k) => Object.hasOwn(defaults.config, k) && defaults.config[k] === setup.config[k]);
 }

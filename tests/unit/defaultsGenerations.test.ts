@@ -1,18 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { deflateSync } from 'fflate';
-import { base64urlEncode } from '../../src/share/base64url';
-import { decodeLink, encodeLink, LINK_PREFIX } from '../../src/share/link';
+import { decodeLink, encodeLink } from '../../src/share/link';
 import { defaultSetup, type RunSetup } from '../../src/share/linkSchema';
 import { configToSetup, linkSchema, setupToConfig } from '../../src/state/configKeys';
 import { DEFAULT_PIPELINE, DEFAULTS_GENERATION } from '../../src/rlhf/config';
+import { craftLink as craft } from './craftLink';
 
 // Share links hold only values that differ from the defaults; when a default changes, old links
 // must still decode to their sender's setup. Each generation of defaults is kept in full here.
 const fixture = (g: number): RunSetup => JSON.parse(readFileSync(`tests/unit/fixtures/defaults-generation-${g}.json`, 'utf8'));
 const schema = linkSchema();
 const withoutGeneration = ({ generation: _, ...s }: RunSetup): RunSetup => s;
-const craft = (payload: unknown): string => LINK_PREFIX + base64urlEncode(deflateSync(new TextEncoder().encode(JSON.stringify(payload)), { level: 9 }));
 
 describe('defaults generations', () => {
   it('the current defaults are the newest fixture: a changed default needs a new generation', () => {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { deflateSync, inflateSync } from 'fflate';
 import { base64urlDecode, base64urlEncode } from '../../src/share/base64url';
-import { decodeLink, encodeLink, LINK_PREFIX, MAX_LINK_CHARS, type DecodeLinkResult } from '../../src/share/link';
+import { decodeLink, encodeLink, type DecodeLinkResult } from '../../src/share/link';
 import { defaultSetup, type LinkSchema, type RunSetup } from '../../src/share/linkSchema';
+import { Rng } from '../../src/util/rng';
+import { craftLink as craft, LINK_V1_PREFIX } from './craftLink';
 
 const schema: LinkSchema = {
   task: { type: 'enum', values: ['sentiment', 'arithmetic', 'copy'], default: 'sentiment' },
@@ -19,28 +21,16 @@ const schema: LinkSchema = {
 };
 const defaults = defaultSetup(schema);
 
-/** Seeded PRNG (mulberry32) so failures are reproducible. */
+/** Seeded draws in [0, 1) (the app's Rng) so failures are reproducible. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Builds a link around an arbitrary payload (bypassing encodeLink's checks). */
-function craft(payload: unknown, prefix = LINK_PREFIX): string {
-  const json = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  return prefix + base64urlEncode(deflateSync(new TextEncoder().encode(json), { level: 9 }));
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /** Reads the JSON inside a hash by hand. */
 function payloadOf(hash: string): unknown {
-  expect(hash.startsWith(LINK_PREFIX)).toBe(true);
-  const bytes = base64urlDecode(hash.slice(LINK_PREFIX.length))!;
+  expect(hash.startsWith(LINK_V1_PREFIX)).toBe(true);
+  const bytes = base64urlDecode(hash.slice(LINK_V1_PREFIX.length))!;
   return JSON.parse(new TextDecoder().decode(inflateSync(bytes)));
 }
 
@@ -128,7 +118,7 @@ describe('encodeLink / decodeLink', () => {
     const r = encodeLink({ ...defaults, dataset: { demonstrations } }, defaults);
     expect(r.ok).toBe(false);
     if (r.ok || r.reason !== 'too-large') throw new Error('expected too-large');
-    expect(r.length).toBeGreaterThan(MAX_LINK_CHARS);
+    expect(r.length).toBeGreaterThan(r.limit);
     expect(r.limit).toBe(8000);
     expect(r.message).toMatch(/too large for a link.*Export it as a file/);
     const small = encodeLink({ ...defaults, seed: 99 }, defaults, { maxChars: 10 });
@@ -173,7 +163,7 @@ describe('decodeLink: malformed links', () => {
     expectFailure(decodeLink(craft('[1,2]'), schema), /not an object/);
     expectFailure(decodeLink(craft('{}'), schema), /unknown setup version/);
     expectFailure(decodeLink(craft('{"v":"1"}'), schema), /unknown setup version/);
-    const notUtf8 = LINK_PREFIX + base64urlEncode(deflateSync(new Uint8Array([0x7b, 0xff, 0x7d])));
+    const notUtf8 = LINK_V1_PREFIX + base64urlEncode(deflateSync(new Uint8Array([0x7b, 0xff, 0x7d])));
     expectFailure(decodeLink(notUtf8, schema), /not valid text/);
   });
 
@@ -205,10 +195,10 @@ describe('decodeLink: malformed links', () => {
     }
     for (let n = 0; n <= good.length; n++) inputs.push(good.slice(0, n));
     for (let i = 0; i < 200; i++) {
-      const bytes = base64urlDecode(good.slice(LINK_PREFIX.length))!;
+      const bytes = base64urlDecode(good.slice(LINK_V1_PREFIX.length))!;
       const at = Math.floor(next() * bytes.length);
       bytes[at] ^= 1 << Math.floor(next() * 8);
-      inputs.push(LINK_PREFIX + base64urlEncode(bytes));
+      inputs.push(LINK_V1_PREFIX + base64urlEncode(bytes));
     }
     // random (valid) deflate streams of random JSON-ish text
     for (let i = 0; i < 100; i++) {

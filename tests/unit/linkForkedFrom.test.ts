@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { deflateSync } from 'fflate';
-import { base64urlEncode } from '../../src/share/base64url';
-import { decodeLink, encodeLink, LINK_PREFIX } from '../../src/share/link';
+import { decodeLink, encodeLink } from '../../src/share/link';
 import { defaultSetup, readForkedFrom, type LinkSchema, type RunSetup } from '../../src/share/linkSchema';
 import { shareLinkFor } from '../../src/share/shareDecision';
 import { linkSchema, configToSetup, setupToConfig } from '../../src/state/configKeys';
 import { DEFAULT_PIPELINE } from '../../src/rlhf/config';
+import { craftLink as craft } from './craftLink';
 
 /** A fork's share link: `forkedFrom` rides along (informational), the setup stays whole, a garbled one costs nothing. */
 const schema: LinkSchema = linkSchema();
 const defaults = defaultSetup(schema);
-const craft = (payload: unknown) => LINK_PREFIX + base64urlEncode(deflateSync(new TextEncoder().encode(JSON.stringify(payload)), { level: 9 }));
 const fork = { runId: 'abc-123', runName: 'instructions · tiny · seed 1 <b>x</b>', stage: 'ppo' as const };
 
 describe('forkedFrom in a share link', () => {
