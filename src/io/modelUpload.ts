@@ -96,8 +96,8 @@ interface ModelBytes {
   source: string;
 }
 
-/** The two files of one model inside a zip: its `sft/` folder, else its only model. Only they are inflated. */
-function modelInZip(zip: PickedFile): ModelBytes {
+/** The two files of one model inside a zip: its `sft/` (or `policy/`) folder, else its only model. Only they are inflated. */
+function modelInZip(zip: PickedFile, want: ModelRole): ModelBytes {
   let entries: ZipEntry[];
   try {
     entries = listZipEntries(zip.bytes);
@@ -108,10 +108,12 @@ function modelInZip(zip: PickedFile): ModelBytes {
     ...new Set(entries.filter((e) => baseName(e.name) === 'model.safetensors').map((e) => e.name.slice(0, e.name.length - 'model.safetensors'.length))),
   ];
   if (!folders.length) throw new Error(`${zip.name} holds no model.safetensors.`);
-  const folder = folders.includes('sft/') ? 'sft/' : folders.length === 1 ? folders[0] : null;
+  // an exported run's zip has sft/ and policy/; a "Continue in TRL" bundle has models/sft/ and models/policy/
+  const named = folders.filter((f) => f === `${want}/` || f.endsWith(`/${want}/`));
+  const folder = named.length === 1 ? named[0] : folders.length === 1 ? folders[0] : null;
   if (folder === null) {
     throw new Error(
-      `${zip.name} holds several models (${folders.map((f) => f.replace(/\/$/, '')).join(', ')}) and no “sft” folder: pick the files of one model.`,
+      `${zip.name} holds several models (${folders.map((f) => f.replace(/\/$/, '')).join(', ')}) and no “${want}” folder: pick the files of one model.`,
     );
   }
   const entry = (path: string, max: number): Uint8Array | undefined => {
@@ -132,12 +134,15 @@ function modelInZip(zip: PickedFile): ModelBytes {
   return { safetensors, config: configText, names, source: `${zip.name} › ${folder.replace(/\/$/, '') || 'model'}` };
 }
 
-/** Reads the picked files as a language model (never a reward or value model). */
-export function readUploadedModel(files: PickedFile[]): UploadedModel {
+/** Which model of an exported run's zip is meant: the SFT model (a run starts from it) or the PPO policy (to judge it). */
+type ModelRole = 'sft' | 'policy';
+
+/** Reads the picked files as a language model (never a reward or value model); from a run's zip, its `want` model. */
+export function readUploadedModel(files: PickedFile[], want: ModelRole = 'sft'): UploadedModel {
   const chosen = chooseModelFiles(files.map((f) => ({ ...f, size: f.bytes.length })));
   const { safetensors, config, names, source } =
     'zip' in chosen
-      ? modelInZip(chosen.zip)
+      ? modelInZip(chosen.zip, want)
       : {
           safetensors: chosen.safetensors.bytes,
           config: utf8(chosen.config.bytes, chosen.config.name),
@@ -150,7 +155,10 @@ export function readUploadedModel(files: PickedFile[]): UploadedModel {
   } catch (e) {
     throw new Error(`The model in ${source} could not be read: ${errorMessage(e)}.`, { cause: e });
   }
-  if (model.head !== 'lm') throw new Error(`${source} is a reward or value model (it has a score head); a run starts from a language model (an SFT model).`);
+  if (model.head !== 'lm') {
+    const meant = want === 'sft' ? 'a run starts from a language model (an SFT model)' : 'a policy is a language model';
+    throw new Error(`${source} is a reward or value model (it has a score head); ${meant}.`);
+  }
   return { cfg: model.cfg, weights: model.weights, source };
 }
 

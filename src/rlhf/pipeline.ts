@@ -86,6 +86,7 @@ export async function runPipeline(
         pretrain_loss: ev.pretrainLoss,
         samples: ev.samples,
       },
+      ...(ctx.plan.checkpoint?.extra.judged ? { judged: ctx.plan.checkpoint.extra.judged } : {}),
       seconds: (performance.now() - start) / 1000,
     };
   } finally {

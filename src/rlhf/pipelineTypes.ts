@@ -67,7 +67,22 @@ export interface PipelineReport {
     pretrain_loss: { base: number; sft: number; ppo: number };
     samples: EvalResult['samples'];
   };
+  /** a judge run: `eval` is an imported policy's, in place of the PPO policy of the run named here (judgedStart.ts) */
+  judged?: JudgedPolicy;
   seconds: number;
+}
+
+/**
+ * An imported policy judged against a saved run: evaluated in place of the run's PPO policy, with
+ * the run's seed, evaluation prompts and held-out labelers. `run_eval` is the run's own evaluation
+ * (null when the run has none), kept so the comparison outlives the run.
+ */
+export interface JudgedPolicy {
+  /** where the policy came from ("policy-trl/model.safetensors", "run.zip › policy") */
+  policy: string;
+  run_id: string;
+  run_name: string;
+  run_eval: PipelineReport['eval'] | null;
 }
 
 export interface PipelineHooks {
@@ -106,6 +121,8 @@ export interface CheckpointExtra {
   lm?: Omit<LMLoopCursor, 'rng'>;
   /** a run started from an imported SFT model (base = sft = its weights): what was imported */
   imported?: string;
+  /** an imported policy in place of the run's PPO policy: only the evaluation runs, and its report says so */
+  judged?: JudgedPolicy;
   /** in the reward model's final checkpoint only: the data the run trained on, for "Continue in TRL" */
   runData?: RunData;
 }

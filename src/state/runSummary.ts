@@ -14,6 +14,7 @@ export function runStatus(r: RunRecord, liveId: string | null, training: boolean
 interface ReportLike {
   eval?: { winrate_ppo_vs_sft?: number; labeler_score?: { sft?: number; ppo?: number } };
   stages?: { rm?: { heldout_accuracy?: number } };
+  judged?: { run_eval?: { winrate_ppo_vs_sft?: number } | null };
 }
 
 const pct = (x: number | undefined) => (typeof x === 'number' && Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : '–');
@@ -21,6 +22,9 @@ const last = (xs: number[] | undefined) => (xs && xs.length ? xs[xs.length - 1] 
 
 export function headline(r: RunRecord): string {
   const rep = r.report as ReportLike | undefined;
+  if (rep?.eval && rep.judged) {
+    return `Imported policy preferred to SFT ${pct(rep.eval.winrate_ppo_vs_sft)} · the run’s PPO ${pct(rep.judged.run_eval?.winrate_ppo_vs_sft)}`;
+  }
   if (rep?.eval) {
     return `PPO preferred to SFT ${pct(rep.eval.winrate_ppo_vs_sft)} · RM held-out accuracy ${pct(rep.stages?.rm?.heldout_accuracy)}`;
   }
@@ -57,5 +61,10 @@ export const STAGE_TITLES: Record<string, string> = { pretrain: 'pretraining', s
 /** A fork, in words ('' when the run is not one, or its record says so in a form that cannot be read). */
 export function forkedText(forkedFrom: unknown): string {
   const f = forkedFromOf(forkedFrom);
+  if (f?.policy)
+    return (
+      `Judges the policy imported from ${f.policy} against “${f.runName}”: ` +
+      'that run’s evaluation (same seed, test prompts and held-out labelers) with its PPO policy replaced.'
+    );
   return f ? `Forked from “${f.runName}” at ${STAGE_TITLES[f.stage]}: the stages before it are that run’s.` : '';
 }

@@ -9,6 +9,17 @@ import { STAGES, type Db, type ForkStage, type RunRow, type StageName } from './
 import { listCheckpoints, loadCheckpoint, saveCheckpoint, CorruptCheckpointError, type Checkpoint, type CheckpointInfo } from './checkpoints';
 import { createRun, deleteRun, updateRun, type NewRun } from './runs';
 
+/**
+ * A fork whose checkpoint is changed before it is saved: the evaluation of a saved run with an
+ * imported policy in place of its own (rlhf/judgedStart.ts). `replace` may throw (a policy that does
+ * not fit): then nothing is created.
+ */
+export interface ForkWithPolicy {
+  /** where the policy came from, kept in the fork's `forkedFrom` */
+  policy: string;
+  replace(from: Checkpoint): { models: Checkpoint['models']; extra: unknown };
+}
+
 /** The stage whose end-of-stage checkpoint a fork from `stage` starts from. */
 export function stageBefore(stage: ForkStage): StageName {
   return stage === 'eval' ? 'ppo' : STAGES[STAGES.indexOf(stage) - 1];
@@ -39,15 +50,17 @@ export async function createForkRun(
   source: RunRow,
   stage: ForkStage,
   init: Omit<NewRun, 'forkedFrom' | 'userData' | 'imported'>,
+  judge?: ForkWithPolicy,
 ): Promise<{ run: RunRow; checkpoint: CheckpointInfo }> {
   const before = stageBefore(stage);
   const from = await newestFinal(db, source.id, before);
   if (!from) throw new Error(`“${source.name}” has no intact checkpoint from the end of ${before} to start from.`);
+  const replaced = judge ? judge.replace(from) : { models: from.models, extra: from.extra };
   const earlier = STAGES.slice(0, STAGES.indexOf(before) + 1);
   const created = await createRun(db, {
     ...init,
     ...(source.userData ? { userData: source.userData } : {}),
-    forkedFrom: { runId: source.id, runName: source.name, stage },
+    forkedFrom: { runId: source.id, runName: source.name, stage, ...(judge ? { policy: judge.policy } : {}) },
   });
   try {
     const run = await updateRun(db, created.id, {
@@ -59,10 +72,10 @@ export async function createForkRun(
       stage: from.stage,
       step: from.step,
       final: true,
-      models: from.models,
+      models: replaced.models,
       optimizer: from.optimizer,
       rng: from.rng,
-      extra: from.extra,
+      extra: replaced.extra,
     });
     return { run, checkpoint };
   } catch (e) {

@@ -42,6 +42,8 @@ export interface ForkedFrom {
   runId: string;
   runName: string;
   stage: ForkStage;
+  /** a judge run (stage 'eval'): the run's PPO policy was replaced by the policy imported from here */
+  policy?: string;
 }
 
 /** The stages a run can be re-run from: every one after pretraining (the evaluation included). */
@@ -53,7 +55,8 @@ export function forkedFromOf(v: unknown): ForkedFrom | undefined {
   if (v === null || typeof v !== 'object') return undefined;
   const f = v as Record<string, unknown>;
   if (typeof f.runId !== 'string' || typeof f.runName !== 'string' || !(FORK_STAGES as readonly unknown[]).includes(f.stage)) return undefined;
-  return { runId: f.runId, runName: f.runName, stage: f.stage as ForkStage };
+  const policy = typeof f.policy === 'string' ? { policy: f.policy } : {};
+  return { runId: f.runId, runName: f.runName, stage: f.stage as ForkStage, ...policy };
 }
 
 /** The user's demonstrations and rankings (best first) a run uses, and how ('mix' or 'replace'). */

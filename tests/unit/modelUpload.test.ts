@@ -33,6 +33,13 @@ describe('a model picked to start a run from', () => {
     expect(() => readUploadedModel([{ name: 'two.zip', bytes: exportBundle(PRESETS.micro, { base: micro, policy: micro }, {}) }])).toThrow(
       'two.zip holds several models (base, policy) and no “sft” folder: pick the files of one model.',
     );
+    // judging a policy: the zip's policy folder (an exported run's policy/, a TRL bundle's models/policy/)
+    const run = exportBundle(PRESETS.micro, { sft: initialWeights(PRESETS.micro, 9), policy: micro }, {});
+    expect(readUploadedModel([{ name: 'run.zip', bytes: run }], 'policy').source).toBe('run.zip › policy');
+    expect(readUploadedModel([{ name: 'run.zip', bytes: run }], 'policy').weights.get('wte.weight')).toEqual(micro.get('wte.weight'));
+    expect(() => readUploadedModel([{ name: 'two.zip', bytes: exportBundle(PRESETS.micro, { base: micro, sft: micro }, {}) }], 'policy')).toThrow(
+      'two.zip holds several models (base, sft) and no “policy” folder: pick the files of one model.',
+    );
     expect(() => readUploadedModel([{ name: 'empty.zip', bytes: zipSync({ 'x.txt': strToU8('x') }) }])).toThrow('empty.zip holds no model.safetensors.');
     expect(() => readUploadedModel([{ name: 'bad.zip', bytes: strToU8('not a zip') }])).toThrow('bad.zip is not a readable zip file.');
   });

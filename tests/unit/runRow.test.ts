@@ -34,6 +34,14 @@ describe('forkedFrom in a run record', () => {
     expect(forkedText(r.forkedFrom)).toBe('Forked from “the source” at the reward model: the stages before it are that run’s.');
   });
 
+  it('a judge run keeps where its policy came from', () => {
+    const forkedFrom = { runId: 'r0', runName: 'the source', stage: 'eval', policy: 'policy-trl/model.safetensors' };
+    const r = normalizeRun({ ...old, forkedFrom });
+    expect(r.forkedFrom).toEqual(forkedFrom);
+    expect(forkedText(r.forkedFrom)).toMatch(/^Judges the policy imported from policy-trl\/model.safetensors against “the source”/);
+    expect(normalizeRun({ ...old, forkedFrom: { ...forkedFrom, policy: 7 } }).forkedFrom).toEqual({ runId: 'r0', runName: 'the source', stage: 'eval' });
+  });
+
   it.each([['garbage'], [{ runId: 'r0', stage: 'ppo' }], [{ runId: 'r0', runName: 'x', stage: 'pretrain' }], [null]])(
     'a malformed forkedFrom (%j) is dropped, never the record',
     (forkedFrom) => {

@@ -131,6 +131,8 @@ describe('run summaries', () => {
     expect(headline({ ...base, report: { eval: { winrate_ppo_vs_sft: 0.6 }, stages: { rm: { heldout_accuracy: 0.7 } } } })).toBe(
       'PPO preferred to SFT 60% · RM held-out accuracy 70%',
     );
+    const judged = { eval: { winrate_ppo_vs_sft: 0.25 }, judged: { run_eval: { winrate_ppo_vs_sft: 0.6 } } };
+    expect(headline({ ...base, report: judged })).toBe('Imported policy preferred to SFT 25% · the run’s PPO 60%');
   });
 });
 
