@@ -31,11 +31,8 @@ export interface StoredByKind {
   rankings: StoredRanking;
 }
 
-/**
- * A row refused before anything was written; `index` is its 0-based position in the input.
- * @internal test seam: tests check the error type
- */
-export class DatasetRowError extends Error {
+/** A row refused before anything was written; `index` is its 0-based position in the input. */
+class DatasetRowError extends Error {
   override name = 'DatasetRowError';
   constructor(
     readonly index: number,
@@ -87,6 +84,27 @@ function fromRecord<K extends StoredKind>(r: DatasetRow): StoredByKind[K] {
 
 const range = (task: string, kind: StoredKind): IDBKeyRange => IDBKeyRange.only([task, kind]);
 
+/**
+ * Puts checked records in one transaction, all or none; first deletes the rows of `replacing` (a
+ * task and kind) when given. Returns how many were deleted and the new rows' ids, in order.
+ */
+async function putRows(
+  db: Db,
+  records: DatasetRow[],
+  hooks: WriteHooks,
+  replacing?: { task: string; kind: StoredKind },
+): Promise<{ deleted: number; ids: number[] }> {
+  return writeTx(db, ['datasets'], async (tx, track) => {
+    const store = tx.objectStore('datasets');
+    const deleted = replacing ? await deleteAll(store, replacing.task, replacing.kind) : 0;
+    const ids = records.map((r, i) => {
+      hooks.beforePut?.('datasets', i);
+      return track(store.add(r));
+    });
+    return { deleted, ids: await Promise.all(ids) };
+  });
+}
+
 /** Adds rows (all or none); returns their ids in order. */
 export async function addDatasetRows<K extends StoredKind>(
   db: Db,
@@ -95,16 +113,7 @@ export async function addDatasetRows<K extends StoredKind>(
   rows: readonly RowByKind[K][],
   opts: DatasetWriteOptions = {},
 ): Promise<number[]> {
-  const records = toRecords(task, kind, rows, opts.source ?? 'user');
-  return writeTx(db, ['datasets'], async (tx, track) => {
-    const store = tx.objectStore('datasets');
-    const ids: Promise<number>[] = [];
-    records.forEach((r, i) => {
-      opts.beforePut?.('datasets', i);
-      ids.push(track(store.add(r)));
-    });
-    return Promise.all(ids);
-  });
+  return (await putRows(db, toRecords(task, kind, rows, opts.source ?? 'user'), opts)).ids;
 }
 
 /** A task's rows of one kind, oldest first. */
@@ -135,16 +144,8 @@ export async function replaceDataset<K extends StoredKind>(
   rows: readonly RowByKind[K][],
   opts: DatasetWriteOptions = {},
 ): Promise<{ deleted: number; added: number }> {
-  const records = toRecords(task, kind, rows, opts.source ?? 'import');
-  return writeTx(db, ['datasets'], async (tx, track) => {
-    const store = tx.objectStore('datasets');
-    const deleted = await deleteAll(store, task, kind);
-    records.forEach((r, i) => {
-      opts.beforePut?.('datasets', i);
-      track(store.add(r));
-    });
-    return { deleted, added: records.length };
-  });
+  const { deleted, ids } = await putRows(db, toRecords(task, kind, rows, opts.source ?? 'import'), opts, { task, kind });
+  return { deleted, added: ids.length };
 }
 
 /** Identity of a row for de-duplication: kind, prompt and the response text(s). */

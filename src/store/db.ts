@@ -33,15 +33,14 @@
  * must not contain "/", parameter names may contain anything.
  */
 
-import { deleteDB, openDB, type IDBPTransaction } from 'idb';
+import { openDB, type IDBPTransaction } from 'idb';
 import { migrateV1ToV2 } from './migrationV1ToV2';
 import { isQuotaError } from './quotaError';
 import type { Db, Migration, RlhfSchema, SchemaInfo, StoreName, UpgradeTx } from './schema';
 import { errorMessage } from '../util/errorMessage';
 
 const DB_NAME = 'rlhf';
-/** @internal test seam: tests open databases of every version */
-export const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 2;
 
 // The run record and the other stored shapes are part of this schema; they live in runRow.ts and
 // schema.ts so that a migration step can use them without an import cycle.
@@ -53,11 +52,8 @@ export * from './schema';
 
 type DbErrorKind = 'unavailable' | 'blocked' | 'newer-version' | 'migration';
 
-/**
- * Opening the database failed; `message` is plain text meant for the user.
- * @internal test seam: tests check the error type
- */
-export class DbError extends Error {
+/** Opening the database failed; `message` is plain text meant for the user, `kind` says why. */
+class DbError extends Error {
   override name = 'DbError';
   constructor(
     readonly kind: DbErrorKind,
@@ -265,14 +261,6 @@ function openError(e: unknown, migrationError: unknown, fromVersion: number): Db
   return new DbError('unavailable', `Saving is unavailable: the browser refused to open storage (${why}).`, {
     cause: e,
   });
-}
-
-/**
- * Deletes a whole database (tests, "forget everything").
- * @internal test seam: tests delete their databases
- */
-export function deleteDb(name = DB_NAME): Promise<void> {
-  return deleteDB(name);
 }
 
 async function migrate(db: Db, oldVersion: number, newVersion: number, tx: UpgradeTx): Promise<void> {

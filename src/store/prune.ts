@@ -1,6 +1,6 @@
 /**
- * Pruning a run's old checkpoints: which ones a policy keeps (pure, so the UI can show it) and
- * deleting the rest. Storage-full handling (storage.ts) prunes harder with its own policy.
+ * Pruning a run's old checkpoints: deleting those a policy does not keep. Storage-full handling
+ * (storage.ts) prunes harder with its own policy.
  */
 
 import { infoOf, type CheckpointInfo } from './checkpoints';
@@ -17,11 +17,8 @@ export interface PrunePolicy {
 
 const DEFAULT_PRUNE_POLICY: PrunePolicy = { keepLatest: 2, keepFinals: true };
 
-/**
- * Which of a run's checkpoints (newest first) a policy keeps. Pure; the UI can show it.
- * @internal test seam: the pure policy, tested on its own
- */
-export function checkpointsToKeep(newestFirst: readonly CheckpointInfo[], policy: PrunePolicy): Set<string> {
+/** Which of a run's checkpoints (newest first) a policy keeps. */
+function checkpointsToKeep(newestFirst: readonly CheckpointInfo[], policy: PrunePolicy): Set<string> {
   if (!Number.isSafeInteger(policy.keepLatest) || policy.keepLatest < 0) {
     throw new RangeError(`keepLatest must be an integer ≥ 0, got ${policy.keepLatest}`);
   }

@@ -15,11 +15,8 @@ export type RunRecord = RunRow;
 
 export const MAX_RUN_NAME = 100;
 
-/**
- * A run name that {@link validateRunName} refused; `message` is plain text for the user.
- * @internal test seam: tests check the error type
- */
-export class RunNameError extends Error {
+/** A run name that {@link validateRunName} refused; `message` is plain text for the user. */
+class RunNameError extends Error {
   override name = 'RunNameError';
 }
 

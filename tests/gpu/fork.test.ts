@@ -2,7 +2,8 @@ import { expect, test } from 'vitest';
 import { initBackend } from '../../src/engine/backend';
 import { runPipeline } from '../../src/rlhf/pipeline';
 import type { PipelineConfig } from '../../src/rlhf/config';
-import { openDb, deleteDb } from '../../src/store/db';
+import { deleteDB } from 'idb';
+import { openDb } from '../../src/store/db';
 import { createRun, getRun } from '../../src/store/runs';
 import { saveCheckpoint } from '../../src/store/checkpoints';
 import { createForkRun } from '../../src/store/forkRun';
@@ -53,7 +54,7 @@ test('a saved run forked at the reward model (and at the evaluation) equals a fr
     }
   } finally {
     db.close();
-    await deleteDb(name);
+    await deleteDB(name);
   }
 });
 
@@ -68,6 +69,6 @@ test('a fork needs the end-of-stage checkpoint before its stage', async () => {
     expect((await db.getAll('runs')).map((r) => r.name)).toEqual(['no checkpoints']); // nothing half-made left behind
   } finally {
     db.close();
-    await deleteDb(name);
+    await deleteDB(name);
   }
 });

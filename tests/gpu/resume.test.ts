@@ -2,7 +2,8 @@ import { expect, test } from 'vitest';
 import { initBackend } from '../../src/engine/backend';
 import { runPipeline, type PipelineCheckpoint } from '../../src/rlhf/pipeline';
 import { DEFAULT_PIPELINE, type PipelineConfig } from '../../src/rlhf/config';
-import { openDb, deleteDb } from '../../src/store/db';
+import { deleteDB } from 'idb';
+import { openDb } from '../../src/store/db';
 import { createRun } from '../../src/store/runs';
 import { saveCheckpoint } from '../../src/store/checkpoints';
 import { latestGoodCheckpoint } from '../../src/store/latestGoodCheckpoint';
@@ -81,7 +82,7 @@ test('a run resumed from a mid-PPO checkpoint in IndexedDB continues with identi
     expect(resumed.stages.rm).toEqual(full.stages.rm);
   } finally {
     db.close();
-    await deleteDb(name);
+    await deleteDB(name);
   }
 });
 
@@ -146,7 +147,7 @@ test('a resumed run trains on the user data stored with its record, not on none'
     expect(without.stages.sft.loss_last).not.toBe(full.stages.sft.loss_last);
   } finally {
     db.close();
-    await deleteDb(name);
+    await deleteDB(name);
   }
 });
 
@@ -230,7 +231,7 @@ test('pretraining and SFT autosave mid-stage; resumed there (through the store),
     }
   } finally {
     db.close();
-    await deleteDb(name);
+    await deleteDB(name);
   }
 });
 

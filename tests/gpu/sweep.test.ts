@@ -3,7 +3,8 @@ import { initBackend, type EngineInfo } from '../../src/engine/backend';
 import { StoppedError } from '../../src/rlhf/pipeline';
 import { runVariants } from '../../src/rlhf/variants';
 import type { SweepReport } from '../../src/rlhf/sweepReport';
-import { openDb, deleteDb } from '../../src/store/db';
+import { deleteDB } from 'idb';
+import { openDb } from '../../src/store/db';
 import { getMeta, putMeta } from '../../src/store/meta';
 import { runSweep, type SeedRunner } from '../../src/state/sweepDriver';
 import { newSweepRecord, readSweepRecord, sweepReportOf, SWEEP_META_KEY } from '../../src/state/sweepRecord';
@@ -79,7 +80,7 @@ test('a β sweep runs pretraining, SFT and the RM once per seed (count of stage 
     expect(sweepReportOf(readSweepRecord(await getMeta(db, SWEEP_META_KEY))!)).toEqual(uninterrupted);
   } finally {
     db.close();
-    await deleteDb(name);
+    await deleteDB(name);
   }
 });
 
@@ -105,6 +106,6 @@ test('a sweep stopped after its first setup and resumed from IndexedDB ends with
     expect(withoutTimes(resumed.points)).toEqual(withoutTimes(seed1));
   } finally {
     db.close();
-    await deleteDb(name);
+    await deleteDB(name);
   }
 });

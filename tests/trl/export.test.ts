@@ -11,10 +11,11 @@ import { modelFromWeights } from '../../src/rlhf/snapshot';
 import { getTask } from '../../src/tasks';
 import { PRESETS } from '../../src/model/config';
 import { importModel } from '../../src/io/modelFiles';
-import { deleteDb, openDb } from '../../src/store/db';
+import { deleteDB } from 'idb';
+import { openDb } from '../../src/store/db';
 import { createRun } from '../../src/store/runs';
 import { saveCheckpoint } from '../../src/store/checkpoints';
-import { trlBundleOfRun } from '../../src/state/trlExport';
+import { trlBundleOfRun } from '../../src/state/trlBundleOfRun';
 import { OUT, toBase64 } from './files';
 
 /**
@@ -38,7 +39,7 @@ const DB = 'rlhf-trl-roundtrip';
 
 test('a saved micro run becomes a TRL bundle, with the browser numbers transformers must match', async () => {
   const engine = await initBackend('wasm');
-  await deleteDb(DB);
+  await deleteDB(DB);
   const db = await openDb(DB);
   const run = await createRun(db, { name: 'trl round trip', task: MICRO.task, preset: MICRO.preset, seed: MICRO.seed, config: MICRO });
   const noop = () => {};
