@@ -49,7 +49,7 @@ async function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.scrollingElement!.scrollWidth - document.scrollingElement!.clientWidth);
 }
 
-describe('charts grouped by stage, readable on a phone', () => {
+describe('the story diagram and the charts grouped by stage, readable on a phone', () => {
   test('the first screen at 390×844 shows the start button without horizontal scrolling', async () => {
     const app = await openApp('?backend=wasm');
     const { page } = app;
@@ -61,6 +61,19 @@ describe('charts grouped by stage, readable on a phone', () => {
       expect(start!.x + start!.width).toBeLessThanOrEqual(390);
       expect(start!.y + start!.height).toBeLessThanOrEqual(844);
       expect(await page.evaluate(() => document.scrollingElement!.scrollWidth - document.scrollingElement!.clientWidth)).toBeLessThanOrEqual(0);
+      // The story comes first: every model of the pipeline, each waiting, above the start button.
+      const story = page.getByTestId('story');
+      expect((await story.boundingBox())!.y).toBeLessThan(start!.y);
+      for (const stage of ['pretrain', 'sft', 'rm', 'ppo', 'eval']) {
+        const node = story.getByTestId(`stage-${stage}`);
+        expect(await node.getAttribute('data-status')).toBe('waiting');
+        const box = (await node.boundingBox())!;
+        expect(box.x + box.width).toBeLessThanOrEqual(390);
+        expect(box.y + box.height).toBeLessThanOrEqual(844);
+      }
+      expect(await story.getByRole('heading', { level: 3 }).allTextContents()).toEqual(['Base model', 'SFT model', 'Reward model', 'PPO policy', 'Evaluation']);
+      expect(await story.getByTestId('story-headline').count()).toBe(0);
+      expect(await axeViolations(page)).toEqual([]);
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();
@@ -78,8 +91,32 @@ describe('charts grouped by stage, readable on a phone', () => {
       for (const [key, value] of Object.entries({ ...TINY, 'ppo.iterations': '3' })) await page.getByTestId(`setting-${key}`).fill(value);
       await page.getByTestId('run-pipeline').click();
       await page.waitForFunction('window.__rlhf.run.state === "training"', null, { timeout: 60_000, polling: 20 });
+      // The diagram highlights the running stage, with its progress.
+      const running = await page.waitForFunction(
+        () => {
+          const node = document.querySelector('[data-testid="story"] [data-status="running"]');
+          return node?.querySelector('[aria-current="step"] [role="progressbar"]') ? node.getAttribute('data-testid') : null;
+        },
+        null,
+        { timeout: 120_000, polling: 20 },
+      );
+      expect(await running.jsonValue()).toMatch(/^stage-(pretrain|sft|rm|ppo)$/);
       await page.waitForFunction('window.__rlhf.run.state !== "training"', null, { timeout: 240_000, polling: 500 });
       expect(await readHandle(page, (h) => h.run.state)).toBe('done');
+
+      // Finished: every stage done, the headline next to the diagram says what the report says.
+      const story = page.getByTestId('story');
+      for (const stage of ['pretrain', 'sft', 'rm', 'ppo', 'eval']) expect(await story.getByTestId(`stage-${stage}`).getAttribute('data-status')).toBe('done');
+      expect(await story.locator('[aria-current="step"]').count()).toBe(0);
+      const report = await readHandle(page, (h) => h.run.report as { eval: { winrate_ppo_vs_sft: number; winrate_ci95: [number, number] } });
+      const pct = (x: number) => `${Math.round(100 * x)}%`;
+      expect(await story.getByTestId('story-winrate').textContent()).toBe(pct(report.eval.winrate_ppo_vs_sft));
+      expect(await story.getByTestId('story-ci').textContent()).toBe(`(95% interval ${pct(report.eval.winrate_ci95[0])}–${pct(report.eval.winrate_ci95[1])})`);
+      expect(await story.getByTestId('story-scores').locator('li').allTextContents()).toEqual([
+        expect.stringMatching(/^base\s*\d\.\d{3}$/),
+        expect.stringMatching(/^SFT\s*\d\.\d{3}$/),
+        expect.stringMatching(/^PPO\s*\d\.\d{3}$/),
+      ]);
 
       // One group per stage, each saying what to look for.
       for (const stage of ['pretrain', 'sft', 'rm', 'ppo']) {
