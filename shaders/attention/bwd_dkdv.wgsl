@@ -8,8 +8,8 @@
 //
 // Supplied by programs.ts: the tfjs header (Q, K, V, dO as vec4 arrays; Packed = the forward's
 // [O | lse], Delta [, KeyValid] as f32 arrays; result), the constants HS, HS4 = HS / 4, BR, BC
-// (BC ≤ BR), fn keyIsValid(b, j) -> bool, loadKV and loadQG (load_*.wgsl).
-// Output: packed [dK (B·nh·Tk·HS) | dV (B·nh·Tk·HS)].
+// (BC ≤ BR), fn keyIsValid(b, j) -> bool, loadKV and loadQG (load_tile.wgsl), store4 (store.wgsl).
+// Hole: TILE_INDEX (tile_index.wgsl). Output: packed [dK (B·nh·Tk·HS) | dV (B·nh·Tk·HS)].
 
 // the Q tile then the dO tile (BR, HS) each; at the start, the staging area of the K and V tiles
 var<workgroup> tiles : array<vec4<f32>, 2 * BR * HS4>;
@@ -18,18 +18,9 @@ var<workgroup> deltas : array<f32, BR>;
 var<workgroup> firstTile : i32;
 
 fn attentionBackwardDkDv() {
-  let r = i32(localId.x);
-  let b = i32(workgroupId.z);
-  let h = i32(workgroupId.y);
-  let nh = uniforms.qShape.y;
-  let Tq = uniforms.qShape.z;
-  let Tk = uniforms.kShape.z;
-  let past = Tk - Tq;
-  let bh = b * nh + h;
+  {{TILE_INDEX}}
   let k0 = i32(workgroupId.x) * BC;
   let j = k0 + r; // this thread's key
-  let qBase = bh * Tq * HS4; // in vec4s
-  let kBase = bh * Tk * HS4;
   let lseBase = uniforms.qShape.x * nh * Tq * HS + bh * Tq;
 
   loadKV(r, BC, k0, kBase, Tk, BR * HS4);
@@ -37,7 +28,6 @@ fn attentionBackwardDkDv() {
   if (r == 0) { firstTile = max(0, k0 - past) / BR; }
   let t0 = workgroupUniformLoad(&firstTile);
   let nTiles = (Tq + BR - 1) / BR;
-  let scale = inverseSqrt(f32(HS));
   var k : array<vec4<f32>, HS4>;
   var v : array<vec4<f32>, HS4>;
   for (var d = 0; d < HS4; d++) {
@@ -87,16 +77,8 @@ fn attentionBackwardDkDv() {
     let o = (kBase + j * HS4) * 4;
     let half = uniforms.kShape.x * nh * Tk * HS;
     for (var d = 0; d < HS4; d++) {
-      let gk = dk[d] * scale;
-      let gv = dv[d];
-      result[o + 4 * d] = gk.x;
-      result[o + 4 * d + 1] = gk.y;
-      result[o + 4 * d + 2] = gk.z;
-      result[o + 4 * d + 3] = gk.w;
-      result[half + o + 4 * d] = gv.x;
-      result[half + o + 4 * d + 1] = gv.y;
-      result[half + o + 4 * d + 2] = gv.z;
-      result[half + o + 4 * d + 3] = gv.w;
+      store4(o + 4 * d, dk[d] * scale);
+      store4(half + o + 4 * d, dv[d]);
     }
   }
 }

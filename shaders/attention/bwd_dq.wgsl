@@ -8,31 +8,21 @@
 //
 // Supplied by programs.ts: the tfjs header (Q, K, V, dO as vec4 arrays; Packed = the forward's
 // [O | lse], Delta [, KeyValid] as f32 arrays; result), the constants HS, HS4 = HS / 4, BR, BC
-// (BR ≤ BC), fn keyIsValid(b, j) -> bool, loadKV and loadQG (load_*.wgsl).
-// Output: dQ (B, nh, Tq, HS).
+// (BR ≤ BC), fn keyIsValid(b, j) -> bool, loadKV and loadQG (load_tile.wgsl), store4 (store.wgsl).
+// Hole: TILE_INDEX (tile_index.wgsl). Output: dQ (B, nh, Tq, HS).
 
 // the K tile then the V tile (BC, HS) each; at the start, the staging area of the Q and dO tiles
 var<workgroup> tiles : array<vec4<f32>, 2 * BC * HS4>;
 var<workgroup> tileCount : i32;
 
 fn attentionBackwardDq() {
-  let r = i32(localId.x);
-  let b = i32(workgroupId.z);
-  let h = i32(workgroupId.y);
-  let nh = uniforms.qShape.y;
-  let Tq = uniforms.qShape.z;
-  let Tk = uniforms.kShape.z;
-  let past = Tk - Tq;
-  let bh = b * nh + h;
+  {{TILE_INDEX}}
   let q0 = i32(workgroupId.x) * BR;
   let i = q0 + r;
-  let qBase = bh * Tq * HS4; // in vec4s
-  let kBase = bh * Tk * HS4;
 
   loadQG(r, BR, q0, qBase, Tq, BC * HS4);
   if (r == 0) { tileCount = (past + min(q0 + BR, Tq) + BC - 1) / BC; }
   let nTiles = workgroupUniformLoad(&tileCount);
-  let scale = inverseSqrt(f32(HS));
   var q : array<vec4<f32>, HS4>;
   var g : array<vec4<f32>, HS4>;
   for (var d = 0; d < HS4; d++) {
@@ -72,12 +62,6 @@ fn attentionBackwardDq() {
 
   if (i < Tq) {
     let o = (qBase + i * HS4) * 4;
-    for (var d = 0; d < HS4; d++) {
-      let y = dq[d] * scale;
-      result[o + 4 * d] = y.x;
-      result[o + 4 * d + 1] = y.y;
-      result[o + 4 * d + 2] = y.z;
-      result[o + 4 * d + 3] = y.w;
-    }
+    for (var d = 0; d < HS4; d++) { store4(o + 4 * d, dq[d] * scale); }
   }
 }

@@ -13,8 +13,9 @@
 //
 // Supplied by programs.ts before this text: the tfjs header (Q, K, V [, KeyValid], result,
 // uniforms.{q,k}Shape; Q, K, V bound as vec4 arrays), the constants HS, HS4 = HS / 4, BR, BC,
-// WRITE_LSE, fn keyIsValid(b: i32, j: i32) -> bool and loadKV (load_kv.wgsl). Rows are handled as
-// HS4 vec4s.
+// WRITE_LSE, fn keyIsValid(b: i32, j: i32) -> bool, loadKV (load_tile.wgsl) and store4 (store.wgsl).
+// Rows are handled as HS4 vec4s. Hole: TILE_INDEX (tile_index.wgsl: r, b, nh, Tq, Tk, past, bh,
+// qBase, kBase, scale).
 //
 // Output: WRITE_LSE = false: O (B, nh, Tq, HS).
 //         WRITE_LSE = true : packed [O (B·nh·Tq·HS) | lse (B·nh·Tq)], lse = m + log(l) per row
@@ -29,18 +30,9 @@ var<workgroup> tiles : array<vec4<f32>, 2 * BC * HS4>;
 var<workgroup> tileCount : i32;
 
 fn attentionForward() {
-  let r = i32(localId.x); // query row within the tile
-  let b = i32(workgroupId.z);
-  let h = i32(workgroupId.y);
-  let nh = uniforms.qShape.y;
-  let Tq = uniforms.qShape.z;
-  let Tk = uniforms.kShape.z;
-  let past = Tk - Tq;
-  let bh = b * nh + h;
+  {{TILE_INDEX}}
   let q0 = i32(workgroupId.x) * BR;
   let i = q0 + r; // this thread's query
-  let qBase = bh * Tq * HS4; // in vec4s
-  let kBase = bh * Tk * HS4;
 
   // Q tile → workgroup memory (coalesced) → this thread's row in registers, pre-scaled
   for (var e = r; e < BR * HS4; e += BR) {
@@ -51,7 +43,6 @@ fn attentionForward() {
   // causal skip: the last row of this tile sees keys up to past + min(q0 + BR, Tq) - 1
   if (r == 0) { tileCount = (past + min(q0 + BR, Tq) + BC - 1) / BC; }
   let nTiles = workgroupUniformLoad(&tileCount); // also the barrier after the Q tile store
-  let scale = inverseSqrt(f32(HS));
   var q : array<vec4<f32>, HS4>;
   for (var d = 0; d < HS4; d++) { q[d] = tiles[r * HS4 + d] * scale; }
 
@@ -96,13 +87,7 @@ fn attentionForward() {
     var inv = 0.0;
     if (l > 0.0) { inv = 1.0 / l; }
     let o = (qBase + i * HS4) * 4;
-    for (var d = 0; d < HS4; d++) {
-      let y = acc[d] * inv;
-      result[o + 4 * d] = y.x;
-      result[o + 4 * d + 1] = y.y;
-      result[o + 4 * d + 2] = y.z;
-      result[o + 4 * d + 3] = y.w;
-    }
+    for (var d = 0; d < HS4; d++) { store4(o + 4 * d, acc[d] * inv); }
     if (WRITE_LSE) {
       var lse = 0.0;
       if (l > 0.0) { lse = m + log(l); }

@@ -1,13 +1,11 @@
 // Row attention, backward pass 2: dQ (one thread per query, over keys j ≤ i) or dK and dV (one
 // thread per key, over queries i ≥ j; p and ds computed once for both, each written to its output).
-// Holes (programs.ts): ROW_START, SKIP (the key mask or nothing), ACCV (dV's accumulator), LOOP (the
-// loop header, which sets i and j), ACCUMULATE (dQ's, or dK's and dV's), OUT (result or dK), WRITE_DV.
-// The `c < HS4` loops are unrolled. Bindings: Q, K, V, dO, Stats (rows, 4) (vec4) [, KV]; written
-// result (dQ), or dK and dV (vec4).
+// Holes (programs.ts): ROW (row.wgsl), SKIP (the key mask or nothing), ACCV (dV's accumulator), LOOP
+// (the loop header, which sets i and j), ACCUMULATE (dQ's, or dK's and dV's), OUT (result or dK),
+// WRITE_DV. The `c < HS4` loops are unrolled. Bindings: Q, K, V, dO, Stats (rows, 4) (vec4) [, KV];
+// written result (dQ), or dK and dV (vec4).
 
-let own = index % uniforms.T;
-{{ROW_START}}
-let base = (index - own) * HS4;
+{{ROW}}
 let sbase = index - own; // first row of this (b, h) in Stats rows
 var acc : array<vec4<f32>, HS4>;
 {{ACCV}}

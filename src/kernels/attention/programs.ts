@@ -6,19 +6,22 @@ import deltaSource from '../../../shaders/attention/bwd_delta.wgsl?raw';
 import dqSource from '../../../shaders/attention/bwd_dq.wgsl?raw';
 import dkdvSource from '../../../shaders/attention/bwd_dkdv.wgsl?raw';
 import decodeSource from '../../../shaders/attention/decode.wgsl?raw';
-import loadKVSource from '../../../shaders/attention/load_kv.wgsl?raw';
-import loadQGSource from '../../../shaders/attention/load_qg.wgsl?raw';
+import loadTileSource from '../../../shaders/attention/load_tile.wgsl?raw';
+import storeSource from '../../../shaders/attention/store.wgsl?raw';
+import tileIndexSource from '../../../shaders/attention/tile_index.wgsl?raw';
 import unpackSource from '../../../shaders/attention/unpack.wgsl?raw';
 import { i32, runFlat, runFlatInfo } from '../shared/flatProgram';
 import { deviceLimit, runProgram } from '../shared/runProgram';
+import { fill, withoutHeader } from '../shared/wgsl';
 import { tuning } from '../tuning';
 
 /**
  * The WebGPU side of fused causal attention (op.ts holds the op, its reference and its gradient):
  * the kernel `FusedCausalAttention` and the programs of its passes. Each tiled program is the tfjs
- * header + a constants prelude + keyIsValid + the tile loads (load_kv.wgsl, and load_qg.wgsl in the
- * backward) + one pass's .wgsl + a `main()` that calls the pass's entry function. Every constant of
- * the prelude is in shaderKey.
+ * header + a constants prelude + keyIsValid + the tile loads (load_tile.wgsl filled as loadKV, and as
+ * loadQG in the backward) + the row store (store.wgsl) + one pass's .wgsl, its TILE_INDEX hole filled
+ * with the index setup every tiled pass shares (tile_index.wgsl), + a `main()` that calls the pass's
+ * entry function (`tiled` composes them). Every constant of the prelude is in shaderKey.
  *
  * Tiles: square, `tile` query rows × `tile` keys. The forward and dQ run one thread per query row
  * (workgroup = tile threads) over key tiles in workgroup memory; dK/dV run one thread per key over
@@ -127,8 +130,14 @@ class TiledAttentionProgram implements WebGPUProgram {
   }
 }
 
-/** A tiled pass's source after the tile loads it calls: K/V tiles, and Q/dO tiles in the backward. */
-const tiled = (source: string, backward: boolean) => [loadKVSource, ...(backward ? [loadQGSource] : []), source].join('\n');
+/** The tile loads: K and V tiles (every tiled pass), Q and dO tiles (the backward ones: the forward has no dO). */
+const loadTile = withoutHeader(loadTileSource);
+const loadKV = fill(loadTile, { NAME: 'loadKV', A: 'K', B: 'V', ROWS: 'BC' });
+const loadQG = fill(loadTile, { NAME: 'loadQG', A: 'Q', B: 'dO', ROWS: 'BR' });
+
+/** A tiled pass's source, its index setup filled in, after the tile loads and the row store it calls. */
+const tiled = (source: string, backward: boolean) =>
+  [loadKV, ...(backward ? [loadQG] : []), withoutHeader(storeSource), fill(source, { TILE_INDEX: withoutHeader(tileIndexSource) })].join('\n');
 
 interface AttentionDims {
   B: number;

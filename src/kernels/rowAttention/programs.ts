@@ -2,13 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import fwdSource from '../../../shaders/rowAttention/fwd.wgsl?raw';
 import statsSource from '../../../shaders/rowAttention/stats.wgsl?raw';
 import gradSource from '../../../shaders/rowAttention/grad.wgsl?raw';
+import rowSource from '../../../shaders/rowAttention/row.wgsl?raw';
+import softmaxStepSource from '../../../shaders/rowAttention/softmax_step.wgsl?raw';
 import { f32, i32, runFlat } from '../shared/flatProgram';
 import { runMulti } from '../shared/multiProgram';
 import { fill, withoutHeader } from '../shared/wgsl';
 
 /**
  * The kernels of row attention (op.ts holds the op and its gradient): one thread per row, every
- * pass a flat program over the B·nh·T rows, from fwd.wgsl, stats.wgsl and grad.wgsl.
+ * pass a flat program over the B·nh·T rows, from fwd.wgsl, stats.wgsl and grad.wgsl. What they share is
+ * written once: the row setup (row.wgsl, every pass's ROW hole) and the online-softmax step over one key
+ * (softmax_step.wgsl, the SOFTMAX_STEP hole of fwd and stats).
  */
 
 interface Dims {
@@ -25,18 +29,20 @@ const prelude = (d: Dims) => `const HS4 : i32 = ${d.hs / 4};`;
 
 /**
  * The mask's part of a kernel: its binding (scalar, after the vec4 inputs), the row's offset in
- * it (`kvb`, from this thread's flat row `index` = (b·nh + h)·T + i) and the skip of a pad key `j`:
- * the ROW_START and SKIP holes of every pass.
+ * it (`kvb`, from this thread's flat row `index` = (b·nh + h)·T + own: row.wgsl's ROW_START hole) and
+ * the skip of a pad key `j` (the SKIP hole of grad.wgsl and softmax_step.wgsl). `holes`: every pass's
+ * ROW, and the skip as SKIP (grad) or inside SOFTMAX_STEP (fwd, stats).
  */
-function masking(kv: tf.Tensor | undefined, vec4Inputs: tf.Tensor[], names: string[]) {
+function masking(kv: tf.Tensor | undefined, vec4Inputs: tf.Tensor[], names: string[], skipIn: 'SKIP' | 'SOFTMAX_STEP') {
+  const skip = kv ? 'if (KV[kvb + j] == 0.0) { continue; }' : '';
   return {
     inputs: kv ? [...vec4Inputs, kv] : vec4Inputs,
     names: kv ? [...names, 'KV'] : names,
-    components: { inputs: [...vec4Inputs.map(() => 4), ...(kv ? [1] : [])], output: 4 },
+    inputComponents: [...vec4Inputs.map(() => 4), ...(kv ? [1] : [])],
     key: kv ? '_m' : '',
     holes: {
-      ROW_START: kv ? 'let kvb = (index / uniforms.TN) * uniforms.T;' : '',
-      SKIP: kv ? 'if (KV[kvb + j] == 0.0) { continue; }' : '',
+      ROW: fill(withoutHeader(rowSource), { ROW_START: kv ? 'let kvb = (index / uniforms.TN) * uniforms.T;' : '' }),
+      [skipIn]: skipIn === 'SKIP' ? skip : fill(withoutHeader(softmaxStepSource), { SKIP: skip }),
     },
   };
 }
@@ -56,27 +62,9 @@ function unroll(body: string, hs4: number): string {
   return out;
 }
 
-/** A pass of `d.BH·d.T` threads on a filled, unrolled source: one output (`result`), or several (`written`). */
-function rowPass(d: Dims, key: string, m: ReturnType<typeof masking>, source: string, holes: Record<string, string>, outputShape: number[]): tf.Tensor;
-function rowPass(
-  d: Dims,
-  key: string,
-  m: ReturnType<typeof masking>,
-  source: string,
-  holes: Record<string, string>,
-  written: string[],
-  shape: number[],
-): tf.Tensor[];
-function rowPass(
-  d: Dims,
-  key: string,
-  m: ReturnType<typeof masking>,
-  source: string,
-  holes: Record<string, string>,
-  shapeOrNames: number[] | string[],
-  shape?: number[],
-): tf.Tensor | tf.Tensor[] {
-  const pass = {
+/** A pass of `d.BH·d.T` threads on a filled, unrolled source, without its outputs: run by runFlat (`result`) or runMulti (`written`). */
+function rowPass(d: Dims, key: string, m: ReturnType<typeof masking>, source: string, holes: Record<string, string> = {}) {
+  return {
     key: key + m.key,
     inputs: m.inputs,
     names: m.names,
@@ -85,20 +73,24 @@ function rowPass(
     uniforms: common(d),
     body: unroll(fill(withoutHeader(source), { ...m.holes, ...holes }), d.hs / 4),
   };
-  if (!shape) return runFlat({ ...pass, components: m.components, outputShape: shapeOrNames as number[] });
-  const outputs = (shapeOrNames as string[]).map((name) => ({ name, shape }));
-  return runMulti({ ...pass, components: { inputs: m.components.inputs, written: 4 }, outputs });
+}
+
+/** A pass with one output, `result` (vec4). */
+function runRowPass(pass: ReturnType<typeof rowPass>, m: ReturnType<typeof masking>, outputShape: number[]): tf.Tensor {
+  return runFlat({ ...pass, components: { inputs: m.inputComponents, output: 4 }, outputShape });
 }
 
 export function forward(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, kv?: tf.Tensor): tf.Tensor {
   const d = dimsOf(q);
-  return rowPass(d, `rowattn_fwd_${d.hs}`, masking(kv, [q, k, v], ['Q', 'K', 'V']), fwdSource, {}, q.shape);
+  const m = masking(kv, [q, k, v], ['Q', 'K', 'V'], 'SOFTMAX_STEP');
+  return runRowPass(rowPass(d, `rowattn_fwd_${d.hs}`, m, fwdSource), m, q.shape);
 }
 
 /** Per query row: [lse, D = dO·O, 0, 0] (recomputing the lse). */
 function rowStats(q: tf.Tensor, k: tf.Tensor, o: tf.Tensor, dO: tf.Tensor, kv?: tf.Tensor): tf.Tensor {
   const d = dimsOf(q);
-  return rowPass(d, `rowattn_stats_${d.hs}`, masking(kv, [q, k, o, dO], ['Q', 'K', 'O', 'dO']), statsSource, {}, [d.BH * d.T, 4]);
+  const m = masking(kv, [q, k, o, dO], ['Q', 'K', 'O', 'dO'], 'SOFTMAX_STEP');
+  return runRowPass(rowPass(d, `rowattn_stats_${d.hs}`, m, statsSource), m, [d.BH * d.T, 4]);
 }
 
 /**
@@ -119,9 +111,10 @@ for (var c = 0; c < HS4; c++) { accv[c] = fma(vec4<f32>(p), dO[qo + c], accv[c])
     OUT: both ? 'dK' : 'result',
     WRITE_DV: both ? 'for (var c = 0; c < HS4; c++) { dV[index * HS4 + c] = accv[c]; }' : '',
   };
-  const m = masking(kv, [q, k, v, dO, stats], ['Q', 'K', 'V', 'dO', 'Stats']);
-  const key = `rowattn_d${which}_${d.hs}`;
-  return both ? rowPass(d, key, m, gradSource, holes, ['dK', 'dV'], q.shape) : [rowPass(d, key, m, gradSource, holes, q.shape)];
+  const m = masking(kv, [q, k, v, dO, stats], ['Q', 'K', 'V', 'dO', 'Stats'], 'SKIP');
+  const pass = rowPass(d, `rowattn_d${which}_${d.hs}`, m, gradSource, holes);
+  if (!both) return [runRowPass(pass, m, q.shape)];
+  return runMulti({ ...pass, components: { inputs: m.inputComponents, written: 4 }, outputs: ['dK', 'dV'].map((name) => ({ name, shape: q.shape })) });
 }
 
 /** dq, dk, dv from dy and the saved [q, k, v, o] (and the key mask). */
