@@ -14,16 +14,15 @@ GPT-2 folder the app imports ("Start a run from an imported model").
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import torch
 from accelerate import PartialState
-from datasets import load_dataset
-from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers import AutoModelForSequenceClassification
 from trl import RLOOConfig, RLOOTrainer
 
-from app_layout import BANNED, overrides, precision, prompt_ids, read_settings, right_padded, until_eos
+from app_layout import BANNED, prompt_ids, right_padded, until_eos
+from train_common import parse_args, save, sft_start, trainer_config
 
 
 class AppLayoutReward:
@@ -46,35 +45,26 @@ class AppLayoutReward:
         return self.model(input_ids=ids, attention_mask=mask).logits[:, 0].float().tolist()
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bundle", type=Path, required=True, help="the unzipped bundle")
-    ap.add_argument("--out", type=Path, required=True, help="where the trained policy goes (a GPT-2 folder)")
+def inputs(ap) -> None:
     ap.add_argument("--reward", type=Path, help="a reward model folder (default: the bundle's models/reward)")
     ap.add_argument("--prompts", default="data/prompts_train.jsonl", help="prompt-only rows, relative to the bundle")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="an RLOOConfig argument over the bundle's")
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args()
 
-    settings = read_settings(args.bundle)
-    config = RLOOConfig(
-        output_dir=str(args.out),
-        **{**settings["rloo_config"], **precision(), **overrides(args.set)},
+
+def main() -> None:
+    args = parse_args(__doc__, "policy", "an RLOOConfig", inputs)
+    _, config = trainer_config(
+        RLOOConfig,
+        args,
+        "rloo_config",
+        logging_steps=1,
         # the app never samples PAD or BOS (src/model/generate.ts BANNED)
         generation_kwargs={"bad_words_ids": [[i] for i in BANNED]},
-        seed=args.seed,
-        report_to="none",
-        save_strategy="no",
-        logging_steps=1,
     )
-    sft = str(args.bundle / "models" / "sft")
-    tokenizer = AutoTokenizer.from_pretrained(sft)
-    prompts = load_dataset("json", data_files=str(args.bundle / args.prompts), split="train")
+    sft, tokenizer, prompts = sft_start(args.bundle, args.prompts)
     reward = AppLayoutReward(str(args.reward or args.bundle / "models" / "reward"), tokenizer)
     trainer = RLOOTrainer(model=sft, reward_funcs=[reward], args=config, train_dataset=prompts, processing_class=tokenizer)
     trainer.train()
-    trainer.save_model(str(args.out))
-    tokenizer.save_pretrained(str(args.out))
+    save(trainer, tokenizer, args.out)
 
 
 if __name__ == "__main__":
