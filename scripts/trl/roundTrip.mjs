@@ -4,7 +4,8 @@
 //   3. transformers gives the browser's RM scores and policy log-probs on the same texts (≤ 1e-4)
 //   4. TRL's RewardTrainer from the bundle's SFT model ranks the held-out pairs better than chance
 //   5. TRL's RLOOTrainer trains the policy a few steps against the bundle's RM
-//   6. browser: the TRL policy imports through the app's import code and samples
+//   6. browser: the TRL policy imports through the app's import code, samples, and is judged against the browser run
+//      (its evaluation, same seed, test prompts and held-out labelers, with the TRL policy in place of its PPO policy)
 // Prints one line per check and closes with "N passed, N failed". TRL_VENV moves the environment.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -121,14 +122,19 @@ const steps = [
     },
   ],
   [
-    "browser: the TRL policy imports through the app's import code and samples",
+    "browser: the TRL policy imports through the app's import code, samples, and is judged against the browser run",
     () => {
       run('npx', ['vitest', 'run', '--project', 'trl', 'tests/trl/import.test.ts']);
       const samples = JSON.parse(readFileSync(join(out, 'browser-samples.json'), 'utf8'));
-      return samples
+      const j = JSON.parse(readFileSync(join(out, 'browser-judge.json'), 'utf8'));
+      const pct = (x) => `${(100 * x).toFixed(0)}%`;
+      const side = (s) => `${pct(s.winrate_vs_sft)} [${pct(s.winrate_ci95[0])}, ${pct(s.winrate_ci95[1])}], labeler score ${s.labeler_score.toFixed(3)}`;
+      const judged = `on ${j.prompts} test prompts, preferred to SFT: TRL policy ${side(j.trl_policy)}; browser PPO ${side(j.browser_ppo)}; SFT ${j.sft_labeler_score.toFixed(3)}`;
+      const said = samples
         .slice(0, 2)
         .map((s) => JSON.stringify(s.prompt.slice(-30)) + ' → ' + JSON.stringify(s.sample))
         .join('; ');
+      return `${said}; ${judged}`;
     },
   ],
 ];

@@ -3,7 +3,7 @@ import { commands } from 'vitest/browser';
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync } from 'fflate';
 import { initBackend } from '../../src/engine/backend';
-import { runPipeline } from '../../src/rlhf/pipeline';
+import { runPipeline, type PipelineCheckpoint } from '../../src/rlhf/pipeline';
 import { DEFAULT_PIPELINE, type PipelineConfig } from '../../src/rlhf/config';
 import { buildSequences, layoutFor, policyLogits } from '../../src/rlhf/sequences';
 import { ScalarModel } from '../../src/rlhf/scalarModel';
@@ -43,17 +43,29 @@ test('a saved micro run becomes a TRL bundle, with the browser numbers transform
   const db = await openDb(DB);
   const run = await createRun(db, { name: 'trl round trip', task: MICRO.task, preset: MICRO.preset, seed: MICRO.seed, config: MICRO });
   const noop = () => {};
+  let endOfPpo: PipelineCheckpoint | undefined;
   const report = await runPipeline(MICRO, engine, {
     stage: noop,
     hooksFor: () => ({ metrics: noop, samples: noop, shouldStop: () => false }),
     shouldStop: () => false,
-    checkpoint: async (c) => void (await saveCheckpoint(db, { runId: run.id, ...c })),
+    checkpoint: async (c) => {
+      if (c.stage === 'ppo' && c.final) endOfPpo = c;
+      await saveCheckpoint(db, { runId: run.id, ...c });
+    },
   });
   const { zip, note } = await trlBundleOfRun(db, run.id);
   db.close();
   expect(note).toBe('');
   await commands.writeFile(`${OUT}/bundle.zip`, toBase64(zip), 'base64');
   await commands.writeFile(`${OUT}/browser-report.json`, JSON.stringify({ rm: report!.stages.rm }, null, 2));
+  // What judging the TRL policy against this run needs once it is back (import.test.ts): the run's setup, its own
+  // evaluation and its end-of-PPO checkpoint (weights as numbers: a float32 survives JSON exactly).
+  const models = Object.fromEntries(Object.entries(endOfPpo!.models).map(([m, w]) => [m, Object.fromEntries([...w].map(([n, a]) => [n, Array.from(a)]))]));
+  const { stage, step, final, extra } = endOfPpo!;
+  await commands.writeFile(
+    `${OUT}/browser-run.json`,
+    JSON.stringify({ id: run.id, name: run.name, config: MICRO, eval: report!.eval, checkpoint: { stage, step, final, extra, models } }),
+  );
 
   // The browser's numbers, computed with the models as the bundle holds them (read back by the app's importer).
   const files = unzipSync(zip);
