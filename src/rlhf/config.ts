@@ -175,7 +175,8 @@ export const PIPELINE_SETTINGS: Record<string, SettingSpec> = {
     values: TASK_NAMES,
     help:
       'The built-in task: its corpus, prompts, demonstrations and labelers. A preset may set a step count per task ' +
-      '(the Tiny preset pretrains sentiment 1 200 steps, instructions 300, and gives sentiment β 0.05); choosing a task moves those you have not changed.',
+      '(the Tiny preset pretrains sentiment 1 200 steps, instructions 300, and gives sentiment β 0.05 and 30 PPO ' +
+      'iterations of 2 epochs); choosing a task moves those you have not changed.',
   },
   preset: { values: ['micro', 'tiny', 'small', 'larger'], help: 'Model size.' },
   seed: { min: 0, max: 2 ** 31 - 1, integer: true, help: 'Same seed, same backend: same run.' },

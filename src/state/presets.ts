@@ -70,13 +70,15 @@ export const SETTINGS_PRESETS: SettingsPreset[] = [
     },
     byTask: {
       sentiment: {
-        values: { 'pretrain.steps': 1200, 'ppo.beta': 0.05 },
+        values: { 'pretrain.steps': 1200, 'ppo.beta': 0.05, 'ppo.iterations': 30, 'ppo.epochs': 2 },
         why:
           'The sentiment base model pretrains 1 200 steps: its reviews open with 11 756 different openings, and after 300 steps ' +
           'its SFT samples are still misspelt, so the reward model learns spelling instead of sentiment (held-out accuracy ' +
           '0.62–0.63 at 300 steps, 0.69 at 600, 0.72–0.75 at 1 200 on dev seeds 11–13). Its PPO uses β = 0.05 (the paper: ' +
           '0.02): its reward model is easier to exploit, and at 0.02 the KL reached 4–6 nats and the policy collapsed onto ' +
-          'one answer (win rate over SFT on dev seeds 13 / 11: 0.58 / 0.63 at β 0.02, 0.65 / 0.71 at 0.05, 0.65 / 0.64 at 0.1; README: Results).',
+          'one answer (win rate over SFT on dev seeds 13 / 11: 0.58 / 0.63 at β 0.02, 0.65 / 0.71 at 0.05, 0.65 / 0.64 at 0.1). ' +
+          'At β 0.05 its PPO then runs 30 iterations of 2 epochs (the default: 20 of 1): mean win rate over SFT on dev seeds ' +
+          '11–13 0.687 at 20 × 1, 0.721 at 30 × 1, 0.702 at 20 × 2, 0.753 at 30 × 2 (KL 4.3 → 4.8 nats; PPO takes ~2.5× as long). README: Results.',
       },
     },
   },

@@ -12,6 +12,9 @@ describe("a preset's values per task", () => {
     expect(presetValues(tiny, 'instructions')['pretrain.steps']).toBe(DEFAULT_PIPELINE.pretrain.steps);
     expect(presetValues(tiny, 'sentiment')['pretrain.steps']).toBe(1200);
     expect(presetValues(tiny, 'sentiment')['ppo.beta']).toBe(0.05);
+    expect(presetValues(tiny, 'sentiment')['ppo.iterations']).toBe(30);
+    expect(presetValues(tiny, 'sentiment')['ppo.epochs']).toBe(2);
+    expect(presetValues(tiny, 'instructions')['ppo.iterations']).toBe(DEFAULT_PIPELINE.ppo.iterations);
     expect(presetValues(tiny, 'instructions')['ppo.beta']).toBe(DEFAULT_PIPELINE.ppo.beta);
     expect(tiny.byTask?.sentiment?.why).toMatch(/reward model/);
   });
@@ -20,9 +23,11 @@ describe("a preset's values per task", () => {
     expect(trySetting('task', 'sentiment')).toBe('');
     expect(pipelineConfig.pretrain.steps).toBe(1200);
     expect(pipelineConfig.ppo.beta).toBe(0.05);
+    expect(pipelineConfig.ppo.epochs).toBe(2);
     trySetting('task', 'instructions');
     expect(pipelineConfig.pretrain.steps).toBe(300);
     expect(pipelineConfig.ppo.beta).toBe(0.02);
+    expect(pipelineConfig.ppo.epochs).toBe(1);
   });
 
   test('a value the user changed stays when the task changes', () => {
