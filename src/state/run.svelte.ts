@@ -62,6 +62,12 @@ const lastOf = (xs: number[] | undefined): number | undefined => (xs && xs.lengt
 let client: TrainerClient | null = null;
 /** Ids for run.samples groups (keys of the samples list). */
 let sampleGroups = 0;
+/**
+ * A resume lists the checkpoint's finished stages at once (the worker takes a while to load it),
+ * then the worker reports each of them done again as it restores it: that report takes the place of
+ * the listed entry instead of adding a second one.
+ */
+const listedFromCheckpoint = new Set<StageName>();
 
 function onEvent(e: WorkerEvent): void {
   switch (e.type) {
@@ -109,14 +115,18 @@ function onEvent(e: WorkerEvent): void {
     case 'samples':
       run.samples.unshift({ id: ++sampleGroups, stage: e.stage, step: e.step, samples: e.samples });
       break;
-    case 'stage':
-      run.stages.push({ stage: e.stage, state: e.state, message: e.message, at: Date.now() });
+    case 'stage': {
+      const listed = e.stage !== 'eval' && e.state === 'done' && listedFromCheckpoint.delete(e.stage);
+      const entry = listed ? run.stages.find((s) => s.stage === e.stage && s.state === 'done') : undefined;
+      if (entry) entry.message = e.message ?? entry.message;
+      else run.stages.push({ stage: e.stage, state: e.state, message: e.message, at: Date.now() });
       if (e.stage !== 'eval' && e.state === 'running') {
         run.stage = e.stage;
         run.losses = [];
         run.step = 0;
       }
       break;
+    }
     case 'report':
       run.report = e.report;
       run.reports.push(e.report);
@@ -154,6 +164,7 @@ function resetRun(): void {
   run.total = 0;
   run.message = '';
   run.stages = [];
+  listedFromCheckpoint.clear();
   run.series = {};
   run.report = null;
   run.reports = [];
@@ -209,6 +220,7 @@ export function resumePipeline(runId: string, series: Record<string, Record<stri
   run.kind = 'pipeline';
   run.series = structuredClone(series);
   run.stages = doneStages.map((stage) => ({ stage, state: 'done' as const, message: '(from the checkpoint)', at: Date.now() }));
+  for (const stage of doneStages) listedFromCheckpoint.add(stage);
   run.runId = runId;
   run.userLabels = userData ? userDataSummary(userData) : '';
   client?.send({ type: 'resume', runId, lmCheckpointEvery: autosave.lmEvery });
