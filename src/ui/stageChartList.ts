@@ -1,5 +1,6 @@
 import { STAGES, type StageName } from '../rlhf/stages';
 import { seriesKind, type SeriesKind } from '../state/chartMath';
+import { hasOveroptData } from '../state/overoptCurve';
 
 /** Which metric series each stage shows: what the number is, its unit, and what its x axis counts. */
 interface ChartSpec {
@@ -93,7 +94,15 @@ interface StageView {
   lookFor: string;
   figures: { spec: ChartSpec; kind: Exclude<SeriesKind, 'empty' | 'curve'> }[];
   charts: ChartSpec[];
+  /** PPO: the over-optimisation chart (RM score and gold against √KL), once two iterations have all three numbers */
+  overopt?: { title: string; lookFor: string };
 }
+
+/** The over-optimisation chart sits with PPO, as its first chart: the question RLHF's reward model raises. */
+const OVEROPT = {
+  title: 'RM score (proxy) and labelers’ rubric score (gold) against √KL from SFT',
+  lookFor: 'the gold score should rise, then flatten or fall while the RM score keeps rising: over-optimisation.',
+};
 
 /**
  * The stages that have something to show, in pipeline order. `placeholder` keeps the first stage's
@@ -110,6 +119,7 @@ export function stageViews(stages: Metrics[], placeholder: boolean): StageView[]
       if (kind === 'value' || kind === 'constant') view.figures.push({ spec, kind });
       else if (kind === 'curve') view.charts.push(spec);
     }
+    if (g.stage === 'ppo' && hasOveroptData(stages.map((s) => s.ppo))) view.overopt = OVEROPT;
     if (view.figures.length || view.charts.length) views.push(view);
   }
   if (!views.length && placeholder) views.push({ ...STAGE_GROUPS[0], figures: [], charts: [KNOWN_CHARTS[0]] });

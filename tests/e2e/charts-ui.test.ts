@@ -12,14 +12,17 @@ afterAll(() => {
   server?.kill();
 });
 
+/** The over-optimisation chart's name (its aria-label up to the colon). */
+const OVEROPT = 'RM score (proxy) and labelers’ rubric score (gold) against √KL from SFT';
+
 /**
  * Every text of every chart (tick labels, axis titles) whose box leaves its chart's box, as
  * "chart: label" strings. Each chart is scrolled into view first: its panel is skipped off screen
  * (content-visibility: auto), and the chart takes its real width only once laid out.
  */
-async function clippedLabels(page: Page): Promise<{ charts: number; texts: number; clipped: string[] }> {
+async function clippedLabels(page: Page): Promise<{ charts: number; names: string[]; texts: number; clipped: string[] }> {
   const charts = page.locator('svg[data-testid="chart"]');
-  const out = { charts: await charts.count(), texts: 0, clipped: [] as string[] };
+  const out = { charts: await charts.count(), names: [] as string[], texts: 0, clipped: [] as string[] };
   for (let i = 0; i < out.charts; i++) {
     const chart = charts.nth(i);
     await chart.scrollIntoViewIfNeeded();
@@ -33,8 +36,9 @@ async function clippedLabels(page: Page): Promise<{ charts: number; texts: numbe
         const b = t.getBoundingClientRect();
         return b.left < box.left - 0.5 || b.right > box.right + 0.5 || b.top < box.top - 0.5 || b.bottom > box.bottom + 0.5;
       });
-      return { texts: texts.length, clipped: bad.map((t) => `${name}: ${t.textContent}`) };
+      return { name, texts: texts.length, clipped: bad.map((t) => `${name}: ${t.textContent}`) };
     });
+    out.names.push(r.name);
     out.texts += r.texts;
     out.clipped.push(...r.clipped);
   }
@@ -130,6 +134,17 @@ describe('the story diagram and the charts grouped by stage, readable on a phone
       expect(await beta.locator('svg').count()).toBe(0);
       expect(await beta.locator('.number').textContent()).toBe('0.02');
       expect(await page.getByTestId('chart-ppo-reward').getAttribute('data-kind')).toBe('curve');
+      // Over-optimisation with PPO: the RM score and the gold score of each iteration against √KL, with what to look for.
+      const overopt = page.getByTestId('chart-ppo-overoptimisation');
+      expect(await overopt.locator('.chart-look').textContent()).toBe(
+        'What to look for: the gold score should rise, then flatten or fall while the RM score keeps rising: over-optimisation.',
+      );
+      expect(await overopt.locator('svg[data-testid="chart"]').getAttribute('aria-label')).toMatch(
+        /^RM score \(proxy\) .* against √KL from SFT: 3 iterations\./,
+      );
+      expect(await overopt.locator('svg text').allTextContents()).toEqual(
+        expect.arrayContaining(['RM score (proxy)', 'rubric score (gold)', '√KL from SFT (√nats)']),
+      );
 
       for (const size of [
         { width: 360, height: 740 },
@@ -138,6 +153,7 @@ describe('the story diagram and the charts grouped by stage, readable on a phone
         await page.setViewportSize(size);
         const labels = await clippedLabels(page);
         expect(labels.charts, `charts at ${size.width} px`).toBeGreaterThanOrEqual(10);
+        expect(labels.names).toContain(OVEROPT);
         expect(labels.texts).toBeGreaterThan(labels.charts * 5);
         expect(labels.clipped, `labels cut off at ${size.width} px`).toEqual([]);
         expect(await horizontalOverflow(page), `overflow at ${size.width} px`).toBeLessThanOrEqual(0);
@@ -162,7 +178,9 @@ describe('the story diagram and the charts grouped by stage, readable on a phone
       }
       expect(await page.getByTestId('chart-ppo-beta').getAttribute('data-kind')).toBe('constant');
       await page.setViewportSize({ width: 360, height: 740 });
-      expect((await clippedLabels(page)).clipped).toEqual([]);
+      const reopened = await clippedLabels(page);
+      expect(reopened.names).toContain(OVEROPT);
+      expect(reopened.clipped).toEqual([]);
       expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
       expect(await axeViolations(page)).toEqual([]);
       expect(app.consoleErrors).toEqual([]);
