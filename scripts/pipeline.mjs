@@ -7,6 +7,7 @@
 //                       [--out FILE] [--set ppo.iterations=20 ...] [--list-tasks]
 //                       [--sweep ppo.beta=0.01,0.02,0.05 [--seeds 11,12,13]]
 //                       [--sweep setup=base,ppo.epochs=2,ppo.lr=0.00015+ppo.iterations=30 …]
+//                       [--profile DIR] [--list-runs] [--fork-from REPORT_OR_RUN --from-stage sft|rm|ppo|eval [--set …]]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { chromium } from 'playwright-core';
 import { runnerImport } from 'vite';
 import { chromiumArgs, chromiumPath } from './chromium.mjs';
 import { writeSweepPlots } from './sweepPlots.mjs';
+import { forkSource, forkStageArg, printRuns, profilePort, savedRunOf, startInPage } from './runnerRuns.mjs';
 
 /**
  * The tasks and model presets the app knows, read from its own source (src/tasks, the preset
@@ -36,6 +38,7 @@ class RunnerFailure extends Error {}
 // browser are stopped, so the next run finds its port free.
 let server;
 let context;
+/** a throwaway profile, deleted at the end (--profile DIR is kept) */
 let profile;
 async function cleanup() {
   await context?.close().catch(() => {});
@@ -74,6 +77,13 @@ async function main() {
     for (const { name, title } of tasks) console.log(`${name.padEnd(14)} ${title}`);
     return;
   }
+  // --fork-from re-runs a saved run with its own task, preset and seed (changing them means starting from scratch).
+  const forking = args['fork-from'] !== undefined;
+  if (forking && ['task', 'preset', 'seed', 'sweep'].some((k) => args[k] !== undefined))
+    fail('--fork-from keeps the saved run’s task, preset and seed (and runs one setup): give only --from-stage and --set');
+  if ((forking || args['list-runs']) && !args.profile)
+    fail(`${forking ? '--fork-from' : '--list-runs'} needs --profile DIR, the browser profile the runs were saved in`);
+  const fromStage = forking ? forkStageArg(args['from-stage'], fail) : undefined;
   const task = args.task ?? 'instructions';
   if (!tasks.some((t) => t.name === task)) fail(`unknown task "${task}"; --list-tasks lists them`);
   const preset = args.preset ?? 'tiny';
@@ -84,8 +94,8 @@ async function main() {
   // against wasm before the run, src/worker/engineChoice.ts); the others force one (?backend=).
   const backend = args.backend ?? 'auto';
   if (!['auto', 'webgpu', 'wasm', 'cpu'].includes(backend)) fail(`--backend must be auto, webgpu, wasm or cpu`);
-  const out = args.out ?? `pipeline-${task}-${preset}-seed${seed}-${backend}.json`;
-  const port = Number(process.env.RUNNER_PORT ?? 4175);
+  // A kept profile serves on the port its runs were saved under (IndexedDB is per origin).
+  const port = args.profile ? profilePort(args.profile, process.env.RUNNER_PORT, fail) : Number(process.env.RUNNER_PORT ?? 4175);
 
   buildIfNeeded();
   server = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--port', String(port), '--strictPort'], {
@@ -96,8 +106,8 @@ async function main() {
     started.stdout.on('data', (d) => d.toString().includes(String(port)) && resolve());
     started.on('exit', (c) => reject(new RunnerFailure(`vite preview exited (${c}); is port ${port} in use? (RUNNER_PORT moves it)`)));
   });
-  profile = mkdtempSync(join(tmpdir(), 'rlhf-runner-'));
-  context = await chromium.launchPersistentContext(profile, {
+  if (!args.profile) profile = mkdtempSync(join(tmpdir(), 'rlhf-runner-'));
+  context = await chromium.launchPersistentContext(args.profile ?? profile, {
     executablePath: chromiumPath(),
     headless: true,
     args: chromiumArgs,
@@ -105,6 +115,7 @@ async function main() {
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
   await page.goto(`http://localhost:${port}/${backend === 'auto' ? '' : `?backend=${backend}`}`);
+  if (args['list-runs']) return printRuns(page, fail);
   await page.waitForFunction(() => window.__rlhf?.run.engine || window.__rlhf?.run.errors.length, null, { timeout: 120_000 });
   const engine = await page.evaluate(() => window.__rlhf.run.engine);
   if (!engine) fail(`the ${backend} backend did not start: ${await page.evaluate(() => window.__rlhf.run.errors.map((e) => e.message).join('; '))}`);
@@ -136,13 +147,24 @@ async function main() {
   };
 
   if (!args.sweep) {
-    const config = await setupFor(seed);
+    // One run, saved in the page; with --fork-from a re-run of a saved run from --from-stage, on its
+    // settings with --set applied: only that stage and the later ones train, from the saved checkpoint.
+    const source = forking ? await forkSource(page, args['fork-from'], fail) : undefined;
+    const config = source ? structuredClone(source.config) : await setupFor(seed);
+    if (source) for (const assignment of [].concat(args.set ?? [])) applySet(config, assignment);
+    if (source?.backend && source.backend !== engine.backend)
+      console.warn(`note: “${source.name}” ran on ${source.backend}, this re-run on ${engine.backend}: its numbers are not those of either backend's run`);
     await check(config);
-    await page.evaluate((config) => window.__rlhf.startRun(config), config);
+    const problem = await startInPage(page, config, source && { runId: source.id, stage: fromStage });
+    if (problem) fail(problem);
     const [report] = await waitForReports(page, 1);
-    writeFileSync(out, JSON.stringify(report, null, 2));
+    // With a kept profile, which saved run this is (what --fork-from takes), and where it was forked from.
+    if (args.profile) report.saved_run = await savedRunOf(page, args.profile);
+    const file = args.out ?? `pipeline-${config.task}-${config.preset}-seed${config.seed}-${backend}${source ? `-from-${fromStage}` : ''}.json`;
+    writeFileSync(file, JSON.stringify(report, null, 2));
     printSummary(report);
-    console.log(`report written to ${out}`);
+    if (report.saved_run?.forked_from) console.log(`  forked from “${source.name}” (${source.id}) at ${fromStage}`);
+    console.log(`report written to ${file}`);
   } else {
     // --sweep key=v1,v2,… over --seeds: per seed, the setups share every stage before the one the
     // key belongs to (src/rlhf/variants.ts), e.g. a PPO knob trains pretraining, SFT and the RM once.
@@ -335,7 +357,7 @@ function parseArgs(argv) {
     const a = argv[i];
     if (!a.startsWith('--')) fail(`unexpected argument "${a}"`);
     const key = a.slice(2);
-    if (key === 'list-tasks') o[key] = true;
+    if (key === 'list-tasks' || key === 'list-runs') o[key] = true;
     else {
       const v = argv[++i];
       if (v === undefined) fail(`${a} needs a value`);

@@ -10,6 +10,7 @@ import { metricsAtCheckpoint, statusAtCheckpoint } from './resumeMath';
 import { runById, savedRuns } from './runs.svelte';
 import { database, refreshStorage, reportWriteError, storage } from './storage.svelte';
 import { errorMessage } from '../util/errorMessage';
+import { createFork, type ForkRequest } from './forkCreate.svelte';
 
 /**
  * Records the pipeline run in IndexedDB as it trains: the record is created before the worker
@@ -72,27 +73,38 @@ export function startBlocker(): string {
 }
 
 /**
- * The one way a run starts — the Start and Train buttons, the headless runner and the console
- * (window.__rlhf.startRun) — as a saved run: the run record (with the user's labels the run uses) is
- * written first, so the worker can autosave checkpoints under its id and a resume trains on the
- * same labels. Without storage the pipeline still runs, unsaved.
+ * The one way a run starts — the Start and Train buttons, "Re-run from", the headless runner and the
+ * console (window.__rlhf.startRun) — as a saved run: the run record (with the user's labels the run
+ * uses) is written first, so the worker can autosave checkpoints under its id and a resume trains on
+ * the same labels. Without storage the pipeline still runs, unsaved.
  * With `last` only the stages up to it run (the "Language model only" view: 'pretrain'). Such a
  * run is not saved: a record has no "last stage", so resuming it would run the stages it leaves
  * out. It uses no labels of the user's (they feed SFT and the RM, not pretraining).
+ * With `fork` it re-runs a saved run from a stage with the settings `cfg` (forkCreate.svelte.ts):
+ * the fork's record and checkpoint are made, then the fork is resumed. Returns why it could not
+ * start ('' when it started, or when another start is being prepared).
  */
-export async function startRun(cfg: PipelineConfig, last?: StageName): Promise<void> {
-  if (savedRuns.starting) return;
+export async function startRun(cfg: PipelineConfig, last?: StageName, fork?: ForkRequest): Promise<string> {
+  if (savedRuns.starting) return '';
   savedRuns.starting = true;
+  let forkId = '';
   try {
     const snapshot = structuredClone($state.snapshot(cfg)) as PipelineConfig;
-    if (last) return sendPipeline(snapshot, undefined, null, last);
-    const userData = userDataForRun(snapshot)?.data;
-    const rec = await createRecord(snapshot, userData);
-    beginRecording(rec?.id ?? null);
-    sendPipeline(snapshot, rec?.id, userData ?? null);
+    if (fork) {
+      const made = await createFork(snapshot, fork);
+      if ('problem' in made) return made.problem;
+      forkId = made.id;
+    } else if (last) sendPipeline(snapshot, undefined, null, last);
+    else {
+      const userData = userDataForRun(snapshot)?.data;
+      const rec = await createRecord(snapshot, userData);
+      beginRecording(rec?.id ?? null);
+      sendPipeline(snapshot, rec?.id, userData ?? null);
+    }
   } finally {
     savedRuns.starting = false;
   }
+  return forkId ? resumeRun(forkId) : '';
 }
 
 /**
