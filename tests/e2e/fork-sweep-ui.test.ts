@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { openApp, startPreview } from './harness';
 import { TINY, axeViolations } from './ui-helpers';
@@ -87,7 +88,7 @@ describe('experiments through the UI', () => {
     }
   });
 
-  test('a sweep reloaded after its first setup resumes there and finishes with the stage runs it says', async () => {
+  test('a sweep reloaded after its first setup resumes there, finishes with the stage runs it says, and the Sweep plots view draws it', async () => {
     const app = await openApp('?backend=wasm');
     const { page } = app;
     try {
@@ -111,6 +112,33 @@ describe('experiments through the UI', () => {
       expect(report.seeds).toEqual([1]);
       expect(report.stage_runs).toBe(8); // the first setup's 4, then the second value from scratch after the reload
       expect(await page.getByTestId('sweep-summary').textContent()).toMatch(/^Finished in .*: 8 stage runs instead of 8/);
+
+      // The Sweep plots view draws this sweep (no file opened): three plots over its two values of β.
+      await page.getByTestId('view-sweep').click();
+      expect(await page.getByTestId('sweep-shown').textContent()).toMatch(
+        /^\s*Showing the sweep in this page: ppo\.beta over 0\.02, 0\.1; instructions, micro, seeds\s+1\.\s*$/,
+      );
+      // proxy and gold per value; win rate, labeler score (SFT's, dashed) and KL against β; the tax against β
+      for (const [id, curves] of Object.entries({ overoptimisation: 4, knob: 3, tax: 1 })) {
+        const figure = page.getByTestId(`plot-${id}`);
+        await figure.scrollIntoViewIfNeeded(); // panels off screen are not laid out (content-visibility: auto)
+        const drawn = await figure.evaluate((f) => ({
+          curves: f.querySelectorAll('svg path.curve').length,
+          texts: [...f.querySelectorAll('svg text')].map((t) => t.textContent ?? ''),
+        }));
+        expect(drawn.curves, id).toBe(curves);
+        // each value named: in the legend (one curve per value) or as a tick of the β axis ("0.10")
+        for (const v of ['0.02', '0.1'])
+          expect(
+            drawn.texts.some((t) => Number(t) === Number(v) || t.endsWith(`= ${v}`)),
+            `${id}: ${v} in ${JSON.stringify(drawn.texts)}`,
+          ).toBe(true);
+      }
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('plot-knob-json').click()]);
+      expect(download.suggestedFilename()).toBe('sweep-instructions-micro-ppo.beta-knob.json');
+      const data = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { sweep: { values: string[]; seeds: number[] }; rows: unknown[] };
+      expect(data.sweep).toMatchObject({ values: ['0.02', '0.1'], seeds: [1], complete: true });
+      expect(data.rows.length).toBeGreaterThan(0);
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();
