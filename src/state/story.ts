@@ -1,6 +1,7 @@
 import type { RunState } from '../worker/protocol';
 import type { StageName } from '../rlhf/stages';
 import type { PipelineReport } from '../rlhf/pipelineTypes';
+import { getTask } from '../tasks';
 
 /**
  * What the pipeline diagram (ui/StoryDiagram.svelte) says about the current run, from the page's
@@ -54,33 +55,81 @@ export function stageProgress(run: RunView, id: StageName | 'eval'): Progress | 
   return { step, total: run.total, fraction: step / run.total, eta: etaText(run.etaSeconds) };
 }
 
+/** Who the evaluation judged against SFT: the run's own PPO policy, or a policy imported into a judge run. */
+type Judged = 'PPO' | 'Imported policy';
+
+/** One evaluation prompt where the judged policy's answer beat SFT's, both answers as plain text. */
+interface BestPair {
+  prompt: string;
+  sft: string;
+  policy: string;
+  /** the labelers' noise-free rubric score of each answer, 0…1 */
+  sftScore: number;
+  policyScore: number;
+}
+
 interface Headline {
-  /** PPO preferred to SFT, 0…1 */
+  /** the judged policy preferred to SFT, 0…1 */
   winrate: number;
   /** its 95% interval over the evaluation prompts, when the report has one */
   ci95: [number, number] | null;
   prompts: number;
   /** 'test', or 'dev' for a report on the validation split */
   split: 'test' | 'dev';
+  policy: Judged;
+  /** a judge run: where the imported policy came from and the run whose evaluation judged it */
+  judged: { source: string; runName: string } | null;
   /** the held-out labelers' mean score of each model's answers */
-  scores: { model: 'base' | 'SFT' | 'PPO'; score: number }[];
+  scores: { model: 'base' | 'SFT' | Judged; score: number }[];
+  pair: BestPair | null;
 }
 
-/** The evaluation's headline numbers (null before there is a report). */
-export function headlineOf(report: PipelineReport | null): Headline | null {
+type Scorer = (prompt: string, response: string) => number;
+
+/** The task's noise-free rubric (null for a task this page does not know). */
+function rubricOf(task: string): Scorer | null {
+  try {
+    const t = getTask(task);
+    return (prompt, response) => t.score(prompt, response).total;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The sample where the judged policy's answer beat SFT's by the widest margin on the rubric (null
+ * when it beat SFT on none of them). The report keeps the answers to its first evaluation prompts.
+ */
+function bestPair(samples: readonly { prompt: string; sft: string; ppo: string }[], score: Scorer): BestPair | null {
+  let best: BestPair | null = null;
+  for (const s of samples) {
+    const sftScore = score(s.prompt, s.sft);
+    const policyScore = score(s.prompt, s.ppo);
+    if (policyScore > sftScore && (!best || policyScore - sftScore > best.policyScore - best.sftScore))
+      best = { prompt: s.prompt, sft: s.sft, policy: s.ppo, sftScore, policyScore };
+  }
+  return best;
+}
+
+/** The evaluation's headline numbers (null before there is a report). `score` defaults to the report's task's rubric. */
+export function headlineOf(report: PipelineReport | null, score: Scorer | null = report ? rubricOf(report.task) : null): Headline | null {
   if (!report) return null;
   const e = report.eval;
   const ci = e.winrate_ci95;
+  const policy: Judged = report.judged ? 'Imported policy' : 'PPO';
   return {
     winrate: e.winrate_ppo_vs_sft,
     ci95: ci && ci.every(Number.isFinite) ? [ci[0], ci[1]] : null,
     prompts: e.prompts,
     split: (e.split ?? report.config.eval?.split) === 'val' ? 'dev' : 'test',
+    policy,
+    judged: report.judged ? { source: report.judged.policy, runName: report.judged.run_name } : null,
     scores: [
       { model: 'base', score: e.labeler_score.base },
       { model: 'SFT', score: e.labeler_score.sft },
-      { model: 'PPO', score: e.labeler_score.ppo },
+      { model: policy, score: e.labeler_score.ppo },
     ],
+    pair: score && Array.isArray(e.samples) ? bestPair(e.samples, score) : null,
   };
 }
 

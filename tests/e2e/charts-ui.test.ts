@@ -121,6 +121,16 @@ describe('the story diagram and the charts grouped by stage, readable on a phone
         expect.stringMatching(/^SFT\s*\d\.\d{3}$/),
         expect.stringMatching(/^PPO\s*\d\.\d{3}$/),
       ]);
+      // The best sample pair, when PPO beat SFT on one of the report's samples: that prompt's two answers, as text.
+      const samples = await readHandle(page, (h) => (h.run.report as { eval: { samples: { prompt: string; sft: string; ppo: string }[] } }).eval.samples);
+      const pair = story.getByTestId('story-pair');
+      if (await pair.count()) {
+        const prompt = await pair.getByTestId('story-pair-prompt').textContent();
+        const shown = samples.find((x) => x.prompt === prompt);
+        expect(shown).toBeDefined();
+        expect(await pair.getByTestId('story-pair-sft').textContent()).toBe(shown!.sft);
+        expect(await pair.getByTestId('story-pair-policy').textContent()).toBe(shown!.ppo);
+      }
 
       // One group per stage, each saying what to look for.
       for (const stage of ['pretrain', 'sft', 'rm', 'ppo']) {
@@ -183,6 +193,7 @@ describe('the story diagram and the charts grouped by stage, readable on a phone
       expect(reopened.clipped).toEqual([]);
       expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
       expect(await axeViolations(page)).toEqual([]);
+
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();
