@@ -133,6 +133,21 @@ export function headlineOf(report: PipelineReport | null, score: Scorer | null =
   };
 }
 
+/**
+ * The report the headline shows: the current run's; on a page that has run nothing yet, the newest
+ * saved run's when it finished (`saved` newest first), named, so a reload does not empty the story.
+ */
+export function headlineSource(
+  run: Pick<RunView, 'state' | 'stages'> & { report: PipelineReport | null },
+  saved: readonly { name: string; report?: unknown }[],
+): { report: PipelineReport; savedRun: string | null } | null {
+  if (run.report) return { report: run.report, savedRun: null };
+  if (run.state === 'training' || run.stages.length) return null;
+  const newest = saved[0];
+  const report = newest?.report as PipelineReport | undefined;
+  return report?.eval && report.config ? { report, savedRun: newest.name } : null;
+}
+
 /** 0.611 → "61%"; '–' when not a number. */
 export function percent(x: number): string {
   return Number.isFinite(x) ? `${Math.round(100 * x)}%` : '–';

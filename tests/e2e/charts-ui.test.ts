@@ -131,6 +131,7 @@ describe('the story diagram and the charts grouped by stage, readable on a phone
         expect(await pair.getByTestId('story-pair-sft').textContent()).toBe(shown!.sft);
         expect(await pair.getByTestId('story-pair-policy').textContent()).toBe(shown!.ppo);
       }
+      expect(await story.getByTestId('story-from').count()).toBe(0);
 
       // One group per stage, each saying what to look for.
       for (const stage of ['pretrain', 'sft', 'rm', 'ppo']) {
@@ -194,6 +195,15 @@ describe('the story diagram and the charts grouped by stage, readable on a phone
       expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
       expect(await axeViolations(page)).toEqual([]);
 
+      // Reloaded: the story is not empty, it carries the finished saved run's headline, named.
+      await page.reload();
+      await page.getByTestId('engine').waitFor({ timeout: 60_000 });
+      const from = page.getByTestId('story').getByTestId('story-from');
+      await from.waitFor({ timeout: 30_000 });
+      const name = await readHandle(page, (h) => h.savedRuns.list[0].name);
+      expect(await from.textContent()).toBe(`from saved run “${name}”`);
+      expect(await page.getByTestId('story').getByTestId('story-winrate').textContent()).toBe(pct(report.eval.winrate_ppo_vs_sft));
+      expect(await axeViolations(page)).toEqual([]);
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { doneMessage, headlineOf, percent, stageProgress, stageStatus } from '../../src/state/story';
+import { doneMessage, headlineOf, headlineSource, percent, stageProgress, stageStatus } from '../../src/state/story';
 import { aboutText, pipelineEta, referenceOf } from '../../src/state/pipelineEta';
 import { DEFAULT_PIPELINE } from '../../src/rlhf/config';
 import type { PipelineReport } from '../../src/rlhf/pipelineTypes';
@@ -63,7 +63,7 @@ const REPORT = {
   eval: { prompts: 256, winrate_ppo_vs_sft: 0.611, winrate_ci95: [0.56, 0.67], labeler_score: { base: 0.334, sft: 0.422, ppo: 0.544 }, samples: SAMPLES },
 } as unknown as PipelineReport;
 
-describe('the headline’s sample pair, a judge run', () => {
+describe('the headline’s sample pair, a judge run, a saved run', () => {
   test('the pair is the prompt where the judged answer beat SFT’s by the widest rubric margin, its texts as they are', () => {
     expect(headlineOf(REPORT, SCORE)!.pair).toEqual({ prompt: 'p2', sft: 'ok', policy: 'best <b>x</b>', sftScore: 0.5, policyScore: 0.9 });
     const lost = { ...REPORT, eval: { ...REPORT.eval, samples: [SAMPLES[0]] } } as PipelineReport;
@@ -80,6 +80,18 @@ describe('the headline’s sample pair, a judge run', () => {
     expect(h.judged).toEqual({ source: 'policy-trl/model.safetensors', runName: 'tiny run' });
     expect(h.scores.map((s) => s.model)).toEqual(['base', 'SFT', 'Imported policy']);
     expect(headlineOf(REPORT, SCORE)!).toMatchObject({ policy: 'PPO', judged: null });
+  });
+  test('after a reload the newest saved run’s headline, named; never while a run trains or after one ran here', () => {
+    const idle = { state: 'idle' as const, stages: [], report: null };
+    const saved = [
+      { name: 'my run', report: REPORT },
+      { name: 'older', report: REPORT },
+    ];
+    expect(headlineSource(idle, saved)).toEqual({ report: REPORT, savedRun: 'my run' });
+    expect(headlineSource(idle, [{ name: 'stopped' }, ...saved])).toBeNull();
+    expect(headlineSource({ ...idle, state: 'training' }, saved)).toBeNull();
+    expect(headlineSource({ ...idle, state: 'stopped', stages: RUN.stages }, saved)).toBeNull();
+    expect(headlineSource({ ...idle, state: 'done', report: REPORT }, saved)).toEqual({ report: REPORT, savedRun: null });
   });
 });
 
