@@ -54,12 +54,17 @@ async function horizontalOverflow(page: Page): Promise<number> {
 }
 
 describe('the story diagram and the charts grouped by stage, readable on a phone', () => {
-  test('the first screen at 390×844 shows the start button without horizontal scrolling', async () => {
-    const app = await openApp('?backend=wasm');
+  // Forced wasm, and the engine left on auto (here: a software GPU adapter, timed against wasm per run, the tallest engine panel).
+  test.each([
+    ['wasm', '?backend=wasm'],
+    ['auto', ''],
+  ])('the first screen at 390×844 (%s engine) shows the start button without horizontal scrolling', async (engine, query) => {
+    const app = await openApp(query);
     const { page } = app;
     try {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.getByTestId('engine').waitFor({ timeout: 60_000 });
+      await page.waitForFunction('!!window.__rlhf.run.engine', null, { timeout: 60_000 });
       const start = await page.getByTestId('run-pipeline').boundingBox();
       expect(start).not.toBeNull();
       expect(start!.x + start!.width).toBeLessThanOrEqual(390);
@@ -78,6 +83,15 @@ describe('the story diagram and the charts grouped by stage, readable on a phone
       expect(await story.getByRole('heading', { level: 3 }).allTextContents()).toEqual(['Base model', 'SFT model', 'Reward model', 'PPO policy', 'Evaluation']);
       expect(await story.getByTestId('story-headline').count()).toBe(0);
       expect(await axeViolations(page)).toEqual([]);
+      // On a phone the engine panel is one line; its details open on demand.
+      const panel = page.getByTestId('engine');
+      expect((await panel.boundingBox())!.height).toBeLessThan(90);
+      if (engine === 'auto') {
+        expect(await page.getByTestId('adapter').isVisible()).toBe(false);
+        await panel.getByRole('button', { name: 'Details' }).click();
+        expect(await page.getByTestId('adapter').isVisible()).toBe(true);
+        expect(await axeViolations(page)).toEqual([]);
+      }
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();
