@@ -22,7 +22,7 @@ const SIZES = [
 /** Each state's pictures: a name and the panel scrolled to the top (null: the top of the page). */
 const SHOTS = {
   'first-load': [['first-load', null]],
-  // the diagram at the top: on a phone the engine panel above it can be tall
+  // the diagram at the top of the picture, the running stage's progress in view at both sizes
   'mid-run': [['mid-run', '[data-testid="story"]']],
   finished: [
     ['finished', '[data-testid="story"]'],
