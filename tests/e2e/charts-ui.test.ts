@@ -58,17 +58,21 @@ describe('the story diagram and the charts grouped by stage, readable on a phone
   test.each([
     ['wasm', '?backend=wasm'],
     ['auto', ''],
-  ])('the first screen at 390×844 (%s engine) shows the start button without horizontal scrolling', async (engine, query) => {
+  ])('the first screen at 390×844 (%s engine) shows the start buttons without horizontal scrolling', async (engine, query) => {
     const app = await openApp(query);
     const { page } = app;
     try {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.getByTestId('engine').waitFor({ timeout: 60_000 });
       await page.waitForFunction('!!window.__rlhf.run.engine', null, { timeout: 60_000 });
-      const start = await page.getByTestId('run-pipeline').boundingBox();
-      expect(start).not.toBeNull();
-      expect(start!.x + start!.width).toBeLessThanOrEqual(390);
-      expect(start!.y + start!.height).toBeLessThanOrEqual(844);
+      // The first screen's two ways in: the quick path from the shipped example, and the whole pipeline from scratch.
+      const start = await page.getByTestId('quick-start-button').boundingBox();
+      const scratch = await page.getByTestId('quick-scratch').boundingBox();
+      for (const box of [start, scratch]) {
+        expect(box).not.toBeNull();
+        expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+        expect(box!.y + box!.height).toBeLessThanOrEqual(844);
+      }
       expect(await page.evaluate(() => document.scrollingElement!.scrollWidth - document.scrollingElement!.clientWidth)).toBeLessThanOrEqual(0);
       // The story comes first: every model of the pipeline, each waiting, above the start button.
       const story = page.getByTestId('story');
