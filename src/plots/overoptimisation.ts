@@ -2,7 +2,7 @@ import type { SweepReport } from '../rlhf/sweepReport';
 import { knobAxis, linearAxis } from './axes';
 import { drawFigure } from './figure';
 import type { Series } from './panel';
-import { mean } from './stats';
+import { centredMean, mean } from './stats';
 import { knobName, knobTitle, pointsInOrder, sweepLine, valueColours } from './sweepText';
 import type { DataTable, Plot } from './table';
 
@@ -47,10 +47,7 @@ function meanLog(reports: SweepReport['points'][number]['reports']): Iteration[]
 }
 
 /** Centred moving mean over SMOOTH iterations. */
-function smooth(xs: number[]): number[] {
-  const h = Math.floor(SMOOTH / 2);
-  return xs.map((_, i) => mean(xs.slice(Math.max(0, i - h), i + h + 1)));
-}
+const smooth = (xs: number[]): number[] => centredMean(xs, SMOOTH);
 
 export function overoptimisationPlot(r: SweepReport): Plot {
   const knob = knobAxis(knobTitle(r.key), r.values);

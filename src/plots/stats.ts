@@ -4,6 +4,12 @@ export function mean(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
 }
 
+/** Centred moving mean over `width` consecutive values (fewer at the ends): the over-optimisation curves' smoothing. */
+export function centredMean(xs: readonly number[], width: number): number[] {
+  const h = Math.floor(width / 2);
+  return xs.map((_, i) => mean(xs.slice(Math.max(0, i - h), i + h + 1)));
+}
+
 /** Student's t, 97.5th percentile, for 1 … 30 degrees of freedom. */
 const T975 = [
   12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069,

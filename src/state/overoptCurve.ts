@@ -1,4 +1,4 @@
-import { mean } from '../plots/stats';
+import { centredMean } from '../plots/stats';
 
 /**
  * The over-optimisation picture of one run (Gao et al. 2022), from its PPO metric series: per
@@ -27,12 +27,16 @@ export function overoptCurve(ppo: Record<string, readonly number[]> | undefined)
     if ([kl[i], proxy[i], gold[i]].every(Number.isFinite)) its.push({ iteration: i + 1, kl: kl[i], proxy: proxy[i], gold: gold[i] });
   }
   const root = (k: number) => Math.sqrt(Math.max(0, k));
-  const h = Math.floor(SMOOTH / 2);
-  const around = (i: number, key: 'kl' | 'proxy' | 'gold') => mean(its.slice(Math.max(0, i - h), i + h + 1).map((it) => it[key]));
+  // KL is smoothed before the root, as in the sweep plot: one iteration's KL is an estimate from its rollouts and jumps
+  const [sKl, sProxy, sGold] = (['kl', 'proxy', 'gold'] as const).map((key) =>
+    centredMean(
+      its.map((it) => it[key]),
+      SMOOTH,
+    ),
+  );
   return {
     raw: its.map((it) => ({ iteration: it.iteration, x: root(it.kl), proxy: it.proxy, gold: it.gold })),
-    // KL is smoothed before the root, as in the sweep plot: one iteration's KL is an estimate from its rollouts and jumps
-    smooth: its.map((it, i) => ({ iteration: it.iteration, x: root(around(i, 'kl')), proxy: around(i, 'proxy'), gold: around(i, 'gold') })),
+    smooth: its.map((it, i) => ({ iteration: it.iteration, x: root(sKl[i]), proxy: sProxy[i], gold: sGold[i] })),
   };
 }
 
