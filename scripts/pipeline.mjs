@@ -127,17 +127,8 @@ async function main() {
   // --preset applies the UI's settings preset of that name (model size + step counts for it and the
   // task, src/state/presets.ts), so `--preset small` runs what the app's "Small" button runs.
   const setupFor = async (seed) => {
-    const { config, presetValues } = await page.evaluate(
-      ({ task, preset, seed }) => ({
-        config: { ...structuredClone(window.__rlhf.DEFAULT_PIPELINE), task, seed },
-        presetValues: (() => {
-          const p = window.__rlhf.SETTINGS_PRESETS.find((p) => p.values.preset === preset);
-          return p ? window.__rlhf.presetValues(p, task) : { preset };
-        })(),
-      }),
-      { task, preset, seed },
-    );
-    for (const [key, value] of Object.entries(presetValues)) applySet(config, `${key}=${value}`);
+    // the app's own "preset for a task" (src/state/presets.ts presetConfig): no copy here to drift
+    const config = await page.evaluate(({ task, preset, seed }) => window.__rlhf.presetConfig(task, preset, seed), { task, preset, seed });
     for (const assignment of [].concat(args.set ?? [])) applySet(config, assignment);
     return config;
   };

@@ -11,8 +11,7 @@ import { labeling } from './state/labeling.svelte';
 import { storage } from './state/storage.svelte';
 import { sweepState } from './state/sweep.svelte';
 import { forkState } from './state/fork.svelte';
-import { DEFAULT_PIPELINE } from './rlhf/config';
-import { presetValues, SETTINGS_PRESETS } from './state/presets';
+import { presetConfig } from './state/presets';
 import { setupProblems } from './rlhf/promptNeeds';
 import { reloadForIsolation } from './coi';
 import './ui/theme.css';
@@ -29,9 +28,7 @@ function start(): void {
     startRun,
     startVariants,
     stopTraining,
-    DEFAULT_PIPELINE,
-    SETTINGS_PRESETS,
-    presetValues,
+    presetConfig,
     setupProblems,
     pipelineConfig,
     savedRuns,

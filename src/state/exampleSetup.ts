@@ -1,4 +1,4 @@
-import { DEFAULT_PIPELINE, type PipelineConfig } from '../rlhf/config';
+import type { PipelineConfig } from '../rlhf/config';
 import { QUICK_SETTINGS, exampleMismatch, type ExampleManifest } from '../rlhf/exampleStart';
 import { IMPORT_LIMITS } from '../io/importLimits';
 import { importModel, type Weights } from '../io/modelFiles';
@@ -7,24 +7,13 @@ import type { GPTConfig } from '../model/config';
 import type { SettingValue } from '../share/link';
 import { errorMessage } from '../util/errorMessage';
 import { setSetting } from './configKeys';
-import { presetValues, SETTINGS_PRESETS } from './presets';
+import { presetConfig } from './presets';
 
 /**
  * The shipped example's setup, without DOM or runes (the page, `npm run example` and the unit test share
  * it): the settings a preset gives a task (as the app's preset button and the runner's --preset apply
  * them), the quick path's settings, and the example's zip read back into its base and SFT models.
  */
-
-/** The defaults with a settings preset applied for `task` (presets.ts), and the seed. */
-function presetConfig(task: string, presetId: string, seed: number): PipelineConfig {
-  const preset = SETTINGS_PRESETS.find((p) => p.id === presetId);
-  if (!preset) throw new Error(`no settings preset “${presetId}”`);
-  const cfg = structuredClone(DEFAULT_PIPELINE);
-  cfg.task = task as PipelineConfig['task'];
-  cfg.seed = seed;
-  for (const [key, value] of Object.entries(presetValues(preset, task))) setSetting(cfg, key, value);
-  return cfg;
-}
 
 /**
  * The settings of the quick path from the example: the example's task, preset and seed on the current

@@ -1,6 +1,6 @@
-import { DEFAULT_PIPELINE } from '../rlhf/config';
+import { DEFAULT_PIPELINE, type PipelineConfig } from '../rlhf/config';
 import type { TaskName } from '../tasks/types';
-import { getSetting } from './configKeys';
+import { getSetting, setSetting } from './configKeys';
 import type { SettingValue } from '../share/link';
 
 /**
@@ -125,3 +125,19 @@ export const SETTINGS_PRESETS: SettingsPreset[] = [
     },
   },
 ];
+
+/**
+ * The defaults with a settings preset applied for `task`, and the seed: the one place "a preset for a
+ * task" becomes a whole setup — the shipped example (exampleSetup.ts) and the headless runner's
+ * --task/--preset/--seed (scripts/pipeline.mjs, through window.__rlhf.presetConfig) both start here. The
+ * page's preset button writes the same values onto the setup being edited (pipelineConfig.svelte.ts).
+ */
+export function presetConfig(task: string, presetId: string, seed: number): PipelineConfig {
+  const preset = SETTINGS_PRESETS.find((p) => p.id === presetId);
+  if (!preset) throw new Error(`no settings preset “${presetId}” (there are ${SETTINGS_PRESETS.map((p) => p.id).join(', ')})`);
+  const cfg = structuredClone(DEFAULT_PIPELINE);
+  cfg.task = task as PipelineConfig['task'];
+  cfg.seed = seed;
+  for (const [key, value] of Object.entries(presetValues(preset, task))) setSetting(cfg, key, value);
+  return cfg;
+}

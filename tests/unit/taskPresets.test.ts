@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import { DEFAULT_PIPELINE } from '../../src/rlhf/config';
 import { applyPreset, pipelineConfig, resetConfig, trySetting } from '../../src/state/pipelineConfig.svelte';
-import { presetValues, SETTINGS_PRESETS } from '../../src/state/presets';
+import { presetConfig, presetValues, SETTINGS_PRESETS } from '../../src/state/presets';
 
 const tiny = SETTINGS_PRESETS.find((p) => p.id === 'tiny')!;
 
@@ -47,5 +47,20 @@ describe("a preset's values per task", () => {
     // a preset without values for the task: switching task leaves its step counts alone
     trySetting('task', 'instructions');
     expect(pipelineConfig.pretrain.steps).toBe(micro.values['pretrain.steps']);
+  });
+
+  test("a whole setup from a preset (the runner's --preset, the example) is what the page's button gives a fresh setup", () => {
+    // every preset on the default task; the sentiment task with Tiny, the preset that has values for it
+    // (a preset without them keeps what the page had, so there the page's result depends on its history)
+    const cases = [...SETTINGS_PRESETS.map((p) => ['instructions', p.id]), ['sentiment', 'tiny']];
+    for (const [task, id] of cases) {
+      resetConfig();
+      trySetting('task', task);
+      applyPreset(SETTINGS_PRESETS.find((p) => p.id === id)!);
+      trySetting('seed', 7);
+      expect(presetConfig(task, id, 7)).toEqual(JSON.parse(JSON.stringify(pipelineConfig)));
+    }
+    expect(presetConfig('sentiment', 'tiny', 7).pretrain.steps).toBe(1200);
+    expect(() => presetConfig('instructions', 'huge', 1)).toThrow(/no settings preset “huge”.*tiny/);
   });
 });
