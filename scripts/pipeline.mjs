@@ -259,19 +259,20 @@ function printSweep(key, points, seeds, wall) {
 
 function printSummary(r) {
   const f = (x, d = 3) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : String(x));
+  // A re-run (--fork-from … --from-stage X) restores the stages before X from the saved run: their
+  // numbers are that run's, so their time column says so instead of a time this run did not spend.
+  const order = ['pretrain', 'sft', 'rm', 'ppo', 'eval'];
+  const forkedAt = r.saved_run?.forked_from?.stage;
+  const restored = (stage) => forkedAt !== undefined && order.indexOf(stage) < order.indexOf(forkedAt);
+  const secs = (stage) => (restored(stage) ? '(from the checkpoint)' : `${f(r.stages[stage].seconds, 0)} s`);
   const rows = [
-    [
-      'pretrain',
-      `${r.stages.pretrain.steps} steps`,
-      `loss ${f(r.stages.pretrain.loss_first)} → ${f(r.stages.pretrain.loss_last)}`,
-      `${f(r.stages.pretrain.seconds, 0)} s`,
-    ],
-    ['sft', `${r.stages.sft.steps} steps`, `loss ${f(r.stages.sft.loss_first)} → ${f(r.stages.sft.loss_last)}`, `${f(r.stages.sft.seconds, 0)} s`],
+    ['pretrain', `${r.stages.pretrain.steps} steps`, `loss ${f(r.stages.pretrain.loss_first)} → ${f(r.stages.pretrain.loss_last)}`, secs('pretrain')],
+    ['sft', `${r.stages.sft.steps} steps`, `loss ${f(r.stages.sft.loss_first)} → ${f(r.stages.sft.loss_last)}`, secs('sft')],
     [
       'rm',
       `${r.stages.rm.steps} steps`,
       `accuracy train ${f(r.stages.rm.train_accuracy)} held-out ${f(r.stages.rm.heldout_accuracy)} (rubric ${f(r.stages.rm.rubric_heldout_accuracy)})`,
-      `${f(r.stages.rm.seconds, 0)} s`,
+      secs('rm'),
     ],
     [
       '',
@@ -283,7 +284,7 @@ function printSummary(r) {
       'ppo',
       `${r.stages.ppo.iterations} iterations`,
       `reward ${f(r.stages.ppo.reward_first)} → ${f(r.stages.ppo.reward_last)}, KL ${f(r.stages.ppo.kl_last)}`,
-      `${f(r.stages.ppo.seconds, 0)} s`,
+      secs('ppo'),
     ],
   ];
   console.log(`\n${r.task} · ${r.preset} · seed ${r.seed} · ${r.backend}${r.adapter ? ` (${r.adapter.vendor} ${r.adapter.architecture})` : ''}`);

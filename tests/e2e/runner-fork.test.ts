@@ -77,6 +77,9 @@ describe('the headless runner re-runs a saved run from a stage', () => {
     const ran = [...fork.stdout.matchAll(/\] (\w+)\s+running/g)].map((m) => m[1]);
     expect(ran).toEqual(['ppo', 'eval']);
     expect(fork.stdout.match(/\] (pretrain|sft|rm)\s+done/g)).toHaveLength(3); // each restored stage listed once
+    // the summary's time column: restored stages say where their numbers come from, PPO its own time
+    expect(fork.stdout.match(/^ {2}(pretrain|sft|rm) .*\(from the checkpoint\)$/gm)).toHaveLength(3);
+    expect(fork.stdout).toMatch(/^ {2}ppo .* \d+ s$/m);
     const report = read(forked);
     expect(report.saved_run!.forked_from).toEqual({ runId: source.id, runName: source.name, stage: 'ppo' });
 
