@@ -6,8 +6,10 @@ import type { PipelineReport } from '../rlhf/pipelineTypes';
  * How long the whole pipeline still needs, not only the stage running now. A stage that has not
  * started has no progress to time, so its time comes from an earlier finished run of the same task
  * and model on this browser (seconds per step, per PPO iteration, per evaluation prompt), scaled by
- * how fast this run goes against that one on the stages it has timed. Without such a run, or before
- * the running stage is a tenth through, there is no estimate: a guess would not be honest. Pure.
+ * how fast this run goes against that one on the stages it has timed. A first run has none of its
+ * own: for the shipped example's task and preset the example's own run (public/example/manifest.json)
+ * serves, scaled the same way. Without either, or before the running stage is a tenth through, there
+ * is no estimate: a guess would not be honest. Pure.
  */
 type Stage = StageName | 'eval';
 type PerStage = Record<Stage, number>;
@@ -122,4 +124,17 @@ export function referenceOf(list: readonly SavedRun[], current: SavedRun | undef
     if (ref) return ref;
   }
   return null;
+}
+
+/**
+ * Before this browser has finished a run of `current`'s task and preset: the seconds per unit of the run
+ * that made the shipped example (its manifest's report), when it is of the same task and preset. Its
+ * machine is not this one; pipelineEta scales it by this run's own pace like any reference.
+ */
+export function exampleReferenceOf(
+  example: { task: string; preset: string; report: PipelineReport } | null | undefined,
+  current: SavedRun | undefined,
+): PerStage | null {
+  if (!example || !current || example.task !== current.task || example.preset !== current.preset) return null;
+  return secondsPerUnit(example.report);
 }

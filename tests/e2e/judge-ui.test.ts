@@ -105,6 +105,17 @@ describe('judging an imported policy', () => {
       await page.getByTestId('run-open').first().click();
       await page.getByTestId('judge-report').waitFor();
       expect(await cells(page, 'score')).toEqual(before);
+      // …and the first screen's headline is the judged run's, saying whose policy was judged.
+      await page.getByTestId('view-pipeline').click();
+      const story = page.getByTestId('story');
+      await story.getByTestId('story-judged').waitFor({ timeout: 30_000 });
+      expect(await story.getByTestId('story-judged').textContent()).toMatch(
+        new RegExp(
+          `^\\s*An imported policy \\(.*${zip.name.replace(/\./g, '\\.')}.*\\) judged against SFT by the evaluation of “.+” — not that run’s own PPO policy\\.\\s*$`,
+        ),
+      );
+      expect(await story.getByTestId('story-winrate').textContent()).toMatch(/^\d+%$/);
+      expect(await story.getByText('The imported policy’s answer preferred to SFT’s').count()).toBe(1);
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();

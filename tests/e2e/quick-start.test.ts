@@ -64,6 +64,14 @@ describe('the quick path from the shipped example', () => {
       expect(await provenance.textContent()).toMatch(
         /From the shipped example, not trained here:\s*pretraining and SFT \(the base and SFT models\)\.\s*Trained here:\s*the reward model and PPO-ptx/,
       );
+      // A first run here: the whole pipeline's ETA is timed against the run that made the example.
+      const eta = await page.waitForFunction(() => document.querySelector('[data-testid="story-eta"]')?.textContent ?? null, null, {
+        timeout: 300_000,
+        polling: 100,
+      });
+      expect(await eta.jsonValue()).toMatch(
+        /^\s*All stages: about \d+ (s|min) left \(timed against the run that made the shipped example, at this run’s pace\)\s*$/,
+      );
       await page.waitForFunction('window.__rlhf.run.state !== "training"', null, { timeout: 360_000, polling: 1000 });
       expect(await readHandle(page, (h) => h.run.state)).toBe('done');
       const result = page.getByTestId('quick-result');

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { doneMessage, headlineOf, headlineSource, percent, stageProgress, stageStatus } from '../../src/state/story';
-import { aboutText, pipelineEta, referenceOf } from '../../src/state/pipelineEta';
+import { aboutText, exampleReferenceOf, pipelineEta, referenceOf } from '../../src/state/pipelineEta';
+import { readFileSync } from 'node:fs';
+import { readExampleManifest } from '../../src/rlhf/exampleStart';
 import { DEFAULT_PIPELINE } from '../../src/rlhf/config';
 import type { PipelineReport } from '../../src/rlhf/pipelineTypes';
 
@@ -147,6 +149,16 @@ describe('the whole pipeline’s ETA', () => {
     expect(referenceOf(list, me)).toEqual(per);
     expect(referenceOf(list.slice(0, 3), me)).toBeNull();
     expect(referenceOf(list, undefined)).toBeNull();
+    // a first run: the shipped example's run serves for its own task and preset, and only for those
+    const shipped = readExampleManifest(JSON.parse(readFileSync('public/example/manifest.json', 'utf8')));
+    const fromExample = exampleReferenceOf(shipped, { id: 'first', task: shipped.task, preset: shipped.preset })!;
+    const st = shipped.report.stages;
+    expect(fromExample.pretrain).toBeCloseTo(st.pretrain.seconds / shipped.config.pretrain.steps, 9);
+    expect(fromExample.rm).toBeCloseTo((st.rm.seconds + (st.rm.sampling_seconds ?? 0)) / shipped.config.rm.steps, 9);
+    expect(fromExample.eval).toBeGreaterThan(0);
+    expect(exampleReferenceOf(shipped, { id: 'first', task: 'sentiment', preset: shipped.preset })).toBeNull();
+    expect(exampleReferenceOf(shipped, { id: 'first', task: shipped.task, preset: 'small' })).toBeNull();
+    expect(exampleReferenceOf(null, me)).toBeNull();
     expect(aboutText(42)).toBe('about 40 s');
     expect(aboutText(400)).toBe('about 7 min');
   });
