@@ -22,8 +22,10 @@ export interface VariantsResult {
 }
 
 /**
- * Runs every setup, sharing the stages before the first one any variant changes. `hooks(i)` are
- * the hooks of variant i (its checkpoints are not saved: the shared one is kept in memory).
+ * Runs every setup; each later one shares with the first every stage before the first one it changes
+ * (a setup sweep may change the RM in one setup and only PPO in another: the second resumes after the
+ * first's RM). `hooks(i)` are the hooks of variant i (its checkpoints are not saved: the shared ones
+ * are kept in memory, one per stage some variant resumes after).
  */
 export async function runVariants(
   configs: PipelineConfig[],
@@ -33,39 +35,42 @@ export async function runVariants(
   onReport?: (i: number, report: PipelineReport) => void,
 ): Promise<VariantsResult> {
   if (configs.length === 0) throw new Error('runVariants: no setups');
-  const forks = configs
-    .slice(1)
-    .map((c) => forkStage(configs[0], c))
-    .filter((f) => f !== null);
-  const earliest = forks.length ? Math.min(...forks.map((f) => ORDER.indexOf(f))) : null;
-  // Variants restart at the earliest changed stage (a change of the evaluation alone restores PPO's
-  // policy from its end-of-stage checkpoint).
-  const restart = earliest ?? 0;
-  const shared = restart > 0 ? (ORDER[restart - 1] as StageName) : null;
-  const fork = earliest === null ? null : ORDER[earliest];
-  let kept: PipelineCheckpoint | undefined;
+  // variant i restarts at the first stage it changes against setup 0 (null: unchanged, or at
+  // pretraining: from scratch); a change of the evaluation alone restores PPO's policy from its
+  // end-of-stage checkpoint
+  const restartOf = configs.map((c, i) => (i === 0 ? null : forkStage(configs[0], c)));
+  const sharedOf = restartOf.map((f) => (f !== null && ORDER.indexOf(f) > 0 ? (ORDER[ORDER.indexOf(f) - 1] as StageName) : null));
+  const needed = new Set(sharedOf.filter((s) => s !== null));
+  const forks = restartOf.filter((f) => f !== null);
+  const fork = forks.length ? ORDER[Math.min(...forks.map((f) => ORDER.indexOf(f)))] : null;
+  const kept = new Map<StageName, PipelineCheckpoint>();
   const reports: PipelineReport[] = [];
   let stageRuns = 0;
-  for (let i = 0; i < configs.length; i++) {
-    const h = hooks(i);
-    const resume = i > 0 ? kept : undefined;
-    const report = await runPipeline(
-      configs[i],
-      engine,
-      {
-        ...h,
-        lmCheckpointEvery: 0,
-        ppoCheckpointEvery: Number.MAX_SAFE_INTEGER,
-        checkpoint: async (c) => {
-          if (i === 0 && shared && c.stage === shared && c.final) kept = c;
+  try {
+    for (let i = 0; i < configs.length; i++) {
+      const h = hooks(i);
+      const shared = sharedOf[i];
+      const resume = shared ? kept.get(shared) : undefined;
+      const report = await runPipeline(
+        configs[i],
+        engine,
+        {
+          ...h,
+          lmCheckpointEvery: 0,
+          ppoCheckpointEvery: Number.MAX_SAFE_INTEGER,
+          checkpoint: async (c) => {
+            if (i === 0 && c.final && needed.has(c.stage)) kept.set(c.stage, c);
+          },
         },
-      },
-      resume,
-      userData,
-    );
-    stageRuns += resume ? 4 - ORDER.indexOf(resume.stage) - 1 : 4;
-    reports.push(report);
-    onReport?.(i, report);
+        resume,
+        userData,
+      );
+      stageRuns += resume ? 4 - ORDER.indexOf(resume.stage) - 1 : 4;
+      reports.push(report);
+      onReport?.(i, report);
+    }
+  } finally {
+    kept.clear();
   }
   return { reports, fork, stageRuns };
 }
