@@ -22,10 +22,10 @@ export interface VariantsResult {
 }
 
 /**
- * Runs every setup; each later one shares with the first every stage before the first one it changes
- * (a setup sweep may change the RM in one setup and only PPO in another: the second resumes after the
- * first's RM). `hooks(i)` are the hooks of variant i (its checkpoints are not saved: the shared ones
- * are kept in memory, one per stage some variant resumes after).
+ * Runs every setup; each later one resumes after the last stage it shares with an earlier one (the
+ * one it shares most with): a setup sweep may change the RM in one setup and only PPO in the next,
+ * which then resumes after the RM of the one before. `hooks(i)` are the hooks of variant i (its
+ * checkpoints are not saved: the shared ones are kept in memory, only those some variant resumes from).
  */
 export async function runVariants(
   configs: PipelineConfig[],
@@ -35,22 +35,31 @@ export async function runVariants(
   onReport?: (i: number, report: PipelineReport) => void,
 ): Promise<VariantsResult> {
   if (configs.length === 0) throw new Error('runVariants: no setups');
-  // variant i restarts at the first stage it changes against setup 0 (null: unchanged, or at
-  // pretraining: from scratch); a change of the evaluation alone restores PPO's policy from its
-  // end-of-stage checkpoint
-  const restartOf = configs.map((c, i) => (i === 0 ? null : forkStage(configs[0], c)));
-  const sharedOf = restartOf.map((f) => (f !== null && ORDER.indexOf(f) > 0 ? (ORDER[ORDER.indexOf(f) - 1] as StageName) : null));
-  const needed = new Set(sharedOf.filter((s) => s !== null));
-  const forks = restartOf.filter((f) => f !== null);
-  const fork = forks.length ? ORDER[Math.min(...forks.map((f) => ORDER.indexOf(f)))] : null;
-  const kept = new Map<StageName, PipelineCheckpoint>();
+  // Variant i restarts at the first stage it changes against the earlier setup it shares most with
+  // (none, or a change at pretraining: from scratch; the same setup again: from its end of PPO, so
+  // only the evaluation runs). A change of the evaluation alone restores PPO's policy from its
+  // end-of-stage checkpoint.
+  const plan = configs.map((c, i) => {
+    let best: { from: number; shared: StageName } | null = null;
+    for (let j = 0; j < i; j++) {
+      const f = forkStage(configs[j], c);
+      const at = f === null ? ORDER.length - 1 : ORDER.indexOf(f);
+      if (at > 0 && (!best || at - 1 > ORDER.indexOf(best.shared))) best = { from: j, shared: ORDER[at - 1] as StageName };
+    }
+    return best;
+  });
+  const needed = new Set(plan.filter((p) => p !== null).map((p) => `${p.from}:${p.shared}`));
+  const changed = configs.slice(1).map((c) => forkStage(configs[0], c));
+  const firsts = changed.filter((f) => f !== null);
+  const fork = firsts.length ? ORDER[Math.min(...firsts.map((f) => ORDER.indexOf(f)))] : null;
+  const kept = new Map<string, PipelineCheckpoint>();
   const reports: PipelineReport[] = [];
   let stageRuns = 0;
   try {
     for (let i = 0; i < configs.length; i++) {
       const h = hooks(i);
-      const shared = sharedOf[i];
-      const resume = shared ? kept.get(shared) : undefined;
+      const p = plan[i];
+      const resume = p ? kept.get(`${p.from}:${p.shared}`) : undefined;
       const report = await runPipeline(
         configs[i],
         engine,
@@ -59,7 +68,7 @@ export async function runVariants(
           lmCheckpointEvery: 0,
           ppoCheckpointEvery: Number.MAX_SAFE_INTEGER,
           checkpoint: async (c) => {
-            if (i === 0 && c.final && needed.has(c.stage)) kept.set(c.stage, c);
+            if (c.final && needed.has(`${i}:${c.stage}`)) kept.set(`${i}:${c.stage}`, c);
           },
         },
         resume,

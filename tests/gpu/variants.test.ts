@@ -36,22 +36,24 @@ test('variants share the stages before the fork, and each equals a from-scratch 
   expect(v.reports[1].eval.winrate_ppo_vs_sft).not.toBe(undefined);
 });
 
-test('setups that change different stages each share what they have in common with the first (micro, wasm)', async () => {
+test('setups that change different stages each resume after what they share with an earlier one (micro, wasm)', async () => {
   const engine = await initBackend('wasm');
   const rmChanged: PipelineConfig = { ...MICRO, rm: { ...MICRO.rm, lr: MICRO.rm.lr * 2 } };
   const ppoChanged: PipelineConfig = { ...MICRO, ppo: { ...MICRO.ppo, beta: MICRO.ppo.beta * 2 } };
+  const both: PipelineConfig = { ...rmChanged, ppo: ppoChanged.ppo };
   const before = tf.memory().numTensors;
   const stagesRun: string[] = [];
-  const v = await runVariants([MICRO, rmChanged, ppoChanged], engine, (i) => ({
+  const v = await runVariants([MICRO, rmChanged, ppoChanged, both], engine, (i) => ({
     ...quiet,
     stage: (s, st) => st === 'running' && stagesRun.push(`${i}:${s}`),
   }));
   expect(tf.memory().numTensors).toBe(before);
   expect(v.fork).toBe('rm');
-  expect(stagesRun).toEqual(['0:pretrain', '0:sft', '0:rm', '0:ppo', '0:eval', '1:rm', '1:ppo', '1:eval', '2:ppo', '2:eval']);
-  expect(v.stageRuns).toBe(4 + 2 + 1); // instead of 4 + 2 + 2 (all from the RM on) or 12 (all from scratch)
+  expect(stagesRun).toEqual(['0:pretrain', '0:sft', '0:rm', '0:ppo', '0:eval', '1:rm', '1:ppo', '1:eval', '2:ppo', '2:eval', '3:ppo', '3:eval']);
+  expect(v.stageRuns).toBe(4 + 2 + 1 + 1); // instead of 4 + 3 × 2 (all from the RM on) or 16 (all from scratch)
   expect(v.reports[2].stages.rm).toEqual(v.reports[0].stages.rm);
+  expect(v.reports[3].stages.rm).toEqual(v.reports[1].stages.rm);
   expect(v.reports[1].stages.rm).not.toEqual(v.reports[0].stages.rm);
-  // the third resumed after the first's RM, with the second's run in between: still a from-scratch run's report
-  expect(withoutTimes(v.reports[2])).toEqual(withoutTimes(await runPipeline(ppoChanged, engine, quiet)));
+  // the last resumed after the second's RM, with the third's run in between: still a from-scratch run's report
+  expect(withoutTimes(v.reports[3])).toEqual(withoutTimes(await runPipeline(both, engine, quiet)));
 });
