@@ -14,14 +14,19 @@ import type { Weights } from './snapshot';
 const EXAMPLE_FORMAT = 1;
 
 /**
- * The quick path's reward model: lighter than Tiny's 500 steps on 4 000 ranking sets (the RM stage's time
- * is mostly sampling the K = 6 SFT answers of each set). Chosen on the dev set (eval.split = val) and dev
- * seeds 11–13 only, in one setup sweep (pretraining and SFT shared per seed, wasm): 150 steps on 1 200 sets
- * won 0.719 / 0.688 / 0.666 over SFT (mean 0.691; RM held-out accuracy 0.704), 250 on 2 000 won
- * 0.641 / 0.693 / 0.707 (mean 0.680; 0.700) — the lighter one is as good. The test number of the shipped
- * example with it is in the manifest (`quick.report`). Every other setting is the Tiny preset's.
+ * The quick path's settings on top of the Tiny preset, all chosen on the dev set (eval.split = val) and dev
+ * seeds 11–13 only, in setup sweeps (pretraining and SFT shared per seed, wasm; docs/runs/2026-12-06-dev/):
+ * - a lighter reward model than Tiny's 500 steps on 4 000 ranking sets (the RM stage's time is mostly
+ *   sampling the K = 6 SFT answers of each set): 150 steps on 1 200 sets won 0.719 / 0.688 / 0.666 over SFT
+ *   (mean 0.691; RM held-out accuracy 0.704), 250 on 2 000 won 0.641 / 0.693 / 0.707 (mean 0.680; 0.700);
+ * - PPO at β = 0.05 instead of 0.02: 0.717 / 0.703 / 0.695 (mean 0.705, KL 1.1 instead of 1.5). Its
+ *   alternatives were no better and either slower — 30 iterations of 2 epochs (0.678 / – / 0.705 at β 0.02,
+ *   0.717 / – / 0.697 at 0.05) triple PPO's time, past the ~2 minutes — or worse: the RM at lr 0.0006
+ *   (0.688 / – / 0.682).
+ * The test number of the shipped example with them is in the manifest (`quick.report`). Every other setting
+ * is the Tiny preset's.
  */
-export const QUICK_SETTINGS: Readonly<Record<string, number>> = { 'rm.steps': 150, 'rm.trainPrompts': 1200 };
+export const QUICK_SETTINGS: Readonly<Record<string, number>> = { 'rm.steps': 150, 'rm.trainPrompts': 1200, 'ppo.beta': 0.05 };
 
 /** What `npm run example` measured: a run forked from the example at the reward model with {@link QUICK_SETTINGS}. */
 interface QuickMeasurement {
