@@ -7,13 +7,14 @@ const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
 const secs = (x: number): string => `${Math.round(x)} s`;
 
 /** What the example holds and what the quick path trains here, before it runs. */
-export function exampleAbout(m: ExampleManifest, cfg: { rm: { steps: number; trainPrompts: number }; ppo: { iterations: number } }): string {
+export function exampleAbout(m: ExampleManifest, cfg: { rm: { steps: number; trainPrompts: number }; ppo: { iterations: number; beta: number } }): string {
   const s = m.report.stages;
   return (
     `The shipped example is one ${m.preset} run of the ${m.task} task (seed ${m.seed}): a base model pretrained ${s.pretrain.steps} steps and its SFT ` +
     `model fine-tuned ${s.sft.steps} steps on demonstrations, made by ${m.made_by}. Here the reward model trains ${cfg.rm.steps} steps on ` +
     `${cfg.rm.trainPrompts} ranking sets of SFT’s answers (a full run: ${m.config.rm.steps} on ${m.config.rm.trainPrompts}), PPO-ptx ` +
-    `${cfg.ppo.iterations} iterations against it, and held-out labelers judge base, SFT and PPO.`
+    `${cfg.ppo.iterations} iterations against it at β = ${cfg.ppo.beta}${cfg.ppo.beta !== m.config.ppo.beta ? ` (a full run: ${m.config.ppo.beta})` : ''}, ` +
+    'and held-out labelers judge base, SFT and PPO.'
   );
 }
 

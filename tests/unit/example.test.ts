@@ -60,7 +60,7 @@ describe('the shipped example run', () => {
   });
 
   test('its words say what was trained where', () => {
-    expect(exampleAbout(manifest, quickConfig(manifest))).toMatch(/pretrained \d+ steps .* Here the reward model trains/);
+    expect(exampleAbout(manifest, quickConfig(manifest))).toMatch(/pretrained \d+ steps .* Here the reward model trains .* at β = 0\.05 \(a full run: 0\.02\)/);
     expect(measuredText(manifest)).toMatch(/PPO preferred to SFT on \d+% \(95% interval \d+%–\d+%\)/);
     expect(resultText(manifest.quick!.report)).toMatch(/Trained here in \d+ s: the reward model \(\d+ steps/);
   });
