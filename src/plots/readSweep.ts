@@ -1,4 +1,5 @@
 import type { SweepReport } from '../rlhf/sweepReport';
+import { errorMessage } from '../util/errorMessage';
 
 /**
  * A sweep report read from a file (the runner's JSON, or one saved from the app), checked for
@@ -112,7 +113,7 @@ export function readSweep(text: string): SweepRead {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    return { error: `The file is not valid JSON (${e instanceof Error ? e.message : String(e)}).` };
+    return { error: `The file is not valid JSON (${errorMessage(e)}).` };
   }
   try {
     return { report: check(raw) };
