@@ -3,14 +3,14 @@ import { setupProblems } from '../rlhf/promptNeeds';
 import { presetProblem } from '../io/modelUpload';
 import type { PresetName } from '../model/config';
 import type { SettingValue } from '../share/link';
-import { saveCheckpoint } from '../store/checkpoints';
-import { createRun, deleteRun, MAX_RUN_NAME, updateRun } from '../store/runs';
+import { createImportedRun } from '../store/importedRun';
+import { MAX_RUN_NAME } from '../store/runs';
 import { errorMessage } from '../util/errorMessage';
 import { hexOf, quickConfig, readExampleModels } from './exampleSetup';
 import { run } from './run.svelte';
 import { resumeRun } from './runRecorder.svelte';
-import { runById, savedRuns } from './runs.svelte';
-import { database, refreshStorage, storage } from './storage.svelte';
+import { runById, savedRuns, showNewRun } from './runs.svelte';
+import { database, storage } from './storage.svelte';
 import { sweepState } from './sweep.svelte';
 
 /**
@@ -118,29 +118,22 @@ export async function startExampleRun(): Promise<void> {
 
     example.phase = 'Saving the example’s checkpoint…';
     const source = exampleSource(m);
-    const rec = await createRun(db, {
-      name: runName(m),
-      task: cfg.task,
-      preset: cfg.preset,
-      seed: cfg.seed,
-      config: cfg,
-      imported: { source, skipped: ['pretrain', 'sft'] },
-    });
     const c = exampleSftCheckpoint(models, source);
+    let id: string;
     try {
-      await saveCheckpoint(db, { runId: rec.id, stage: c.stage, step: c.step, final: c.final, models: c.models, extra: c.extra });
+      const made = await createImportedRun(
+        db,
+        { name: runName(m), task: cfg.task, preset: cfg.preset, seed: cfg.seed, config: cfg, imported: { source, skipped: ['pretrain', 'sft'] } },
+        { stage: c.stage, step: c.step, final: c.final, models: c.models, extra: c.extra },
+      );
+      showNewRun(made.run, made.checkpoint);
+      id = made.run.id;
     } catch (e) {
-      await deleteRun(db, rec.id).catch(() => {}); // no record without its starting point
       return fail(`The example’s checkpoint could not be saved (${errorMessage(e)}); nothing was started.`);
     }
-    const updated = await updateRun(db, rec.id, { stageStatus: { pretrain: 'done', sft: 'done' } });
-    savedRuns.list = [updated, ...savedRuns.list];
-    savedRuns.checkpoints[rec.id] = { stage: 'sft', step: 0, final: true };
-    savedRuns.finals[rec.id] = ['sft'];
-    void refreshStorage();
-    const problem = await resumeRun(rec.id);
+    const problem = await resumeRun(id);
     if (problem) return fail(problem);
-    example.runId = rec.id;
+    example.runId = id;
     example.phase = '';
   } catch (e) {
     fail(`The quick path could not start: ${errorMessage(e)}`);

@@ -5,9 +5,9 @@ import type { ForkStage } from '../store/runRow';
 import { MAX_RUN_NAME, type RunRecord } from '../store/runs';
 import { createForkRun } from '../store/forkRun';
 import { isQuotaError } from '../store/quotaError';
-import { runById, savedRuns } from './runs.svelte';
+import { runById, showNewRun } from './runs.svelte';
 import { STAGE_TITLES } from './runSummary';
-import { database, refreshStorage, storage } from './storage.svelte';
+import { database, storage } from './storage.svelte';
 import { errorMessage } from '../util/errorMessage';
 
 /** A re-run of a saved run from a stage: the run, and the first stage the re-run trains itself. */
@@ -51,10 +51,7 @@ export async function createFork(cfg: PipelineConfig, fork: ForkRequest): Promis
       seed: cfg.seed,
       config: cfg,
     });
-    savedRuns.list = [run, ...savedRuns.list];
-    savedRuns.checkpoints[run.id] = { stage: checkpoint.stage, step: checkpoint.step, final: true };
-    savedRuns.finals[run.id] = [checkpoint.stage];
-    void refreshStorage();
+    showNewRun(run, checkpoint);
     return { id: run.id };
   } catch (e) {
     return {

@@ -7,9 +7,9 @@ import { MAX_RUN_NAME, type RunRecord } from '../store/runs';
 import { createForkRun } from '../store/forkRun';
 import { isQuotaError } from '../store/quotaError';
 import { run } from './run.svelte';
-import { runById, savedRuns } from './runs.svelte';
+import { runById, savedRuns, showNewRun } from './runs.svelte';
 import { resumeRun } from './runRecorder.svelte';
-import { database, refreshStorage, storage } from './storage.svelte';
+import { database, storage } from './storage.svelte';
 import { errorMessage } from '../util/errorMessage';
 
 /**
@@ -105,10 +105,7 @@ export async function judgeImportedPolicy(sourceId: string, files: File[]): Prom
         },
       );
       id = made.run.id;
-      savedRuns.list = [made.run, ...savedRuns.list];
-      savedRuns.checkpoints[id] = { stage: made.checkpoint.stage, step: made.checkpoint.step, final: true };
-      savedRuns.finals[id] = [made.checkpoint.stage];
-      void refreshStorage();
+      showNewRun(made.run, made.checkpoint);
     } catch (e) {
       return fail(
         isQuotaError(e)

@@ -1,13 +1,13 @@
 import type { PipelineConfig } from '../rlhf/config';
 import { chooseModelFiles, readUploadedModel, presetProblem, type PickedFile } from '../io/modelUpload';
 import { importedSftCheckpoint } from '../rlhf/importedStart';
-import { createRun, deleteRun, MAX_RUN_NAME, updateRun } from '../store/runs';
-import { saveCheckpoint } from '../store/checkpoints';
+import { MAX_RUN_NAME } from '../store/runs';
+import { createImportedRun } from '../store/importedRun';
 import { configBlockers, pipelineConfig } from './pipelineConfig.svelte';
 import { run } from './run.svelte';
-import { savedRuns } from './runs.svelte';
+import { savedRuns, showNewRun } from './runs.svelte';
 import { resumeRun } from './runRecorder.svelte';
-import { database, refreshStorage, storage } from './storage.svelte';
+import { database, storage } from './storage.svelte';
 import { userDataForRun } from './userLabels.svelte';
 import { errorMessage } from '../util/errorMessage';
 
@@ -62,27 +62,28 @@ export async function startFromImportedModel(files: File[]): Promise<void> {
 
     const name = Array.from(`${cfg.task} · ${cfg.preset} · seed ${cfg.seed} · from ${model.source}`).slice(0, MAX_RUN_NAME).join('');
     const userData = userDataForRun(cfg)?.data;
-    const rec = await createRun(db, {
-      name,
-      task: cfg.task,
-      preset: cfg.preset,
-      seed: cfg.seed,
-      config: cfg,
-      ...(userData ? { userData } : {}),
-      imported: { source: model.source, skipped: ['pretrain', 'sft'] },
-    });
     const c = importedSftCheckpoint(model.weights, model.source);
+    let id: string;
     try {
-      await saveCheckpoint(db, { runId: rec.id, stage: c.stage, step: c.step, final: c.final, models: c.models, extra: c.extra });
+      const made = await createImportedRun(
+        db,
+        {
+          name,
+          task: cfg.task,
+          preset: cfg.preset,
+          seed: cfg.seed,
+          config: cfg,
+          ...(userData ? { userData } : {}),
+          imported: { source: model.source, skipped: ['pretrain', 'sft'] },
+        },
+        { stage: c.stage, step: c.step, final: c.final, models: c.models, extra: c.extra },
+      );
+      showNewRun(made.run, made.checkpoint);
+      id = made.run.id;
     } catch (e) {
-      await deleteRun(db, rec.id).catch(() => {}); // no record without its starting point
       return fail(`The imported model could not be saved (${errorMessage(e)}); nothing was started.`);
     }
-    const updated = await updateRun(db, rec.id, { stageStatus: { pretrain: 'done', sft: 'done' } });
-    savedRuns.list = [updated, ...savedRuns.list];
-    savedRuns.checkpoints[rec.id] = { stage: 'sft', step: 0, final: true };
-    void refreshStorage();
-    const problem = await resumeRun(rec.id);
+    const problem = await resumeRun(id);
     if (problem) return fail(problem);
     modelImport.message = `Started “${name}” from the imported model: pretraining and SFT are skipped; the reward model, PPO-ptx and the evaluation run now.`;
   } catch (e) {

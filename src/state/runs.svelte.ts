@@ -1,7 +1,7 @@
 import { listRuns, type RunRecord } from '../store/runs';
-import { listCheckpoints } from '../store/checkpoints';
+import { listCheckpoints, type CheckpointInfo } from '../store/checkpoints';
 import type { StageName } from '../store/runs';
-import { database, storage } from './storage.svelte';
+import { database, refreshStorage, storage } from './storage.svelte';
 import { errorMessage } from '../util/errorMessage';
 
 /**
@@ -44,6 +44,17 @@ export async function loadRuns(): Promise<void> {
     storage.error = `Saved runs could not be read (${errorMessage(e)}).`;
   }
   savedRuns.loaded = true;
+}
+
+/**
+ * A run just written with its starting checkpoint (a fork, a judge run, an imported start, the shipped
+ * example's quick path) joins the list, with what a resume or a fork would start from.
+ */
+export function showNewRun(run: RunRecord, checkpoint: Pick<CheckpointInfo, 'stage' | 'step'>): void {
+  savedRuns.list = [run, ...savedRuns.list];
+  savedRuns.checkpoints[run.id] = { stage: checkpoint.stage, step: checkpoint.step, final: true };
+  savedRuns.finals[run.id] = [checkpoint.stage];
+  void refreshStorage();
 }
 
 export function toggleCompare(id: string): void {

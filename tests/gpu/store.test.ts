@@ -8,6 +8,7 @@ import { pruneCheckpoints } from '../../src/store/prune';
 import { MAX_RUN_NAME, createRun, deleteRun, getRun, listRuns, renameRun, updateRun, validateRunName } from '../../src/store/runs';
 import { addDatasetRows, addMissingRows, listDataset, replaceDataset } from '../../src/store/datasets';
 import { crc32 } from '../../src/store/checksum';
+import { createImportedRun } from '../../src/store/importedRun';
 import { isQuotaError, requestPersistence, saveCheckpointSafely, storageStatus } from '../../src/store/storage';
 
 // ---------------------------------------------------------------------------------------------
@@ -806,5 +807,29 @@ describe('datasets', () => {
     const now = await listDataset(db, 'sentiment', 'demonstrations');
     expect(now.map((d) => d.prompt)).toEqual(many.map((m) => m.prompt));
     expect(now.every((d) => d.source === 'import')).toBe(true);
+  });
+});
+
+describe('a run that starts from imported models (createImportedRun)', () => {
+  const init = {
+    name: 'imported',
+    task: 'instructions',
+    preset: 'micro',
+    seed: 3,
+    config: {},
+    imported: { source: 'model.safetensors', skipped: ['pretrain', 'sft'] as ('pretrain' | 'sft')[] },
+  };
+  it('writes the record, its end-of-SFT checkpoint and the skipped stages as done', async () => {
+    const db = await freshDb();
+    const { run, checkpoint } = await createImportedRun(db, init, { stage: 'sft', step: 0, final: true, models: { sft: weights(5, SIZES) } });
+    expect(run.stageStatus).toEqual({ pretrain: 'done', sft: 'done', rm: 'waiting', ppo: 'waiting' });
+    expect(run.imported).toEqual(init.imported);
+    expect((await listCheckpoints(db, run.id)).map((c) => [c.id, c.stage, c.final])).toEqual([[checkpoint.id, 'sft', true]]);
+  });
+  it('leaves nothing behind when the checkpoint cannot be saved', async () => {
+    const db = await freshDb();
+    const bad = { stage: 'sft' as const, step: 0, final: true, models: { 'a/b': weights(5, SIZES) } };
+    await expect(createImportedRun(db, init, bad)).rejects.toThrow(/without "\/"/);
+    expect(await listRuns(db)).toEqual([]);
   });
 });
