@@ -271,7 +271,7 @@ function printSummary(r) {
     [
       'rm',
       `${r.stages.rm.steps} steps`,
-      `accuracy train ${f(r.stages.rm.train_accuracy)} held-out ${f(r.stages.rm.heldout_accuracy)} (rubric ${f(r.stages.rm.rubric_heldout_accuracy)})`,
+      `accuracy train ${f(r.stages.rm.train_accuracy)} held-out ${f(r.stages.rm.heldout_accuracy)}${r.stages.rm.heldout_accuracy_ci95 ? ` [${r.stages.rm.heldout_accuracy_ci95.map((x) => f(x)).join(', ')}]` : ''} (rubric ${f(r.stages.rm.rubric_heldout_accuracy)})`,
       secs('rm'),
     ],
     [

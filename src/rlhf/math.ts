@@ -273,6 +273,18 @@ export function pairwiseAccuracy(scores: tf.Tensor): tf.Scalar {
   });
 }
 
+/** pairwiseAccuracy per ranked set: [P, K] scores → [P] (each set's share of its K(K−1)/2 pairs ordered right, ties ½). */
+export function pairwiseAccuracyPerSet(scores: tf.Tensor): tf.Tensor1D {
+  const K = scores.shape[1] as number;
+  if (scores.rank !== 2 || K < 2) throw new Error(`pairwiseAccuracyPerSet: scores must be [P,K] with K >= 2, got [${scores.shape}]`);
+  return tf.tidy(() => {
+    const a = tf.expandDims(scores, 2);
+    const b = tf.expandDims(scores, 1);
+    const win = tf.add(tf.cast(tf.greater(a, b), 'float32'), tf.mul(tf.cast(tf.equal(a, b), 'float32'), 0.5));
+    return tf.div(tf.sum(tf.mul(win, upperPairs(K)), [1, 2]), (K * (K - 1)) / 2) as tf.Tensor1D;
+  });
+}
+
 /**
  * Adaptive KL controller (Ziegler et al. 2019; TRL `AdaptiveKLController`), plain numbers:
  *

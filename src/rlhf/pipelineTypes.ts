@@ -30,6 +30,8 @@ export interface PipelineReport {
       train_accuracy: number;
       /** against the held-out labelers */
       heldout_accuracy: number;
+      /** 95% interval of heldout_accuracy over the held-out prompts (mean ± 1.96·s/√n of the per-prompt accuracies) */
+      heldout_accuracy_ci95?: [number, number];
       /** on the same held-out prompts, against the training labelers */
       heldout_accuracy_train_labelers?: number;
       rubric_heldout_accuracy?: number;

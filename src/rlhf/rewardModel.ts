@@ -5,9 +5,9 @@ import { learningRate } from '../model/schedule';
 import { ScalarLog } from '../train/metrics';
 import type { StageHooks } from '../train/lmLoop';
 import type { Task } from '../tasks/types';
-import type { SimulatedLabeler } from '../tasks/labeler';
+import { interval95, type SimulatedLabeler } from '../tasks/labeler';
 import { Rng } from '../util/rng';
-import { pairwiseAccuracy } from './math';
+import { pairwiseAccuracy, pairwiseAccuracyPerSet } from './math';
 import { rankingLossAndAccuracy } from '../kernels/rankingLoss/op';
 import { buildSequences, type SequenceLayout } from './sequences';
 import { ScalarModel } from './scalarModel';
@@ -55,15 +55,28 @@ function rankedBatch(layout: SequenceLayout, sets: RankedSet[]) {
 
 /** Mean pairwise accuracy of the RM on ranked sets (eval mode, batched). */
 export async function rankingAccuracy(rm: ScalarModel, layout: SequenceLayout, sets: RankedSet[], chunk = 16): Promise<number> {
+  return (await rankingAccuracies(rm, layout, sets, chunk)).mean;
+}
+
+/**
+ * rankingAccuracy and each set's own accuracy (for an interval over the sets' prompts: the pairs of one
+ * set are not independent, its prompts are). One forward pass; the mean is rankingAccuracy's, bit for bit.
+ */
+export async function rankingAccuracies(rm: ScalarModel, layout: SequenceLayout, sets: RankedSet[], chunk = 16): Promise<{ mean: number; perSet: number[] }> {
   let sum = 0;
+  const perSet: number[] = [];
   for (let i = 0; i < sets.length; i += chunk) {
     const part = sets.slice(i, i + chunk);
     const K = part[0].responses.length;
-    const acc = tf.tidy(() => pairwiseAccuracy(rm.scores(rankedBatch(layout, part)).reshape([part.length, K])));
+    const [acc, each] = tf.tidy(() => {
+      const scores = rm.scores(rankedBatch(layout, part)).reshape([part.length, K]);
+      return [pairwiseAccuracy(scores), pairwiseAccuracyPerSet(scores)];
+    });
     sum += (await acc.data())[0] * part.length;
-    acc.dispose();
+    perSet.push(...(await each.data()));
+    tf.dispose([acc, each]);
   }
-  return sum / sets.length;
+  return { mean: sum / sets.length, perSet };
 }
 
 /** Mean RM score of (prompt, response) pairs. */
@@ -83,6 +96,8 @@ export interface RewardResult {
   losses: number[];
   trainAccuracy: number;
   heldoutAccuracy: number;
+  /** 95% interval of heldoutAccuracy over the held-out prompts (interval95 of the per-set accuracies) */
+  heldoutCi95: [number, number];
   demoMeanBefore: number;
   seconds: number;
   stopped: boolean;
@@ -179,7 +194,8 @@ export async function trainRewardModel(
     );
     rm.addBias(-demoMeanBefore);
     const trainAccuracy = await rankingAccuracy(rm, layout, data.train.slice(0, Math.max(data.heldout.length, 32)));
-    const heldoutAccuracy = await rankingAccuracy(rm, layout, data.heldout);
+    const heldout = await rankingAccuracies(rm, layout, data.heldout);
+    const heldoutAccuracy = heldout.mean;
     hooks.metrics({
       step,
       total: cfg.steps,
@@ -188,7 +204,7 @@ export async function trainRewardModel(
       tokensPerSec: 0,
       etaSeconds: 0,
     });
-    return { rm, steps: step, losses, trainAccuracy, heldoutAccuracy, demoMeanBefore, seconds: (performance.now() - start) / 1000, stopped };
+    return { rm, steps: step, losses, trainAccuracy, heldoutAccuracy, heldoutCi95: interval95(heldout.perSet), demoMeanBefore, seconds: (performance.now() - start) / 1000, stopped };
   } finally {
     log.dispose();
     opt.dispose();

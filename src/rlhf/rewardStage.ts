@@ -45,6 +45,7 @@ export async function rewardStage(ctx: RunContext, base: GPT, sft: GPT): Promise
     sampled_share: sets.reduce((a, s) => a + s.sampled, 0) / sets.reduce((a, s) => a + s.responses.length, 0),
     train_accuracy: rmRun.trainAccuracy,
     heldout_accuracy: rmRun.heldoutAccuracy,
+    heldout_accuracy_ci95: rmRun.heldoutCi95,
     heldout_accuracy_train_labelers: await rankingAccuracy(reward, layout, heldoutByTrainLabelers),
     rubric_heldout_accuracy: rubricAccuracy(task, heldout),
     // measured on training ranking sets: the held-out sets calibrated the labelers' noise

@@ -57,6 +57,11 @@ describe('the pipeline on a micro config', () => {
     expect(sft.loss_last).toBeLessThan(sft.loss_first - 0.5);
     expect(rm.train_accuracy).toBeGreaterThan(0.55);
     expect(rm.heldout_accuracy).toBeGreaterThan(0.5);
+    // its interval over the held-out prompts brackets it
+    const [rmLo, rmHi] = rm.heldout_accuracy_ci95!;
+    expect(rmLo).toBeLessThan(rm.heldout_accuracy);
+    expect(rmHi).toBeGreaterThan(rm.heldout_accuracy);
+    expect(rmHi - rmLo).toBeLessThan(0.5);
     expect(ppo.reward_last).toBeGreaterThan(ppo.reward_first);
     expect(ppo.kl_last).toBeGreaterThanOrEqual(0); // k1 (the default): a mean over 16 rollouts, below 0 only for a policy that never moved
     expect(Number.isFinite(ppo.kl_last)).toBe(true);

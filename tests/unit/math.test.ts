@@ -6,6 +6,7 @@ import {
   gae,
   maskedMean,
   pairwiseAccuracy,
+  pairwiseAccuracyPerSet,
   ppoPolicyLoss,
   rankingLoss,
   sequenceLogProbs,
@@ -501,6 +502,21 @@ describe('pairwiseAccuracy', () => {
       expectClose(await num(a), expected);
       tf.dispose([t, a]);
     }
+  });
+
+  it('per set: each row its own share of right pairs, their mean the overall accuracy', async () => {
+    const t = tf.tensor2d([
+      [2, 3, 1],
+      [5, 5, 4],
+      [0, 1, 2],
+    ]);
+    const each = pairwiseAccuracyPerSet(t);
+    expect(each.shape).toEqual([3]);
+    const got = Array.from(await each.data());
+    [2 / 3, 2.5 / 3, 0].forEach((x, i) => expectClose(got[i], x));
+    const all = pairwiseAccuracy(t);
+    expectClose(await num(all), got.reduce((a, b) => a + b) / 3);
+    tf.dispose([t, each, all]);
   });
 });
 
