@@ -261,28 +261,28 @@ export function rankingLoss(scores: tf.Tensor): tf.Scalar {
  * scores: [P,K] with K >= 2  ->  scalar in [0,1].
  */
 export function pairwiseAccuracy(scores: tf.Tensor): tf.Scalar {
-  const K = scores.shape[1] as number;
-  if (scores.rank !== 2 || K < 2) throw new Error(`pairwiseAccuracy: scores must be [P,K] with K >= 2, got [${scores.shape}]`);
-  return tf.tidy(() => {
-    const P = scores.shape[0] as number;
-    const a = tf.expandDims(scores, 2);
-    const b = tf.expandDims(scores, 1);
-    const win = tf.add(tf.cast(tf.greater(a, b), 'float32'), tf.mul(tf.cast(tf.equal(a, b), 'float32'), 0.5));
-    const total = tf.sum(tf.mul(win, upperPairs(K)));
-    return tf.div(total, Math.max(P * ((K * (K - 1)) / 2), 1)) as tf.Scalar;
-  });
+  const [P, K] = rankedShape(scores, 'pairwiseAccuracy');
+  return tf.tidy(() => tf.div(tf.sum(rightPairs(scores, K)), Math.max(P * ((K * (K - 1)) / 2), 1)) as tf.Scalar);
 }
 
 /** pairwiseAccuracy per ranked set: [P, K] scores → [P] (each set's share of its K(K−1)/2 pairs ordered right, ties ½). */
 export function pairwiseAccuracyPerSet(scores: tf.Tensor): tf.Tensor1D {
+  const [, K] = rankedShape(scores, 'pairwiseAccuracyPerSet');
+  return tf.tidy(() => tf.div(tf.sum(rightPairs(scores, K), [1, 2]), (K * (K - 1)) / 2) as tf.Tensor1D);
+}
+
+function rankedShape(scores: tf.Tensor, name: string): [number, number] {
   const K = scores.shape[1] as number;
-  if (scores.rank !== 2 || K < 2) throw new Error(`pairwiseAccuracyPerSet: scores must be [P,K] with K >= 2, got [${scores.shape}]`);
-  return tf.tidy(() => {
-    const a = tf.expandDims(scores, 2);
-    const b = tf.expandDims(scores, 1);
-    const win = tf.add(tf.cast(tf.greater(a, b), 'float32'), tf.mul(tf.cast(tf.equal(a, b), 'float32'), 0.5));
-    return tf.div(tf.sum(tf.mul(win, upperPairs(K)), [1, 2]), (K * (K - 1)) / 2) as tf.Tensor1D;
-  });
+  if (scores.rank !== 2 || K < 2) throw new Error(`${name}: scores must be [P,K] with K >= 2, got [${scores.shape}]`);
+  return [scores.shape[0] as number, K];
+}
+
+/** [P,K,K]: 1 where pair i<j is ordered as ranked (s_i > s_j), ½ on a tie, 0 otherwise and below the diagonal. */
+function rightPairs(scores: tf.Tensor, K: number): tf.Tensor3D {
+  const a = tf.expandDims(scores, 2);
+  const b = tf.expandDims(scores, 1);
+  const win = tf.add(tf.cast(tf.greater(a, b), 'float32'), tf.mul(tf.cast(tf.equal(a, b), 'float32'), 0.5));
+  return tf.mul(win, upperPairs(K)) as tf.Tensor3D;
 }
 
 /**
