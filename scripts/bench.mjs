@@ -23,6 +23,9 @@
 //                         on a page that is not cross-origin isolated (the SIMD build), on the threaded build with 1
 //                         thread and with the app's thread count; pages alternate, --wasm-rounds N rounds (default 3)
 //                         of 4 steps each
+//   wasm_workers          how far this machine runs wasm side by side: 1 and 2 bench workers at once (each a one-thread
+//                         tfjs-wasm) timing an arithmetic loop (control) and tiny LM steps, 16 × 64 alone vs 8 × 64
+//                         on two workers at once — the ceiling of splitting a batch across workers; --wasm-rounds N
 //   engine_choice         the app's engine choice (src/worker/engineChoice.ts) at the tiny preset: webgpu vs wasm
 //   dispatches            GPU dispatches and submits per LM, RM and PPO-minibatch step at the tiny preset, by program
 //                         (scripts/bench/dispatches.ts), beside the counts before issue 17's fusions (deterministic: no timing)
@@ -36,7 +39,7 @@ import { chromiumArgs, chromiumPath } from './chromium.mjs';
 import { createServer } from 'vite';
 
 const args = parseArgs(process.argv.slice(2));
-const ALL = ['peer', 'attention', 'ppo', 'generate', 'train_step', 'rm_step', 'wasm_threads', 'engine_choice', 'dispatches'];
+const ALL = ['peer', 'attention', 'ppo', 'generate', 'train_step', 'rm_step', 'wasm_threads', 'wasm_workers', 'engine_choice', 'dispatches'];
 const only = args.only ? String(args.only).split(',') : ALL;
 for (const s of only) if (!ALL.includes(s)) fail(`unknown section "${s}" (${ALL.join(', ')})`);
 const reps = Number(args.reps ?? 10);
@@ -173,6 +176,35 @@ try {
       load_average: loadavg(),
     };
   }
+  if (only.includes('wasm_workers')) {
+    // Each case: [kind, workers, batch]. A split batch's step ends when its slower half ends (max over workers).
+    const cases = [['spin', 1, 0], ['spin', 2, 0], ['lm', 1, 16], ['lm', 2, 8], ['lm', 1, 8]];
+    const rounds = cases.map(() => []);
+    for (let r = 0; r < wasmRounds; r++)
+      for (let i = 0; i < cases.length; i++) {
+        log(`wasm_workers: round ${r + 1}/${wasmRounds}, ${cases[i].join(' ')}…`);
+        rounds[i].push(await ours.evaluate(([kind, w, B]) => window.__bench.wasmWorkers(kind, w, B), cases[i]));
+      }
+    const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const ms = rounds.map((rs) => med(rs.map((r) => Math.max(...r))));
+    // the split itself: two workers exchanging weights and gradients every step
+    const dp = [];
+    for (let r = 0; r < wasmRounds; r++) {
+      log(`wasm_workers: round ${r + 1}/${wasmRounds}, data parallel 2 × 8…`);
+      dp.push(await ours.evaluate(() => window.__bench.wasmDataParallel(16)));
+    }
+    report.results.wasm_workers = {
+      cases: cases.map(([kind, workers, B], i) => ({ kind, workers, batch: B, ms: ms[i], rounds_ms: rounds[i] })),
+      spin_2_vs_1: ms[1] / ms[0],
+      lm_half_batch_share: ms[4] / ms[2],
+      lm_2_workers_slowdown: ms[3] / ms[4],
+      lm_split_ceiling: ms[2] / ms[3],
+      data_parallel_ms: med(dp),
+      data_parallel_rounds_ms: dp,
+      data_parallel_speedup: ms[2] / med(dp),
+      load_average: loadavg(),
+    };
+  }
   if (only.includes('engine_choice')) {
     log('engine_choice (preset tiny, 16 × 64)…');
     report.results.engine_choice = { ...(await ours.evaluate(() => window.__bench.engineChoice('tiny', 16, 64))), load_average: loadavg() };
@@ -273,6 +305,16 @@ function printTable({ adapter, results: r }) {
       'wasm threads vs 1 thread',
       `LM ×${fmt(w.lm_speedup_vs_1_thread, 2)}`,
       `RM ×${fmt(w.rm_speedup_vs_1_thread, 2)}; vs not isolated LM ×${fmt(w.lm_speedup_vs_not_isolated, 2)}, RM ×${fmt(w.rm_speedup_vs_not_isolated, 2)}; load ${w.load_average}`,
+    ]);
+  }
+  if (r.wasm_workers) {
+    const w = r.wasm_workers;
+    const c = (i) => fmt(w.cases[i].ms);
+    rows.push(['wasm workers: arithmetic loop, 1 / 2 at once', `${c(0)} / ${c(1)} ms`, `×${fmt(w.spin_2_vs_1, 2)} (1.00: two free cores)`]);
+    rows.push([
+      'wasm workers: LM step 16 alone / 8 alone / 2 × 8 at once',
+      `${c(2)} / ${c(3 + 1)} / ${c(3)} ms`,
+      `split ceiling ×${fmt(w.lm_split_ceiling, 2)}; data parallel ${fmt(w.data_parallel_ms)} ms ×${fmt(w.data_parallel_speedup, 2)} (half batch ${fmt(w.lm_half_batch_share, 2)} of a full one; two at once ×${fmt(w.lm_2_workers_slowdown, 2)} of one); load ${w.load_average}`,
     ]);
   }
   if (r.engine_choice) {
