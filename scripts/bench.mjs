@@ -186,22 +186,27 @@ try {
         rounds[i].push(await ours.evaluate(([kind, w, B]) => window.__bench.wasmWorkers(kind, w, B), cases[i]));
       }
     const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const ms = rounds.map((rs) => med(rs.map((r) => Math.max(...r))));
+    const ms = rounds.map((rs) => med(rs.map((r) => Math.max(...r.map((w) => w.ms)))));
     // the split itself: two workers exchanging weights and gradients every step
     const dp = [];
     for (let r = 0; r < wasmRounds; r++) {
       log(`wasm_workers: round ${r + 1}/${wasmRounds}, data parallel 2 × 8…`);
       dp.push(await ours.evaluate(() => window.__bench.wasmDataParallel(16)));
     }
+    // the same batches from the same start: the split step's losses against the whole step's (float summation order only)
+    const whole = rounds[2][0][0].losses;
+    const lossDiff = Math.max(...dp.flatMap((r) => r.losses.map((x, i) => Math.abs(x - whole[i]))));
     report.results.wasm_workers = {
-      cases: cases.map(([kind, workers, B], i) => ({ kind, workers, batch: B, ms: ms[i], rounds_ms: rounds[i] })),
+      cases: cases.map(([kind, workers, B], i) => ({ kind, workers, batch: B, ms: ms[i], rounds_ms: rounds[i].map((r) => r.map((w) => w.ms)) })),
       spin_2_vs_1: ms[1] / ms[0],
       lm_half_batch_share: ms[4] / ms[2],
       lm_2_workers_slowdown: ms[3] / ms[4],
       lm_split_ceiling: ms[2] / ms[3],
-      data_parallel_ms: med(dp),
-      data_parallel_rounds_ms: dp,
-      data_parallel_speedup: ms[2] / med(dp),
+      data_parallel_ms: med(dp.map((r) => r.ms)),
+      data_parallel_rounds_ms: dp.map((r) => r.ms),
+      data_parallel_speedup: ms[2] / med(dp.map((r) => r.ms)),
+      data_parallel_max_loss_diff: lossDiff,
+      steps_compared: whole.length,
       load_average: loadavg(),
     };
   }
@@ -314,7 +319,7 @@ function printTable({ adapter, results: r }) {
     rows.push([
       'wasm workers: LM step 16 alone / 8 alone / 2 × 8 at once',
       `${c(2)} / ${c(3 + 1)} / ${c(3)} ms`,
-      `split ceiling ×${fmt(w.lm_split_ceiling, 2)}; data parallel ${fmt(w.data_parallel_ms)} ms ×${fmt(w.data_parallel_speedup, 2)} (half batch ${fmt(w.lm_half_batch_share, 2)} of a full one; two at once ×${fmt(w.lm_2_workers_slowdown, 2)} of one); load ${w.load_average}`,
+      `split ceiling ×${fmt(w.lm_split_ceiling, 2)}; data parallel ${fmt(w.data_parallel_ms)} ms ×${fmt(w.data_parallel_speedup, 2)}, losses within ${w.data_parallel_max_loss_diff.toExponential(1)} of the whole step's over ${w.steps_compared} steps (half batch ${fmt(w.lm_half_batch_share, 2)} of a full one; two at once ×${fmt(w.lm_2_workers_slowdown, 2)} of one); load ${w.load_average}`,
     ]);
   }
   if (r.engine_choice) {

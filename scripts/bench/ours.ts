@@ -20,6 +20,7 @@ import { decodeEntry } from './generate';
 import { rmStepTimes } from './rmStep';
 import { stepDispatches } from './dispatches';
 import { median } from './median';
+import type { Timed } from './wasmWorkerProbe';
 
 /** Counts compute dispatches and queue submits (patched once on the prototypes). */
 const counters = { dispatches: 0, submits: 0 };
@@ -379,12 +380,12 @@ window.__bench = {
   /** dispatches per LM, RM and PPO step at the tiny preset, by program (scripts/bench/dispatches.ts) */
   dispatches: stepDispatches as never, // after adapter() (bench.mjs calls it first), which starts the backend
   wasmSteps: wasmSteps as never,
-  /** `workers` bench workers at once (scripts/bench/wasmWorkerProbe.ts), each timing `kind` (LM steps of batch B × 64): median ms per worker */
+  /** `workers` bench workers at once (scripts/bench/wasmWorkerProbe.ts), each timing `kind` (LM steps of batch B × 64): median ms and losses per worker */
   wasmWorkers: (async (kind: 'lm' | 'spin', workers: number, B: number, warmup = 4, reps = 10) => {
     const runs = Array.from({ length: workers }, () => {
       const w = new Worker(new URL('./wasmWorkerProbe.ts', import.meta.url), { type: 'module' });
-      return new Promise<number[]>((done, fail) => {
-        w.onmessage = (e: MessageEvent<number[]>) => {
+      return new Promise<Timed>((done, fail) => {
+        w.onmessage = (e: MessageEvent<Timed>) => {
           done(e.data);
           w.terminate();
         };
@@ -392,7 +393,7 @@ window.__bench = {
         w.postMessage({ kind, B, T: 64, warmup, reps });
       });
     });
-    return (await Promise.all(runs)).map(median);
+    return (await Promise.all(runs)).map((r) => ({ ms: median(r.times), losses: r.losses }));
   }) as never,
   /** data parallelism on two one-thread wasm workers (wasmWorkerProbe 'dp' + 'dpHelper'): median ms per LM step of B × 64 */
   wasmDataParallel: (async (B: number, warmup = 4, reps = 10) => {
@@ -404,13 +405,13 @@ window.__bench = {
     };
     const helper = start('dpHelper', channel.port2);
     const coordinator = start('dp', channel.port1);
-    const times = await new Promise<number[]>((done, fail) => {
-      coordinator.onmessage = (e: MessageEvent<number[]>) => done(e.data);
+    const result = await new Promise<Timed>((done, fail) => {
+      coordinator.onmessage = (e: MessageEvent<Timed>) => done(e.data);
       coordinator.onerror = (e) => fail(new Error(e.message));
     });
     coordinator.terminate();
     helper.terminate();
-    return median(times);
+    return { ms: median(result.times), losses: result.losses };
   }) as never,
   /** the app's engine choice (src/worker/engineChoice.ts) at a preset and batch: webgpu vs wasm ms per LM step */
   engineChoice: (async (preset: keyof typeof PRESETS, B: number, T: number) => {

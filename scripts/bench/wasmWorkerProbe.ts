@@ -28,6 +28,12 @@ export interface ProbeRequest {
   port?: MessagePort;
 }
 
+/** ms per step after warm-up, and every step's loss (warm-up included) */
+export interface Timed {
+  times: number[];
+  losses: number[];
+}
+
 interface HalfRequest {
   weights: Float32Array[];
   inputs: Int32Array;
@@ -68,19 +74,21 @@ async function dpHelper(port: MessagePort, T: number): Promise<void> {
     vars.forEach((v, i) => v.assign(tf.tensor(h.weights[i], v.shape)));
     const { loss, grads } = halfGrads(model, vars, h, T, 0);
     const out = await Promise.all(grads.map((g) => g.data() as Promise<Float32Array>));
+    const share = (await loss.data())[0];
     tf.dispose([loss, ...grads]);
-    port.postMessage(out, out.map((x) => x.buffer));
+    port.postMessage({ loss: share, grads: out }, out.map((x) => x.buffer));
   };
 }
 
 /** The coordinator: each step half here, half on the helper, gradients summed, one AdamW step. */
-async function dpSteps({ B, T, warmup, reps, port }: ProbeRequest): Promise<number[]> {
+async function dpSteps({ B, T, warmup, reps, port }: ProbeRequest): Promise<Timed> {
   await initBackend('wasm', { wasmThreads: 1 });
   const { model, vars } = tinyModel();
   const opt = new AdamW(model.params);
   const rng = new Rng(1);
   const stream = Int32Array.from({ length: 4 * 16 * (T + 1) }, () => rng.int(model.cfg.vocabSize));
   const times: number[] = [];
+  const losses: number[] = [];
   const half = B / 2;
   for (let i = 0; i < warmup + reps; i++) {
     const batch = sampleWindows(stream, B, T, rng);
@@ -95,20 +103,20 @@ async function dpSteps({ B, T, warmup, reps, port }: ProbeRequest): Promise<numb
       total,
     });
     const weights = await Promise.all(vars.map((v) => v.data() as Promise<Float32Array>));
-    const remote = new Promise<Float32Array[]>((done) => (port!.onmessage = (e) => done(e.data)));
+    const remote = new Promise<{ loss: number; grads: Float32Array[] }>((done) => (port!.onmessage = (e) => done(e.data)));
     const request = part(half, B, weights);
     port!.postMessage(request, weights.map((w) => w.buffer));
     const local = halfGrads(model, vars, part(0, half, []), T, i);
     const theirs = await remote;
     const grads: Record<string, tf.Tensor> = {};
-    vars.forEach((v, j) => (grads[v.name] = tf.add(local.grads[j], tf.tensor(theirs[j], v.shape))));
+    vars.forEach((v, j) => (grads[v.name] = tf.add(local.grads[j], tf.tensor(theirs.grads[j], v.shape))));
     const gradNorm = opt.apply(grads, 1e-3);
-    await local.loss.data();
+    losses.push((await local.loss.data())[0] + theirs.loss);
     if (i >= warmup) times.push(performance.now() - t0);
     tf.dispose([local.loss, ...local.grads, ...Object.values(grads), gradNorm]);
   }
   port!.postMessage(null);
-  return times;
+  return { times, losses };
 }
 
 function spin(): void {
@@ -117,7 +125,7 @@ function spin(): void {
   if (x < 0) throw new Error('unreachable');
 }
 
-async function lmSteps({ B, T, warmup, reps }: ProbeRequest): Promise<number[]> {
+async function lmSteps({ B, T, warmup, reps }: ProbeRequest): Promise<Timed> {
   await initBackend('wasm', { wasmThreads: 1 });
   const cfg = { ...PRESETS.tiny, dropout: 0 };
   const rng = new Rng(1);
@@ -125,27 +133,28 @@ async function lmSteps({ B, T, warmup, reps }: ProbeRequest): Promise<number[]> 
   const model = GPT.create(cfg, 1);
   const opt = new AdamW(model.params);
   const times: number[] = [];
+  const losses: number[] = [];
   for (let i = 0; i < warmup + reps; i++) {
     const batch = sampleWindows(stream, B, T, rng);
     const t0 = performance.now();
     const { loss, gradNorm } = lmTrainStep(model, opt, batch, 1e-3, i);
-    await loss.data();
+    losses.push((await loss.data())[0]);
     if (i >= warmup) times.push(performance.now() - t0);
     tf.dispose([loss, gradNorm]);
   }
-  return times;
+  return { times, losses };
 }
 
 self.onmessage = async (e: MessageEvent<ProbeRequest>) => {
-  let times: number[] = [];
+  let result: Timed = { times: [], losses: [] };
   if (e.data.kind === 'dpHelper') return dpHelper(e.data.port!, e.data.T);
-  if (e.data.kind === 'dp') times = await dpSteps(e.data);
-  else if (e.data.kind === 'lm') times = await lmSteps(e.data);
+  if (e.data.kind === 'dp') result = await dpSteps(e.data);
+  else if (e.data.kind === 'lm') result = await lmSteps(e.data);
   else
     for (let i = 0; i < e.data.warmup + e.data.reps; i++) {
       const t0 = performance.now();
       spin();
-      if (i >= e.data.warmup) times.push(performance.now() - t0);
+      if (i >= e.data.warmup) result.times.push(performance.now() - t0);
     }
-  (self as unknown as Worker).postMessage(times);
+  (self as unknown as Worker).postMessage(result);
 };
