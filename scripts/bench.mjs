@@ -178,7 +178,13 @@ try {
   }
   if (only.includes('wasm_workers')) {
     // Each case: [kind, workers, batch]. A split batch's step ends when its slower half ends (max over workers).
-    const cases = [['spin', 1, 0], ['spin', 2, 0], ['lm', 1, 16], ['lm', 2, 8], ['lm', 1, 8]];
+    const cases = [
+      ['spin', 1, 0],
+      ['spin', 2, 0],
+      ['lm', 1, 16],
+      ['lm', 2, 8],
+      ['lm', 1, 8],
+    ];
     const rounds = cases.map(() => []);
     for (let r = 0; r < wasmRounds; r++)
       for (let i = 0; i < cases.length; i++) {

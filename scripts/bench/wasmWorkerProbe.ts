@@ -76,7 +76,10 @@ async function dpHelper(port: MessagePort, T: number): Promise<void> {
     const out = await Promise.all(grads.map((g) => g.data() as Promise<Float32Array>));
     const share = (await loss.data())[0];
     tf.dispose([loss, ...grads]);
-    port.postMessage({ loss: share, grads: out }, out.map((x) => x.buffer));
+    port.postMessage(
+      { loss: share, grads: out },
+      out.map((x) => x.buffer),
+    );
   };
 }
 
@@ -105,7 +108,10 @@ async function dpSteps({ B, T, warmup, reps, port }: ProbeRequest): Promise<Time
     const weights = await Promise.all(vars.map((v) => v.data() as Promise<Float32Array>));
     const remote = new Promise<{ loss: number; grads: Float32Array[] }>((done) => (port!.onmessage = (e) => done(e.data)));
     const request = part(half, B, weights);
-    port!.postMessage(request, weights.map((w) => w.buffer));
+    port!.postMessage(
+      request,
+      weights.map((w) => w.buffer),
+    );
     const local = halfGrads(model, vars, part(0, half, []), T, i);
     const theirs = await remote;
     const grads: Record<string, tf.Tensor> = {};

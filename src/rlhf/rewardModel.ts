@@ -62,7 +62,7 @@ export async function rankingAccuracy(rm: ScalarModel, layout: SequenceLayout, s
  * rankingAccuracy and each set's own accuracy (for an interval over the sets' prompts: the pairs of one
  * set are not independent, its prompts are). One forward pass; the mean is rankingAccuracy's, bit for bit.
  */
-export async function rankingAccuracies(rm: ScalarModel, layout: SequenceLayout, sets: RankedSet[], chunk = 16): Promise<{ mean: number; perSet: number[] }> {
+async function rankingAccuracies(rm: ScalarModel, layout: SequenceLayout, sets: RankedSet[], chunk = 16): Promise<{ mean: number; perSet: number[] }> {
   let sum = 0;
   const perSet: number[] = [];
   for (let i = 0; i < sets.length; i += chunk) {
@@ -204,7 +204,8 @@ export async function trainRewardModel(
       tokensPerSec: 0,
       etaSeconds: 0,
     });
-    return { rm, steps: step, losses, trainAccuracy, heldoutAccuracy, heldoutCi95: interval95(heldout.perSet), demoMeanBefore, seconds: (performance.now() - start) / 1000, stopped };
+    const seconds = (performance.now() - start) / 1000;
+    return { rm, steps: step, losses, trainAccuracy, heldoutAccuracy, heldoutCi95: interval95(heldout.perSet), demoMeanBefore, seconds, stopped };
   } finally {
     log.dispose();
     opt.dispose();

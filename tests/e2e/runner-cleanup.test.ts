@@ -12,7 +12,10 @@ import { connect, createServer } from 'node:net';
 const PORT = (Number(process.env.E2E_PORT) || 4173) + 2;
 
 /** Runs the runner; `onStdout` sees its output as it comes (and may signal the child). */
-function runPipeline(args: string[], onStdout?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+function runPipeline(
+  args: string[],
+  onStdout?: (text: string, child: ReturnType<typeof spawn>) => void,
+): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['scripts/pipeline.mjs', ...args], {
       env: { ...process.env, RUNNER_PORT: String(PORT) },
