@@ -124,7 +124,7 @@ export async function startExampleRun(): Promise<void> {
       const made = await createImportedRun(
         db,
         { name: runName(m), task: cfg.task, preset: cfg.preset, seed: cfg.seed, config: cfg, imported: { source, skipped: ['pretrain', 'sft'] } },
-        { stage: c.stage, step: c.step, final: c.final, models: c.models, extra: c.extra },
+        c,
       );
       showNewRun(made.run, made.checkpoint);
       id = made.run.id;

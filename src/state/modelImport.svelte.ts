@@ -76,7 +76,7 @@ export async function startFromImportedModel(files: File[]): Promise<void> {
           ...(userData ? { userData } : {}),
           imported: { source: model.source, skipped: ['pretrain', 'sft'] },
         },
-        { stage: c.stage, step: c.step, final: c.final, models: c.models, extra: c.extra },
+        c,
       );
       showNewRun(made.run, made.checkpoint);
       id = made.run.id;
