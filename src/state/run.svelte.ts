@@ -4,6 +4,7 @@ import type { Command, RunState, StageName, WorkerEvent } from '../worker/protoc
 import type { PipelineConfig } from '../rlhf/config';
 import type { PipelineReport } from '../rlhf/pipeline';
 import type { UserData } from '../rlhf/pipeline';
+import type { CheckpointPosition } from '../store/checkpointPosition';
 import { userDataForRun, userDataSummary } from './userLabels.svelte';
 import { autosave } from './autosave.svelte';
 
@@ -215,7 +216,13 @@ export function startVariants(configs: PipelineConfig[]): void {
  * Continues a saved run from its latest good checkpoint; `series` are its curves up to there.
  * The worker reads the user's labels from the run record; `userData` only tells the page.
  */
-export function resumePipeline(runId: string, series: Record<string, Record<string, number[]>>, doneStages: StageName[], userData?: UserData): void {
+export function resumePipeline(
+  runId: string,
+  series: Record<string, Record<string, number[]>>,
+  doneStages: StageName[],
+  from: CheckpointPosition,
+  userData?: UserData,
+): void {
   resetRun();
   run.kind = 'pipeline';
   run.series = structuredClone(series);
@@ -223,7 +230,7 @@ export function resumePipeline(runId: string, series: Record<string, Record<stri
   for (const stage of doneStages) listedFromCheckpoint.add(stage);
   run.runId = runId;
   run.userLabels = userData ? userDataSummary(userData) : '';
-  client?.send({ type: 'resume', runId, lmCheckpointEvery: autosave.lmEvery });
+  client?.send({ type: 'resume', runId, from, lmCheckpointEvery: autosave.lmEvery });
 }
 
 export function stopTraining(): void {

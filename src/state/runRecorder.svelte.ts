@@ -1,6 +1,7 @@
 import type { PipelineConfig } from '../rlhf/config';
 import { createRun, updateRun, type RunRecord, type StageName } from '../store/runs';
 import { latestGoodCheckpointInfo } from '../store/latestGoodCheckpoint';
+import type { CheckpointPosition } from '../store/checkpointPosition';
 import type { WorkerEvent } from '../worker/protocol';
 import type { UserData } from '../rlhf/pipeline';
 import { onWorkerEvent, resumePipeline, run, sendPipeline } from './run.svelte';
@@ -22,6 +23,8 @@ const FLUSH_MS = 2000;
 let pending: Partial<Record<StageName, Record<string, number[]>>> = {};
 let pendingStatus: Partial<Record<StageName, 'waiting' | 'running' | 'done' | 'failed'>> = {};
 let pendingReport: unknown = undefined;
+/** the newest checkpoint announced: the next write holds its curves (they were sent before it) */
+let pendingCurvesAt: CheckpointPosition | undefined = undefined;
 let timer: ReturnType<typeof setTimeout> | null = null;
 let writing: Promise<void> = Promise.resolve();
 /** a pipeline run is being recorded (events are buffered even before its record exists) */
@@ -42,6 +45,7 @@ function beginRecording(id: string | null): void {
   pending = {};
   pendingStatus = {};
   pendingReport = undefined;
+  pendingCurvesAt = undefined;
 }
 
 async function createRecord(cfg: PipelineConfig, userData?: UserData): Promise<RunRecord | null> {
@@ -119,19 +123,21 @@ export async function resumeRun(id: string): Promise<string> {
   savedRuns.starting = true;
   try {
     await flush();
-    const { checkpoint, skipped } = await latestGoodCheckpointInfo(db, id);
+    // Only a checkpoint whose curves the record holds (a tab closed between the two writes).
+    const { checkpoint, skipped } = await latestGoodCheckpointInfo(db, id, rec.curvesAt);
     if (!checkpoint) {
       return skipped.length ? 'Every checkpoint of this run is damaged; start it again.' : 'This run has no checkpoint to resume from; start it again.';
     }
     const probeEvery = (rec.config as PipelineConfig | undefined)?.ppo?.probeEvery ?? 0;
     const metrics = metricsAtCheckpoint($state.snapshot(rec.metrics) as RunRecord['metrics'], checkpoint, probeEvery);
     const stageStatus = statusAtCheckpoint(checkpoint);
-    const updated = await updateRun(db, id, { setMetrics: metrics, stageStatus });
+    const curvesAt = { stage: checkpoint.stage, step: checkpoint.step, final: checkpoint.final };
+    const updated = await updateRun(db, id, { setMetrics: metrics, stageStatus, curvesAt });
     const i = savedRuns.list.findIndex((r) => r.id === id);
     if (i >= 0) savedRuns.list[i] = updated;
     beginRecording(id);
     const done = (Object.keys(stageStatus) as StageName[]).filter((s) => stageStatus[s] === 'done');
-    resumePipeline(id, metrics, done, rec.userData);
+    resumePipeline(id, metrics, done, curvesAt, rec.userData);
     return '';
   } catch (e) {
     return `The run could not be resumed (${errorMessage(e)}).`;
@@ -161,14 +167,16 @@ export function flush(): Promise<void> {
     const appendMetrics = pending;
     const stageStatus = pendingStatus;
     const report = pendingReport;
-    if (!Object.keys(appendMetrics).length && !Object.keys(stageStatus).length && report === undefined) return;
+    const curvesAt = pendingCurvesAt;
+    if (!Object.keys(appendMetrics).length && !Object.keys(stageStatus).length && report === undefined && !curvesAt) return;
     pending = {};
     pendingStatus = {};
     pendingReport = undefined;
+    pendingCurvesAt = undefined;
     const db = await database();
     if (!db) return;
     try {
-      const rec = await updateRun(db, id, { appendMetrics, stageStatus, report });
+      const rec = await updateRun(db, id, { appendMetrics, stageStatus, report, curvesAt });
       const i = savedRuns.list.findIndex((r) => r.id === id);
       if (i >= 0) savedRuns.list[i] = rec;
     } catch (e) {
@@ -216,7 +224,8 @@ function onEvent(e: WorkerEvent): void {
       savedRuns.checkpoints[e.runId] = { stage: e.stage, step: e.step, final: e.final };
       const finals = savedRuns.finals[e.runId] ?? [];
       if (e.final && !finals.includes(e.stage)) savedRuns.finals[e.runId] = [...finals, e.stage];
-      // The curves up to a checkpoint are what a resume keeps: write them now.
+      // The curves up to a checkpoint are what a resume keeps: write them now, and that they are there.
+      pendingCurvesAt = { stage: e.stage, step: e.step, final: e.final };
       schedule(true);
       void refreshStorage();
       break;

@@ -1,5 +1,6 @@
 import { listRuns, type RunRecord } from '../store/runs';
 import { listCheckpoints, type CheckpointInfo } from '../store/checkpoints';
+import { resumable } from '../store/checkpointPosition';
 import type { StageName } from '../store/runs';
 import { database, refreshStorage, storage } from './storage.svelte';
 import { errorMessage } from '../util/errorMessage';
@@ -19,7 +20,7 @@ export const savedRuns = $state({
   /** up to two runs to overlay */
   compare: [] as string[],
   message: '',
-  /** per run: its newest checkpoint (what a resume would start from, if it verifies) */
+  /** per run: its newest checkpoint with its curves saved (what a resume would start from, if it verifies) */
   checkpoints: {} as Record<string, { stage: StageName; step: number; final: boolean }>,
   /** per run: the stages with an end-of-stage checkpoint (what a fork can start from) */
   finals: {} as Record<string, StageName[]>,
@@ -34,10 +35,9 @@ export async function loadRuns(): Promise<void> {
     savedRuns.list = await listRuns(db);
     for (const r of savedRuns.list) {
       const cks = await listCheckpoints(db, r.id);
-      if (cks.length) {
-        const last = cks.reduce((a, b) => (b.seq > a.seq ? b : a));
-        savedRuns.checkpoints[r.id] = { stage: last.stage, step: last.step, final: last.final };
-      }
+      // newest first; a resume starts from one whose curves the record holds
+      const last = resumable(cks, r.curvesAt)[0];
+      if (last) savedRuns.checkpoints[r.id] = { stage: last.stage, step: last.step, final: last.final };
       savedRuns.finals[r.id] = [...new Set(cks.filter((c) => c.final).map((c) => c.stage))];
     }
   } catch (e) {

@@ -8,10 +8,12 @@ import {
   type CheckpointInfo,
   type CorruptReason,
 } from './checkpoints';
+import { resumable, type CheckpointPosition } from './checkpointPosition';
 
 /**
  * Recovery after a crash or a damaged disk: the newest checkpoint of a run that still verifies,
  * and the newer ones skipped on the way (each with its reason, so the UI can say what was lost).
+ * With `curvesAt` (the run record's) only checkpoints whose curves the record holds are candidates.
  */
 
 interface SkippedCheckpoint {
@@ -35,9 +37,9 @@ function skippedOf(info: CheckpointInfo, e: CorruptCheckpointError): SkippedChec
 }
 
 /** Walks back from the newest checkpoint of a run to the newest one that verifies, and loads it. */
-export async function latestGoodCheckpoint(db: Db, runId: string): Promise<LatestGood<Checkpoint>> {
+export async function latestGoodCheckpoint(db: Db, runId: string, curvesAt?: CheckpointPosition): Promise<LatestGood<Checkpoint>> {
   const skipped: SkippedCheckpoint[] = [];
-  for (const info of await listCheckpoints(db, runId)) {
+  for (const info of resumable(await listCheckpoints(db, runId), curvesAt)) {
     try {
       const ckpt = await loadCheckpoint(db, info.id);
       if (ckpt) return { checkpoint: ckpt, skipped };
@@ -50,9 +52,9 @@ export async function latestGoodCheckpoint(db: Db, runId: string): Promise<Lates
 }
 
 /** Like {@link latestGoodCheckpoint} but returns only the metadata (verifies blob by blob). */
-export async function latestGoodCheckpointInfo(db: Db, runId: string): Promise<LatestGood<CheckpointInfo>> {
+export async function latestGoodCheckpointInfo(db: Db, runId: string, curvesAt?: CheckpointPosition): Promise<LatestGood<CheckpointInfo>> {
   const skipped: SkippedCheckpoint[] = [];
-  for (const info of await listCheckpoints(db, runId)) {
+  for (const info of resumable(await listCheckpoints(db, runId), curvesAt)) {
     let bad: CorruptCheckpointError | null;
     try {
       bad = await verifyCheckpoint(db, info.id);

@@ -5,6 +5,7 @@
  */
 
 import { STAGES, type StageName } from '../rlhf/stages';
+import { positionOf, type CheckpointPosition } from './checkpointPosition';
 
 export { STAGES, type StageName };
 export type StageStatus = 'waiting' | 'running' | 'done' | 'failed';
@@ -35,6 +36,8 @@ export interface RunRow {
    * (the source may be renamed or deleted since).
    */
   forkedFrom?: ForkedFrom;
+  /** The newest checkpoint whose curves `metrics` holds: a resume starts there or earlier (checkpointPosition.ts). */
+  curvesAt?: CheckpointPosition;
 }
 
 /** Where a fork came from: the saved run and the first stage the fork ran itself. */
@@ -88,5 +91,7 @@ export function normalizeRun(v: Record<string, unknown>): RunRow {
   if (v.imported !== undefined) run.imported = v.imported as RunRow['imported'];
   const forkedFrom = forkedFromOf(v.forkedFrom);
   if (forkedFrom) run.forkedFrom = forkedFrom;
+  const curvesAt = positionOf(v.curvesAt);
+  if (curvesAt) run.curvesAt = curvesAt;
   return run;
 }

@@ -9,6 +9,7 @@
  */
 
 import { STAGES, blobRange, newId, normalizeRun, now, writeTx, type Db, type RunRow, type RunUserData, type StageName, type StageStatus } from './db';
+import { positionOf, type CheckpointPosition } from './checkpointPosition';
 
 export type { StageName };
 export type RunRecord = RunRow;
@@ -106,6 +107,8 @@ export interface RunPatch {
   /** Replaces whole histories, e.g. to truncate them to a checkpoint's cursor on resume. */
   setMetrics?: Partial<Record<StageName, Record<string, readonly number[]>>>;
   report?: unknown;
+  /** The newest checkpoint whose curves the record now holds (written with the metrics that cover it). */
+  curvesAt?: CheckpointPosition;
 }
 
 /**
@@ -125,6 +128,7 @@ export async function updateRun(db: Db, id: string, patch: RunPatch): Promise<Ru
     if (patch.seed !== undefined) run.seed = patch.seed;
     if (patch.config !== undefined) run.config = patch.config;
     if (patch.report !== undefined) run.report = patch.report;
+    if (patch.curvesAt !== undefined) run.curvesAt = checkedPosition(patch.curvesAt);
     for (const [stage, status] of Object.entries(patch.stageStatus ?? {}) as [StageName, StageStatus][]) {
       run.stageStatus[checkStage(stage)] = checkStatus(status);
     }
@@ -142,6 +146,12 @@ export async function updateRun(db: Db, id: string, patch: RunPatch): Promise<Ru
     await store.put(run);
     return run;
   });
+}
+
+function checkedPosition(p: CheckpointPosition): CheckpointPosition {
+  const ok = positionOf(p);
+  if (!ok) throw new TypeError(`A checkpoint position must name a stage, a step and whether it is final, not ${JSON.stringify(p)}.`);
+  return ok;
 }
 
 function checkSetup(p: { task?: unknown; preset?: unknown; seed?: unknown }): void {

@@ -6,6 +6,7 @@ import { memorySnapshot } from '../train/lmLoop';
 import { openDb, type Db } from '../store/db';
 import { getRun, updateRun } from '../store/runs';
 import { latestGoodCheckpoint } from '../store/latestGoodCheckpoint';
+import type { CheckpointPosition } from '../store/checkpointPosition';
 import { pruneCheckpoints } from '../store/prune';
 import { saveCheckpointSafely } from '../store/storage';
 import type { StageName, WorkerEvent } from './protocol';
@@ -139,12 +140,14 @@ export async function loadResume(
   runId: string,
   post: (e: WorkerEvent) => void,
   dbName?: string,
+  from?: CheckpointPosition,
 ): Promise<{ config: PipelineConfig; checkpoint: PipelineCheckpoint; userData?: UserData }> {
   const db = await openDb(dbName);
   try {
     const run = await getRun(db, runId);
     if (!run) throw new Error(`There is no saved run with id ${runId}.`);
-    const { checkpoint, skipped } = await latestGoodCheckpoint(db, runId);
+    // `from`: the checkpoint the page cut the curves back to (never newer than the record's curvesAt).
+    const { checkpoint, skipped } = await latestGoodCheckpoint(db, runId, from ?? run.curvesAt);
     for (const s of skipped)
       post({
         type: 'error',

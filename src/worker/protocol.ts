@@ -8,6 +8,7 @@ import type { PipelineConfig } from '../rlhf/config';
 import type { PipelineReport, UserData } from '../rlhf/pipeline';
 
 import type { StageName } from '../rlhf/stages';
+import type { CheckpointPosition } from '../store/checkpointPosition';
 
 export type { StageName };
 
@@ -35,8 +36,11 @@ export type Command =
    * sweep of a knob, or PPO with and without ptx. Not saved as runs; one `report` per setup, in order.
    */
   | { type: 'variants'; configs: PipelineConfig[]; userData?: UserData }
-  /** continue a saved run from its latest good checkpoint (the config and the user's labels come from the run record) */
-  | { type: 'resume'; runId: string; checkpointEvery?: number; lmCheckpointEvery?: number }
+  /**
+   * continue a saved run from its latest good checkpoint (the config and the user's labels come from
+   * the run record), `from` that checkpoint or an earlier one: the one the page cut the curves back to
+   */
+  | { type: 'resume'; runId: string; from?: CheckpointPosition; checkpointEvery?: number; lmCheckpointEvery?: number }
   | { type: 'stop' }
   /** fused WGSL kernels on webgpu (default) or the composed tfjs-op references, for comparison */
   | { type: 'settings'; fusedKernels: boolean }

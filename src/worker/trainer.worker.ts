@@ -68,7 +68,7 @@ async function handle(cmd: Command): Promise<void> {
           const c = cmd.configs[0];
           await variantsRun(cmd.configs, await chooseEngine(c.preset, c.pretrain.batchSize, c.pretrain.seqLen), post, stop, cmd.userData);
         } else {
-          const { config, checkpoint, userData } = await loadResume(cmd.runId, post);
+          const { config, checkpoint, userData } = await loadResume(cmd.runId, post, undefined, cmd.from);
           const chosen = await chooseEngine(config.preset, config.pretrain.batchSize, config.pretrain.seqLen);
           await pipelineRun(
             config,

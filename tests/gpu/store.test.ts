@@ -4,6 +4,7 @@ import { openDb, type Db, type SchemaInfo } from '../../src/store/db';
 import { CorruptCheckpointError, listCheckpoints, loadCheckpoint, saveCheckpoint, verifyCheckpoint, type CheckpointData } from '../../src/store/checkpoints';
 import type { Weights } from '../../src/model/params';
 import { latestGoodCheckpoint, latestGoodCheckpointInfo } from '../../src/store/latestGoodCheckpoint';
+import type { CheckpointPosition } from '../../src/store/checkpointPosition';
 import { pruneCheckpoints } from '../../src/store/prune';
 import { MAX_RUN_NAME, createRun, deleteRun, getRun, listRuns, renameRun, updateRun, validateRunName } from '../../src/store/runs';
 import { addDatasetRows, addMissingRows, listDataset, replaceDataset } from '../../src/store/datasets';
@@ -493,6 +494,27 @@ describe('checkpoints', () => {
     good = await latestGoodCheckpoint(db, run.id);
     expect(good.checkpoint).toBeNull();
     expect(good.skipped).toHaveLength(3);
+  });
+
+  it('resumes only from a checkpoint whose curves the record holds (a tab closed between the two writes)', async () => {
+    const db = await freshDb();
+    const run = await newRun(db);
+    await saveCheckpoint(db, ckpt(run.id, 'pretrain', 16, 1, { id: 'p', final: true }));
+    await saveCheckpoint(db, ckpt(run.id, 'sft', 4, 2, { id: 's4' }));
+    await saveCheckpoint(db, ckpt(run.id, 'sft', 8, 3, { id: 's8', final: true }));
+    // No position recorded (an older record): the newest.
+    expect((await latestGoodCheckpointInfo(db, run.id)).checkpoint?.id).toBe('s8');
+    // The page wrote the curves up to the end of pretraining; the SFT checkpoints came after.
+    const rec = await updateRun(db, run.id, { curvesAt: { stage: 'pretrain', step: 16, final: true } });
+    expect((await getRun(db, run.id))?.curvesAt).toEqual({ stage: 'pretrain', step: 16, final: true });
+    expect((await latestGoodCheckpointInfo(db, run.id, rec.curvesAt)).checkpoint?.id).toBe('p');
+    expect((await latestGoodCheckpoint(db, run.id, { stage: 'sft', step: 6, final: false })).checkpoint?.id).toBe('s4');
+    // A position older than every checkpoint left (pruned): training is kept, from the newest.
+    expect((await latestGoodCheckpointInfo(db, run.id, { stage: 'pretrain', step: 3, final: false })).checkpoint?.id).toBe('s8');
+    // A malformed position is refused before anything is written.
+    const bad = { stage: 'sft', step: 1.5, final: true } as unknown as CheckpointPosition;
+    expect(String(await expectRejects(updateRun(db, run.id, { curvesAt: bad })))).toMatch(/checkpoint position/);
+    expect((await getRun(db, run.id))?.curvesAt?.stage).toBe('pretrain');
   });
 
   it("prunes by policy: the latest N and each stage's final one stay", async () => {

@@ -34,8 +34,9 @@ test('a run resumed inside PPO lists pretraining, SFT and the RM done once each,
   connect();
   const worker = workers[0];
   const emit = (e: WorkerEvent) => worker.onmessage!({ data: e });
-  resumePipeline('run-1', {}, ['pretrain', 'sft', 'rm']);
-  expect(worker.sent.at(-1)).toMatchObject({ type: 'resume', runId: 'run-1' });
+  resumePipeline('run-1', {}, ['pretrain', 'sft', 'rm'], { stage: 'ppo', step: 4, final: false });
+  // the worker resumes from the checkpoint the page cut the curves back to
+  expect(worker.sent.at(-1)).toMatchObject({ type: 'resume', runId: 'run-1', from: { stage: 'ppo', step: 4, final: false } });
   // What runPipeline reports on a checkpoint inside PPO: the restored stages done, with their notes.
   emit({ type: 'stage', stage: 'pretrain', state: 'done', message: '60 steps, loss 2.7' });
   emit({ type: 'stage', stage: 'sft', state: 'done', message: '40 steps, loss 1.9' });
@@ -55,7 +56,7 @@ test('a run resumed inside PPO lists pretraining, SFT and the RM done once each,
   ]);
 
   // A second resume of the same page starts its list afresh.
-  resumePipeline('run-1', {}, ['pretrain']);
+  resumePipeline('run-1', {}, ['pretrain'], { stage: 'pretrain', step: 60, final: true });
   emit({ type: 'stage', stage: 'pretrain', state: 'done' });
   emit({ type: 'stage', stage: 'sft', state: 'running' });
   expect(run.stages.map((s) => `${s.stage} ${s.state}`)).toEqual(['pretrain done', 'sft running']);
