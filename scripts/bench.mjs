@@ -21,8 +21,8 @@
 //                         forward alone, beside an LM step of the same shape and a pretraining step
 //   wasm_threads          tfjs-wasm: an LM step (--wasm-preset, default tiny: 16 × 64) and the RM step (tiny, 48 × 33)
 //                         on a page that is not cross-origin isolated (the SIMD build), on the threaded build with 1
-//                         thread and with the app's thread count; pages alternate, --wasm-rounds N rounds (default 3)
-//                         of 4 steps each
+//                         and 2 threads, and as the app runs them (2 cores: each step split across 2 one-thread workers,
+//                         src/train/dataParallel.ts); pages alternate, --wasm-rounds N rounds (default 3) of 4 steps each
 //   wasm_workers          how far this machine runs wasm side by side: 1 and 2 bench workers at once (each a one-thread
 //                         tfjs-wasm) timing an arithmetic loop (control) and tiny LM steps, 16 × 64 alone vs 8 × 64
 //                         on two workers at once — the ceiling of splitting a batch across workers; --wasm-rounds N
@@ -139,11 +139,12 @@ try {
     report.results.rm_step = await ours.evaluate(() => window.__bench.rmStep());
   }
   if (only.includes('wasm_threads')) {
-    const threads = await ours.evaluate(() => window.__bench.wasmSteps(0, 1).then((r) => r.threads));
+    const app = await ours.evaluate(() => window.__bench.wasmSteps(0, 1));
     const configs = [
-      { name: 'not isolated (SIMD build, 1 thread)', query: '?isolated=0' },
-      { name: 'threaded build, 1 thread', query: '?wasmThreads=1' },
-      { name: `threaded build, ${threads} threads`, query: '' },
+      { name: 'not isolated (SIMD build, 1 thread)', query: '?isolated=0&wasmWorkers=1' },
+      { name: 'threaded build, 1 thread', query: '?wasmThreads=1&wasmWorkers=1' },
+      { name: 'threaded build, 2 threads', query: '?wasmThreads=2&wasmWorkers=1' },
+      { name: `the app's: ${app.workers} workers × ${app.threads} thread(s), each step split`, query: '' },
     ];
     const pages = [];
     for (const c of configs) pages.push(c.query ? await openPage('ours', c.query) : ours);
@@ -159,6 +160,7 @@ try {
       name: c.name,
       isolated: rounds[i][0].isolated,
       threads: rounds[i][0].threads,
+      workers: rounds[i][0].workers,
       lm_ms: med(rounds[i].map((x) => x.lm_ms)),
       rm_ms: med(rounds[i].map((x) => x.rm_ms)),
       rounds_lm_ms: rounds[i].map((x) => x.lm_ms),
@@ -169,10 +171,13 @@ try {
       lm_shape: rounds[0][0].lm_shape,
       rm_shape: rounds[0][0].rm_shape,
       configs: entries,
-      lm_speedup_vs_1_thread: entries[1].lm_ms / entries[2].lm_ms,
-      rm_speedup_vs_1_thread: entries[1].rm_ms / entries[2].rm_ms,
-      lm_speedup_vs_not_isolated: entries[0].lm_ms / entries[2].lm_ms,
-      rm_speedup_vs_not_isolated: entries[0].rm_ms / entries[2].rm_ms,
+      // the app's engine (entries[3]: 2 workers on this machine) and 2 threads against one thread
+      lm_speedup_vs_1_thread: entries[1].lm_ms / entries[3].lm_ms,
+      rm_speedup_vs_1_thread: entries[1].rm_ms / entries[3].rm_ms,
+      lm_speedup_vs_not_isolated: entries[0].lm_ms / entries[3].lm_ms,
+      rm_speedup_vs_not_isolated: entries[0].rm_ms / entries[3].rm_ms,
+      lm_2_threads_vs_1_thread: entries[1].lm_ms / entries[2].lm_ms,
+      rm_2_threads_vs_1_thread: entries[1].rm_ms / entries[2].rm_ms,
       load_average: loadavg(),
     };
   }
@@ -311,11 +316,16 @@ function printTable({ adapter, results: r }) {
   if (r.wasm_threads) {
     const w = r.wasm_threads;
     for (const c of w.configs)
-      rows.push([`wasm ${c.name}`, `LM ${fmt(c.lm_ms)} ms/step`, `RM ${fmt(c.rm_ms)} ms/step (isolated ${c.isolated}, ${c.threads} thread(s))`]);
+      rows.push([
+        `wasm ${c.name}`,
+        `LM ${fmt(c.lm_ms)} ms/step`,
+        `RM ${fmt(c.rm_ms)} ms/step (isolated ${c.isolated}, ${c.workers ?? 1} worker(s) × ${c.threads} thread(s))`,
+      ]);
     rows.push([
-      'wasm threads vs 1 thread',
+      "wasm, the app's engine vs 1 thread",
       `LM ×${fmt(w.lm_speedup_vs_1_thread, 2)}`,
-      `RM ×${fmt(w.rm_speedup_vs_1_thread, 2)}; vs not isolated LM ×${fmt(w.lm_speedup_vs_not_isolated, 2)}, RM ×${fmt(w.rm_speedup_vs_not_isolated, 2)}; load ${w.load_average}`,
+      `RM ×${fmt(w.rm_speedup_vs_1_thread, 2)}; vs not isolated LM ×${fmt(w.lm_speedup_vs_not_isolated, 2)}, RM ×${fmt(w.rm_speedup_vs_not_isolated, 2)}; ` +
+        `2 threads vs 1: LM ×${fmt(w.lm_2_threads_vs_1_thread, 2)}, RM ×${fmt(w.rm_2_threads_vs_1_thread, 2)}; load ${w.load_average}`,
     ]);
   }
   if (r.wasm_workers) {

@@ -8,6 +8,7 @@
 //                       [--sweep ppo.beta=0.01,0.02,0.05 [--seeds 11,12,13]]
 //                       [--sweep setup=base,ppo.epochs=2,ppo.lr=0.00015+ppo.iterations=30 …]
 //                       [--profile DIR] [--list-runs] [--fork-from REPORT_OR_RUN --from-stage sft|rm|ppo|eval [--set …]]
+//                       [--wasm-workers 1|2]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -114,13 +115,17 @@ async function main() {
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-  await page.goto(`http://localhost:${port}/${backend === 'auto' ? '' : `?backend=${backend}`}`);
+  // --wasm-workers 1|2: a wasm training step unsplit or split across two workers (default: the app's, 2 with 2 cores or more)
+  const workers = args['wasm-workers'];
+  if (workers !== undefined && !['1', '2'].includes(String(workers))) fail('--wasm-workers must be 1 or 2');
+  const query = [...(backend === 'auto' ? [] : [`backend=${backend}`]), ...(workers ? [`wasmWorkers=${workers}`] : [])];
+  await page.goto(`http://localhost:${port}/${query.length ? `?${query.join('&')}` : ''}`);
   if (args['list-runs']) return printRuns(page, fail);
   await page.waitForFunction(() => window.__rlhf?.run.engine || window.__rlhf?.run.errors.length, null, { timeout: 120_000 });
   const engine = await page.evaluate(() => window.__rlhf.run.engine);
   if (!engine) fail(`the ${backend} backend did not start: ${await page.evaluate(() => window.__rlhf.run.errors.map((e) => e.message).join('; '))}`);
   console.log(
-    `backend ${engine.backend}${engine.backend === 'wasm' ? ` · ${engine.wasmThreads} thread(s)${engine.crossOriginIsolated ? '' : ' (not cross-origin isolated)'}` : ''}` +
+    `backend ${engine.backend}${engine.backend === 'wasm' ? ` · ${(engine.wasmWorkers ?? 1) > 1 ? `${engine.wasmWorkers} workers × ` : ''}${engine.wasmThreads} thread(s)${engine.crossOriginIsolated ? '' : ' (not cross-origin isolated)'}` : ''}` +
       `${engine.adapter ? ` · ${engine.adapter.vendor} ${engine.adapter.architecture}${engine.adapter.isFallback ? ' (software fallback)' : ''}` : ''}`,
   );
 
@@ -287,7 +292,9 @@ function printSummary(r) {
       secs('ppo'),
     ],
   ];
-  console.log(`\n${r.task} · ${r.preset} · seed ${r.seed} · ${r.backend}${r.adapter ? ` (${r.adapter.vendor} ${r.adapter.architecture})` : ''}`);
+  console.log(
+    `\n${r.task} · ${r.preset} · seed ${r.seed} · ${r.backend}${r.wasm_workers > 1 ? ` · ${r.wasm_workers} workers` : ''}${r.adapter ? ` (${r.adapter.vendor} ${r.adapter.architecture})` : ''}`,
+  );
   for (const row of rows) console.log(`  ${row[0].padEnd(9)}${row[1].padEnd(16)}${row[2].padEnd(52)}${row[3]}`);
   const e = r.eval;
   const a = e.labeler_agreement;

@@ -3,7 +3,8 @@
  * window.__bench.*). Every section runs on the adapter of this page; results are plain JSON.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, wasmThreads, webgpuAdapter, type EngineInfo } from '../../src/engine/backend';
+import { initBackend, wasmThreads, wasmWorkers, webgpuAdapter, type EngineInfo } from '../../src/engine/backend';
+import { splitLmTrainStep, stepHelper } from '../../src/train/dataParallel';
 import { measureEngines } from '../../src/worker/engineChoice';
 import { GPT } from '../../src/model/gpt';
 import { AdamW } from '../../src/model/optim';
@@ -40,12 +41,14 @@ function installCounters(): void {
 
 let engine: EngineInfo | null = null;
 
-/** `?wasmThreads=N` fixes the wasm thread count of this page (the 1-thread runs of the wasm_threads section). */
+/** `?wasmThreads=N` / `?wasmWorkers=N` fix this page's wasm threads and workers (the wasm_threads section's configs). */
 async function init(): Promise<EngineInfo> {
   if (!engine) {
     installCounters();
-    const threads = new URLSearchParams(location.search).get('wasmThreads');
-    engine = await initBackend('webgpu', threads ? { wasmThreads: Number(threads) } : {});
+    const q = new URLSearchParams(location.search);
+    const threads = q.get('wasmThreads');
+    const workers = q.get('wasmWorkers');
+    engine = await initBackend('webgpu', { ...(threads ? { wasmThreads: Number(threads) } : {}), ...(workers ? { wasmWorkers: Number(workers) } : {}) });
   }
   return engine;
 }
@@ -110,7 +113,8 @@ async function trainStep(opts: {
       const d0 = counters.dispatches;
       const s0 = counters.submits;
       const t0 = performance.now();
-      const { loss, gradNorm } = lmTrainStep(model, opt, batch, 1e-3, i);
+      const helper = opts.backend === 'wasm' ? stepHelper() : null; // as the app trains: split on wasm with 2 workers
+      const { loss, gradNorm } = helper ? await splitLmTrainStep(helper, model, opt, batch, 1e-3, i) : lmTrainStep(model, opt, batch, 1e-3, i);
       const value = (await loss.data())[0];
       const ms = performance.now() - t0;
       tf.dispose([loss, gradNorm]);
@@ -326,6 +330,7 @@ async function wasmSteps(warmup = 1, reps = 4, preset: keyof typeof PRESETS = 't
     return {
       isolated: crossOriginIsolated,
       threads: wasmThreads(),
+      workers: wasmWorkers(),
       lm_preset: preset,
       lm_shape: [16, cfg.contextLength],
       lm_ms: lm.ms,

@@ -13,6 +13,7 @@ import { linear } from '../../src/kernels/linear/op';
 import { ScalarModel } from '../../src/rlhf/scalarModel';
 import { buildSequences, lastHidden, layoutFor, type SequenceBatch } from '../../src/rlhf/sequences';
 import { Rng } from '../../src/util/rng';
+import { splitRankingStep, stepHelper } from '../../src/train/dataParallel';
 import { median } from './median';
 
 const text = (rng: Rng, min: number, max: number) => Array.from({ length: min + rng.int(max - min + 1) }, () => String.fromCharCode(97 + rng.int(26))).join('');
@@ -31,6 +32,28 @@ function rankedBatch(P: number, K: number, seed: number): SequenceBatch {
     }
   }
   return buildSequences(layout, prompts, responses);
+}
+
+/** Half `part` (0: the first ⌈P/2⌉ prompts, 1: the rest) of rankedBatch(P, K, seed), as the split step takes it. */
+function halfOf(P: number, K: number, seed: number, part: 0 | 1): { batch: SequenceBatch; sets: number } {
+  const whole = rankedBatch(P, K, seed);
+  const h = Math.ceil(P / 2);
+  const [lo, hi] = part === 0 ? [0, h] : [h, P];
+  const L = whole.layout.P + whole.layout.R;
+  const R = whole.layout.R;
+  const rows = (a: Int32Array | Float32Array, w: number) => a.slice(lo * K * w, hi * K * w);
+  const batch: SequenceBatch = {
+    N: (hi - lo) * K,
+    layout: whole.layout,
+    tokens: rows(whole.tokens, L) as Int32Array,
+    positions: rows(whole.positions, L) as Int32Array,
+    keyValid: rows(whole.keyValid, L) as Float32Array,
+    actions: rows(whole.actions, R) as Int32Array,
+    actionMask: rows(whole.actionMask, R) as Float32Array,
+    lastIndex: rows(whole.lastIndex, 1) as Int32Array,
+    responseLength: rows(whole.responseLength, 1) as Int32Array,
+  };
+  return { batch, sets: hi - lo };
 }
 
 /** What the RM's forward is given: the app passes both positions and the key mask. */
@@ -75,19 +98,24 @@ export async function rmStepTimes(dispatches: () => number, warmup = 2, reps = 8
   try {
     for (let i = 0; i < warmup + reps; i++) {
       const batch = rankedBatch(P, K, 100 + i);
+      const halves = [halfOf(P, K, 100 + i, 0), halfOf(P, K, 100 + i, 1)] as const;
       shape = [batch.N, batch.layout.P + batch.layout.R];
       for (const v of variants) {
         const t0 = performance.now();
         const d0 = dispatches();
-        const loss = tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(() => {
-            const { loss, accuracy } = rankingLossAndAccuracy(scores(rm, batch, v, i).reshape([P, K]));
-            accuracy.dispose();
-            return loss;
-          }, vars);
-          opt.apply(grads, 1e-4);
-          return value;
-        });
+        // as the app trains: on wasm with 2 workers the app's step is split by sets (src/train/dataParallel.ts)
+        const helper = v === 'positions+mask' ? stepHelper() : null;
+        const loss = helper
+          ? await splitRankingStep(helper, rm, opt, halves[0], halves[1], 1e-4, i).then((r) => (tf.dispose([r.accuracy, r.gradNorm]), r.loss))
+          : tf.tidy(() => {
+              const { value, grads } = tf.variableGrads(() => {
+                const { loss, accuracy } = rankingLossAndAccuracy(scores(rm, batch, v, i).reshape([P, K]));
+                accuracy.dispose();
+                return loss;
+              }, vars);
+              opt.apply(grads, 1e-4);
+              return value;
+            });
         await loss.data();
         loss.dispose();
         if (i >= warmup) step[v].push(performance.now() - t0);

@@ -32,6 +32,11 @@ export interface EngineInfo {
   /** threads of the wasm backend once it has started (null before): 1 without cross-origin isolation */
   wasmThreads: number | null;
   /**
+   * workers a wasm training step is split across (data parallelism, src/train/dataParallel.ts): 2 on
+   * a machine with 2 cores or more, each with its own tfjs-wasm of `wasmThreads` threads; else 1
+   */
+  wasmWorkers: number;
+  /**
    * true when each run first times a few training steps on webgpu and on wasm and trains on the faster
    * (a software adapter such as SwiftShader, or `?backend=auto-measure`); src/worker/engineChoice.ts
    */
@@ -51,6 +56,8 @@ export interface EngineMeasurement {
   webgpuMs: number;
   wasmMs: number;
   wasmThreads: number;
+  /** workers the timed wasm step was split across (1 or 2) */
+  wasmWorkers: number;
   /** the WebGPU adapter's architecture or vendor ("swiftshader") */
   adapter: string;
   chosen: 'webgpu' | 'wasm';
@@ -142,6 +149,8 @@ function isolated(): boolean {
 
 /** The wasm thread count the next wasm start asks for (1 without cross-origin isolation). */
 let wasmThreadsWanted = 1;
+/** Workers a wasm training step is split across (set with the thread count). */
+let wasmWorkersWanted = 1;
 let wasmFactoryWrapped = false;
 
 /**
@@ -176,7 +185,7 @@ function wrapWasmFactory(): void {
  * in a cross-origin isolated page; `threads` overrides the count (the bench's 1-thread runs).
  * Takes effect when wasm starts (the first tf.setBackend('wasm')); matmuls take XNNPACK's path (wasmMatMul.ts).
  */
-function configureWasm(threads?: number): void {
+function configureWasm(threads?: number, workers?: number): void {
   routeWasmMatMulsThroughXnnpack();
   setWasmPaths({
     'tfjs-backend-wasm.wasm': wasmPlain,
@@ -184,10 +193,18 @@ function configureWasm(threads?: number): void {
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
   });
   const cores = (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1;
+  // Two workers with a one-thread wasm each beat one worker with two threads by ×1.4–1.6 on 2 cores
+  // (BENCHMARKS.md, wasm_workers): tfjs-wasm threads only its matmuls, a split batch runs every op side by side.
+  wasmWorkersWanted = workers ?? (cores >= 2 ? 2 : 1);
   if (!isolated()) return;
-  wasmThreadsWanted = threads ?? Math.max(1, Math.min(cores, WASM_MAX_THREADS));
+  wasmThreadsWanted = threads ?? Math.max(1, Math.floor(Math.min(cores, WASM_MAX_THREADS) / wasmWorkersWanted));
   setThreadsCount(wasmThreadsWanted);
   wrapWasmFactory();
+}
+
+/** Workers a wasm training step is split across: 1, or 2 (data parallelism; src/train/dataParallel.ts). */
+export function wasmWorkers(): number {
+  return wasmWorkersWanted;
 }
 
 /** Threads of the wasm backend's pool, or null when wasm has not started. */
@@ -201,11 +218,12 @@ export function wasmThreads(): number | null {
 
 /**
  * Starts the best available backend, or exactly `prefer` when given (tests, the runner's --backend).
- * `wasmThreads` fixes the wasm thread count (default: the cores, at most WASM_MAX_THREADS).
+ * `wasmWorkers` fixes the workers a wasm training step is split across (default 2 with 2 cores or
+ * more), `wasmThreads` the wasm thread count of each (default: the cores, at most WASM_MAX_THREADS, shared by the workers).
  */
-export async function initBackend(prefer?: BackendName, opts: { wasmThreads?: number } = {}): Promise<EngineInfo> {
+export async function initBackend(prefer?: BackendName, opts: { wasmThreads?: number; wasmWorkers?: number } = {}): Promise<EngineInfo> {
   registerKernels(); // our fused kernels and their gradients (kernels/register.ts)
-  configureWasm(opts.wasmThreads);
+  configureWasm(opts.wasmThreads, opts.wasmWorkers);
   let fallbackReason: string | null = null;
   const order: BackendName[] = prefer ? [prefer] : ['webgpu', 'wasm', 'cpu'];
   if (order.includes('webgpu')) {
@@ -237,6 +255,7 @@ export async function initBackend(prefer?: BackendName, opts: { wasmThreads?: nu
     fallbackReason: backend === 'webgpu' ? null : fallbackReason,
     crossOriginIsolated: isolated(),
     wasmThreads: wasmThreads(),
+    wasmWorkers: wasmWorkersWanted,
     autoMeasure: false,
     measurement: null,
   };

@@ -1,4 +1,4 @@
-import type { AdapterSummary, BackendName } from '../engine/backend';
+import { wasmWorkers, type AdapterSummary, type BackendName } from '../engine/backend';
 import type { PipelineConfig } from './config';
 import { evaluate } from './evaluate';
 import { runContext } from './runContext';
@@ -73,6 +73,7 @@ export async function runPipeline(
       preset: cfg.preset,
       seed: cfg.seed,
       backend: engine.backend,
+      ...(engine.backend === 'wasm' ? { wasm_workers: wasmWorkers() } : {}),
       adapter: engine.adapter ? { vendor: engine.adapter.vendor, architecture: engine.adapter.architecture, isFallback: engine.adapter.isFallback } : null,
       config: cfg,
       stages: summaries as PipelineReport['stages'],

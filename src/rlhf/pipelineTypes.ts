@@ -15,6 +15,8 @@ export interface PipelineReport {
   preset: string;
   seed: number;
   backend: BackendName;
+  /** on wasm: the workers each pretraining, SFT and RM step was split across (train/dataParallel.ts); absent in older reports (1) */
+  wasm_workers?: number;
   adapter: { vendor: string; architecture: string; isFallback: boolean } | null;
   config: PipelineConfig;
   stages: {

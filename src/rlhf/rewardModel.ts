@@ -12,6 +12,7 @@ import { rankingLossAndAccuracy } from '../kernels/rankingLoss/op';
 import { buildSequences, type SequenceLayout } from './sequences';
 import { ScalarModel } from './scalarModel';
 import type { RewardConfig } from './config';
+import { splitRankingStep, stepHelper, type GradientHelper } from '../train/dataParallel';
 
 /** One prompt's K responses, ordered BEST FIRST by the labeler who ranked them. */
 export interface RankedSet {
@@ -90,6 +91,38 @@ async function meanScoreOf(rm: ScalarModel, layout: SequenceLayout, prompts: str
   return sum / prompts.length;
 }
 
+/** One RM step on P ranked sets: the ranking loss and the batch's pairwise accuracy, one fused pass on webgpu (kernels/rankingLoss). */
+function rankingTrainStep(rm: ScalarModel, opt: AdamW, layout: SequenceLayout, sets: RankedSet[], vars: tf.Variable[], lr: number, dropoutSeed: number) {
+  const batch = rankedBatch(layout, sets);
+  return tf.tidy(() => {
+    let acc: tf.Scalar | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const out = rankingLossAndAccuracy(rm.scores(batch, true, dropoutSeed).reshape([sets.length, sets[0].responses.length]));
+      acc = out.accuracy;
+      return out.loss;
+    }, vars);
+    opt.apply(grads, lr);
+    return { loss: value, acc: acc! };
+  });
+}
+
+/** The same step split by sets across this worker and the helper (wasm, 2 workers; train/dataParallel.ts). */
+async function splitRankingTrainStep(
+  h: GradientHelper,
+  rm: ScalarModel,
+  opt: AdamW,
+  layout: SequenceLayout,
+  sets: RankedSet[],
+  lr: number,
+  dropoutSeed: number,
+) {
+  const half = Math.ceil(sets.length / 2);
+  const part = (xs: RankedSet[]) => ({ batch: rankedBatch(layout, xs), sets: xs.length });
+  const { loss, accuracy, gradNorm } = await splitRankingStep(h, rm, opt, part(sets.slice(0, half)), part(sets.slice(half)), lr, dropoutSeed);
+  gradNorm.dispose();
+  return { loss, acc: accuracy };
+}
+
 export interface RewardResult {
   rm: ScalarModel;
   steps: number;
@@ -145,6 +178,7 @@ export async function trainRewardModel(
   let last = performance.now();
   let step = 0;
   let stopped = false;
+  const helper = stepHelper();
   try {
     for (; step < cfg.steps; step++) {
       if (hooks.shouldStop()) {
@@ -152,20 +186,11 @@ export async function trainRewardModel(
         break;
       }
       const sets = Array.from({ length: cfg.promptsPerBatch }, () => data.train[order.next()]);
-      const K = sets[0].responses.length;
-      const batch = rankedBatch(layout, sets);
       const lr = learningRate(step, { peak: cfg.lr, warmup: Math.min(10, cfg.steps / 10), total: cfg.steps, minRatio: 0.1 });
-      const { loss, acc } = tf.tidy(() => {
-        let acc: tf.Scalar | null = null;
-        const { value, grads } = tf.variableGrads(() => {
-          // the ranking loss and the batch's pairwise accuracy, in one fused pass on webgpu (kernels/rankingLoss)
-          const out = rankingLossAndAccuracy(rm.scores(batch, true, seed * 7919 + step).reshape([sets.length, K]));
-          acc = out.accuracy;
-          return out.loss;
-        }, vars);
-        opt.apply(grads, lr);
-        return { loss: value, acc: acc! };
-      });
+      const { loss, acc } =
+        helper && sets.length > 1
+          ? await splitRankingTrainStep(helper, rm, opt, layout, sets, lr, seed * 7919 + step)
+          : rankingTrainStep(rm, opt, layout, sets, vars, lr, seed * 7919 + step);
       log.push('loss', loss);
       log.push('accuracy', acc);
       const done = step + 1;
@@ -180,7 +205,7 @@ export async function trainRewardModel(
           total: cfg.steps,
           values,
           stepsPerSec: sps,
-          tokensPerSec: sps * batch.N * (layout.P + layout.R),
+          tokensPerSec: sps * sets.length * sets[0].responses.length * (layout.P + layout.R),
           etaSeconds: (cfg.steps - done) / sps,
         });
       }

@@ -142,13 +142,21 @@ function onEvent(e: WorkerEvent): void {
 
 /**
  * Starts the worker and its backend. `?backend=webgpu|wasm|cpu` in the URL forces a backend (for testing the
- * fallback); `?backend=auto-measure` times webgpu against wasm before each run even on a hardware GPU.
+ * fallback); `?backend=auto-measure` times webgpu against wasm before each run even on a hardware GPU;
+ * `?wasmWorkers=1` trains on one wasm worker (each step unsplit, as runs before 2026-12-06 did), `=2` splits steps.
  */
 export function connect(): void {
   client = new TrainerClient(onEvent);
-  const forced = new URLSearchParams(location.search).get('backend');
+  const query = new URLSearchParams(location.search);
+  const forced = query.get('backend');
   const backend = forced === 'webgpu' || forced === 'wasm' || forced === 'cpu' ? forced : undefined;
-  client.send({ type: 'init', backend, ...(forced === 'auto-measure' ? { measure: true } : {}) });
+  const workers = query.get('wasmWorkers');
+  client.send({
+    type: 'init',
+    backend,
+    ...(forced === 'auto-measure' ? { measure: true } : {}),
+    ...(workers === '1' || workers === '2' ? { wasmWorkers: Number(workers) } : {}),
+  });
 }
 
 /** Sends any command to the worker (the inspect requests go through state/requests.ts). */

@@ -8,6 +8,7 @@ import { Rng } from '../util/rng';
 import type { TokenBatch } from './batches';
 import { lmTrainStep, profiledLmTrainStep, type StepPhases } from './trainStep';
 import { ScalarLog } from './metrics';
+import { splitLmTrainStep, stepHelper } from './dataParallel';
 
 /** Steps that are timed phase by phase (forward / backward / optimizer) for the UI. */
 const PROFILE_FIRST = 3;
@@ -107,6 +108,7 @@ export async function runLMLoop(
   let lastStep = step;
   let stopped = false;
   let lastPhases: StepPhases | null = null;
+  const helper = stepHelper();
   try {
     for (; step < opts.steps; step++) {
       if (hooks.shouldStop()) {
@@ -120,9 +122,13 @@ export async function runLMLoop(
       const profile = step === PROFILE_FIRST || (step > 0 && step % PROFILE_EVERY === 0);
       let phases: StepPhases | null = null;
       const dropoutSeed = opts.seed * 100_003 + step;
-      const { loss, gradNorm } = profile
-        ? await profiledLmTrainStep(model, optimizer, batch, lr, dropoutSeed).then((r) => ((phases = r.phases), r))
-        : lmTrainStep(model, optimizer, batch, lr, dropoutSeed);
+      // on wasm with 2 workers every step is split (train/dataParallel.ts); it is not timed phase by phase
+      const { loss, gradNorm } =
+        helper && batch.B > 1
+          ? await splitLmTrainStep(helper, model, optimizer, batch, lr, dropoutSeed)
+          : profile
+            ? await profiledLmTrainStep(model, optimizer, batch, lr, dropoutSeed).then((r) => ((phases = r.phases), r))
+            : lmTrainStep(model, optimizer, batch, lr, dropoutSeed);
       log.push('loss', loss);
       log.push('gradNorm', gradNorm);
       if (phases) lastPhases = phases;

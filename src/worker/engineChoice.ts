@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { wasmThreads, type AdapterSummary, type EngineInfo, type EngineMeasurement } from '../engine/backend';
+import { wasmThreads, wasmWorkers, type AdapterSummary, type EngineInfo, type EngineMeasurement } from '../engine/backend';
 import { GPT } from '../model/gpt';
 import { PRESETS, type PresetName } from '../model/config';
 import { AdamW } from '../model/optim';
 import { sampleWindows } from '../train/batches';
 import { lmTrainStep } from '../train/trainStep';
+import { splitLmTrainStep, stepHelper } from '../train/dataParallel';
 import { Rng } from '../util/rng';
 
 /**
@@ -39,7 +40,8 @@ async function timeTrainSteps(backend: 'webgpu' | 'wasm', preset: PresetName, B:
     for (let i = 0; i < steps.warmup + steps.timed; i++) {
       const batch = sampleWindows(stream, B, T, rng);
       const t0 = performance.now();
-      const { loss, gradNorm } = lmTrainStep(model, opt, batch, 1e-3, i);
+      const helper = backend === 'wasm' ? stepHelper() : null; // the step the run takes: split on wasm with 2 workers
+      const { loss, gradNorm } = helper ? await splitLmTrainStep(helper, model, opt, batch, 1e-3, i) : lmTrainStep(model, opt, batch, 1e-3, i);
       await loss.data();
       if (i >= steps.warmup) times.push(performance.now() - t0);
       tf.dispose([loss, gradNorm]);
@@ -74,6 +76,7 @@ export async function measureEngines(preset: PresetName, B: number, T: number, a
     webgpuMs,
     wasmMs,
     wasmThreads: wasmThreads() ?? 1,
+    wasmWorkers: wasmWorkers(),
     adapter: adapter.architecture || adapter.vendor || 'unknown adapter',
     chosen,
     why,
@@ -107,5 +110,5 @@ export async function engineForRun(
     measured.set(key, m);
   }
   const backend = tf.getBackend() as 'webgpu' | 'wasm';
-  return { ...engine, backend, adapter: backend === 'webgpu' ? adapter : null, wasmThreads: wasmThreads(), measurement: m };
+  return { ...engine, backend, adapter: backend === 'webgpu' ? adapter : null, wasmThreads: wasmThreads(), wasmWorkers: wasmWorkers(), measurement: m };
 }

@@ -14,7 +14,8 @@ export type { StageName };
 
 export type Command =
   /** `backend` forces one; `measure`: time webgpu against wasm before each run even on a hardware adapter (?backend=auto-measure) */
-  | { type: 'init'; backend?: BackendName; measure?: boolean }
+  /** `wasmWorkers`: 1 or 2 workers per wasm training step (default: 2 with 2 cores or more; engine/backend.ts) */
+  | { type: 'init'; backend?: BackendName; measure?: boolean; wasmWorkers?: number }
   /**
    * the InstructGPT pipeline: pretrain → SFT → RM → PPO-ptx → evaluation, or with `last` only the
    * stages up to it (the "Language model only" view: 'pretrain'), with no evaluation and no report.

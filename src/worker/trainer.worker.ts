@@ -24,7 +24,7 @@ onGpuError((message) => post({ type: 'error', message, fatal: false }));
 async function handle(cmd: Command): Promise<void> {
   switch (cmd.type) {
     case 'init':
-      engine = await initBackend(cmd.backend);
+      engine = await initBackend(cmd.backend, cmd.wasmWorkers ? { wasmWorkers: cmd.wasmWorkers } : {});
       // a software adapter (SwiftShader) or ?backend=auto-measure: each run first times webgpu against wasm
       engine.autoMeasure = engine.backend === 'webgpu' && (cmd.measure === true || (!cmd.backend && isSoftwareAdapter(engine.adapter)));
       post({ type: 'ready', engine });

@@ -11,7 +11,8 @@ import { openApp, startPreview } from './harness';
  * Cross-origin isolation and the wasm thread pool: `vite preview` sends COOP/COEP, so wasm runs its threads; a
  * static copy of dist/ served with no headers at all (a tiny server here, as GitHub Pages would) gets them from the
  * service worker public/coi-sw.js after one reload, and still works single-threaded where service workers are
- * blocked. On a software adapter each run first times webgpu against wasm. No timing is asserted (that is the bench's).
+ * blocked. On 2 cores or more a wasm training step is split across two workers. On a software adapter each run first
+ * times webgpu against wasm. No timing is asserted (that is the bench's).
  * The static server uses port $E2E_PORT + 3 (4176 by default).
  */
 const STATIC_PORT = (Number(process.env.E2E_PORT) || 4173) + 3;
@@ -42,9 +43,10 @@ function staticServer(root: string, port: number): Promise<Server> {
 interface EngineView {
   backend: string;
   wasmThreads: number | null;
+  wasmWorkers: number;
   crossOriginIsolated: boolean;
   autoMeasure: boolean;
-  measurement: { chosen: string; webgpuMs: number; wasmMs: number; wasmThreads: number } | null;
+  measurement: { chosen: string; webgpuMs: number; wasmMs: number; wasmThreads: number; wasmWorkers: number } | null;
 }
 type Handle = { __rlhf: { run: { engine: EngineView | null; state: string; losses: number[] } } };
 
@@ -53,9 +55,16 @@ async function engineOf(page: Page): Promise<EngineView> {
   return page.evaluate(() => (window as unknown as Handle).__rlhf.run.engine!);
 }
 
-/** The wasm threads the app asks for here: the cores, at most 4 (src/engine/backend.ts). */
-async function expectedThreads(page: Page): Promise<number> {
-  return Math.min(4, await page.evaluate(() => navigator.hardwareConcurrency || 1));
+/**
+ * The wasm engine the app sets up here (src/engine/backend.ts): a training step split across 2 workers with 2
+ * cores or more, each with the cores (at most 4) shared out as threads; and how the engine panel says it.
+ */
+async function expectedWasm(page: Page, isolated = true): Promise<{ workers: number; threads: number; text: string }> {
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency || 1);
+  const workers = cores >= 2 ? 2 : 1;
+  const threads = isolated ? Math.max(1, Math.floor(Math.min(4, cores) / workers)) : 1;
+  const each = threads > 1 ? `${threads} threads` : isolated ? '1 thread' : '1 thread (page not cross-origin isolated)';
+  return { workers, threads, text: workers > 1 ? `${workers} workers × ${each}` : each };
 }
 
 /** A short language-model run from the LM view; returns its losses. */
@@ -79,7 +88,7 @@ describe('served by vite preview (COOP/COEP headers)', () => {
     server?.kill();
   });
 
-  test('the page is cross-origin isolated and wasm trains on its thread pool', async () => {
+  test('the page is cross-origin isolated and wasm trains on its workers and threads', async () => {
     const app = await openApp('?backend=wasm');
     const { page } = app;
     try {
@@ -87,10 +96,12 @@ describe('served by vite preview (COOP/COEP headers)', () => {
       expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
       expect(engine.backend).toBe('wasm');
       expect(engine.crossOriginIsolated).toBe(true);
-      const threads = await expectedThreads(page);
-      expect(engine.wasmThreads).toBe(threads);
-      expect(threads).toBeGreaterThan(1); // this project's machines have 2 cores
-      expect(await text(page, 'wasm-threads')).toBe(`· ${threads} threads`);
+      const wasm = await expectedWasm(page);
+      expect(engine.wasmThreads).toBe(wasm.threads);
+      expect(engine.wasmWorkers).toBe(wasm.workers);
+      expect(wasm.workers * wasm.threads).toBeGreaterThan(1); // this project's machines have 2 cores: 2 workers × 1 thread
+      expect(await text(page, 'wasm-threads')).toBe(`· ${wasm.text}`);
+      if (wasm.workers > 1) expect(await text(page, 'wasm-split')).toMatch(/split in two halves computed side by side by two wasm workers/);
       const losses = await trainLM(page, 10);
       expect(losses).toHaveLength(10);
       expect(losses.every(Number.isFinite)).toBe(true);
@@ -117,10 +128,9 @@ describe('served by vite preview (COOP/COEP headers)', () => {
       expect(m.webgpuMs).toBeGreaterThan(0);
       expect(m.chosen).toBe(m.wasmMs < m.webgpuMs ? 'wasm' : 'webgpu');
       expect(after.backend).toBe(m.chosen);
-      expect(m.wasmThreads).toBe(await expectedThreads(page));
-      expect(await text(page, 'engine-choice')).toMatch(
-        new RegExp(`webgpu \\(swiftshader\\) \\d+ ms/step, wasm · ${m.wasmThreads} threads \\d+ ms/step → ${m.chosen}$`),
-      );
+      const wasm = await expectedWasm(page);
+      expect([m.wasmThreads, m.wasmWorkers]).toEqual([wasm.threads, wasm.workers]);
+      expect(await text(page, 'engine-choice')).toMatch(new RegExp(`webgpu \\(swiftshader\\) \\d+ ms/step, wasm · ${wasm.text} \\d+ ms/step → ${m.chosen}$`));
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();
@@ -154,7 +164,7 @@ describe('a static copy of dist/ served without any header', () => {
       const engine = await engineOf(page);
       expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
       expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toBe(`${origin}/coi-sw.js`);
-      expect(engine.wasmThreads).toBe(await expectedThreads(page));
+      expect(engine.wasmThreads).toBe((await expectedWasm(page)).threads);
       const losses = await trainLM(page, 10);
       expect(losses.every(Number.isFinite)).toBe(true);
 
@@ -188,7 +198,7 @@ describe('a static copy of dist/ served without any header', () => {
       expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
       expect(engine.crossOriginIsolated).toBe(false);
       expect(engine.wasmThreads).toBe(1);
-      expect(await text(page, 'wasm-threads')).toBe('· 1 thread (page not cross-origin isolated)');
+      expect(await text(page, 'wasm-threads')).toBe(`· ${(await expectedWasm(page, false)).text}`);
       const losses = await trainLM(page, 6);
       expect(losses.every(Number.isFinite)).toBe(true);
       expect(app.consoleErrors).toEqual([]);
