@@ -1,5 +1,5 @@
 import type { GPT } from '../model/gpt';
-import { generate } from '../model/generate';
+import { generateEach } from '../train/dataParallel';
 import { BOS, decode, encode } from '../model/tokenizer';
 import type { Task } from '../tasks/types';
 import type { Rng } from '../util/rng';
@@ -32,16 +32,16 @@ export async function responseSets(
   const samples: string[][] = prompts.map(() => []);
   // One generation row per (prompt, sample), in batches of `rows`: a decode step costs ~1/3 as
   // much per row at 128 rows as at 32 (BENCHMARKS.md, "generation").
+  // Each chunk has its own seed, so chunks are independent: on wasm with 2 workers they alternate
+  // between the two (train/dataParallel.ts generateEach), with the same samples.
   const owners = prompts.flatMap((_, i) => Array<number>(fromModel).fill(i));
-  for (let r = 0; r < owners.length; r += rows) {
-    const part = owners.slice(r, r + rows);
-    const g = await generate(
-      sft,
-      part.map((i) => [BOS, ...encode(prompts[i])]),
-      { temperature: 1, topK: 0, topP: 1, maxNewTokens: layout.R, seed: rng.int(2 ** 31), useCache: true },
-    );
-    g.tokens.forEach((t, j) => samples[part[j]].push(decode(t)));
-  }
+  const parts: number[][] = [];
+  for (let r = 0; r < owners.length; r += rows) parts.push(owners.slice(r, r + rows));
+  const jobs = parts.map((part) => ({
+    prompts: part.map((i) => [BOS, ...encode(prompts[i])]),
+    opts: { temperature: 1, topK: 0, topP: 1, maxNewTokens: layout.R, seed: rng.int(2 ** 31), useCache: true },
+  }));
+  (await generateEach(sft, jobs)).forEach((g, p) => g.tokens.forEach((t, j) => samples[parts[p][j]].push(decode(t))));
   return prompts.map((prompt, i) => {
     const responses = [...new Set(samples[i])];
     const sampled = responses.length;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { wasmWorkers } from '../engine/backend';
 import type { GPTConfig } from '../model/config';
 import type { GPT } from '../model/gpt';
+import { generate, type GenerateOptions, type Generation } from '../model/generate';
 import type { AdamW } from '../model/optim';
 import type { ScalarModel } from '../rlhf/scalarModel';
 import type { SequenceBatch } from '../rlhf/sequences';
@@ -31,13 +32,19 @@ export type GradientJob = {
   keys: string[];
   weights: Float32Array[];
   dropoutSeed: number;
-} & ({ kind: 'lm'; part: LmRows; batchCount: number } | { kind: 'ranking'; batch: SequenceBatch; sets: number; batchSets: number });
+} & (
+  | { kind: 'lm'; part: LmRows; batchCount: number }
+  | { kind: 'ranking'; batch: SequenceBatch; sets: number; batchSets: number }
+  | { kind: 'generate'; prompts: number[][]; opts: GenerateOptions }
+);
 
-/** The helper's answer: gradients in `keys` order, and its share of the loss (and accuracy). */
-export type GradientReply = { id: number; grads: Float32Array[]; loss: number; accuracy: number } | { id: number; error: string };
+/** The helper's answer: gradients in `keys` order and its share of the loss (and accuracy); or a generation. */
+export type GradientReply =
+  { id: number; grads: Float32Array[]; loss: number; accuracy: number } | { id: number; generation: Generation } | { id: number; error: string };
 
 type JobBody = Omit<GradientJob, 'id'>;
-type Done = Extract<GradientReply, { grads: Float32Array[] }>;
+type Done = Exclude<GradientReply, { error: string }>;
+type Grads = Extract<GradientReply, { grads: Float32Array[] }>;
 
 const RETRY = '. Resume the run, or open the page with ?wasmWorkers=1 to train every step on one worker.';
 
@@ -63,11 +70,11 @@ class GradientHelper {
     };
   }
 
-  run(job: JobBody): Promise<Done> {
+  run<R extends Done>(job: JobBody): Promise<R> {
     if (this.broken) return Promise.reject(new Error(this.broken));
     const id = this.nextId++;
-    return new Promise<Done>((done, fail) => {
-      this.pending.set(id, { done, fail });
+    return new Promise<R>((done, fail) => {
+      this.pending.set(id, { done: done as (r: Done) => void, fail });
       this.worker.postMessage(
         { ...job, id },
         job.weights.map((w) => w.buffer),
@@ -116,7 +123,7 @@ async function splitStep(
   local: () => { loss: tf.Scalar; accuracy?: tf.Scalar },
 ): Promise<{ loss: tf.Scalar; accuracy?: tf.Scalar; gradNorm: tf.Scalar }> {
   const weights = await readWeights(order.vars);
-  const theirs = h.run({ ...remote, keys: order.keys, weights } as JobBody);
+  const theirs = h.run<Grads>({ ...remote, keys: order.keys, weights } as JobBody);
   let accuracy: tf.Scalar | null = null;
   const mine = tf.tidy(() =>
     tf.variableGrads(() => {
@@ -189,4 +196,36 @@ export async function splitRankingStep(
     rankingShareLoss(rm, mine.batch, mine.sets, batchSets, partSeed(dropoutSeed, 0)),
   );
   return { loss: out.loss, accuracy: out.accuracy!, gradNorm: out.gradNorm };
+}
+
+/**
+ * generate() for independent jobs (each with its own seed), e.g. the RM stage's response sampling
+ * in chunks of rows: on wasm with 2 workers every second job runs on the helper while this worker
+ * runs the one before it. A job's tokens depend only on its prompts, seed and the weights, and
+ * both workers run the same one-thread kernels, so the generations equal those made one after another here.
+ */
+export async function generateEach(model: GPT, jobs: { prompts: number[][]; opts: GenerateOptions }[]): Promise<Generation[]> {
+  const h = stepHelper();
+  const out: Generation[] = [];
+  const order = ordered(model.params, false);
+  for (let i = 0; i < jobs.length; i += h ? 2 : 1) {
+    const next = jobs[i + 1];
+    const remote =
+      h && next
+        ? readWeights(order.vars).then((weights) =>
+            h.run<{ id: number; generation: Generation }>({
+              kind: 'generate',
+              cfg: model.cfg,
+              scalarHead: false,
+              keys: order.keys,
+              weights,
+              dropoutSeed: 0,
+              ...next,
+            }),
+          )
+        : null;
+    out.push(await generate(model, jobs[i].prompts, jobs[i].opts));
+    if (remote) out.push((await remote).generation);
+  }
+  return out;
 }

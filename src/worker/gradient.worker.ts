@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../engine/backend';
 import { GPT } from '../model/gpt';
+import { generate } from '../model/generate';
 import { ScalarModel } from '../rlhf/scalarModel';
 import { lmShareLoss, rankingShareLoss } from '../train/shareLoss';
 import { errorMessage } from '../util/errorMessage';
@@ -10,7 +11,7 @@ import type { GradientJob, GradientReply } from '../train/dataParallel';
 /**
  * The second wasm worker of a split training step (src/train/dataParallel.ts): started by the
  * training worker, with its own one-thread tfjs-wasm. For each job it sets its model to the weights
- * it is sent, computes its part's share of the loss and its gradients, and sends them back. It
+ * it is sent, computes its part's share of the loss and its gradients (or a generation), and sends them back. It
  * keeps no training state: one model per architecture, overwritten by every job.
  */
 const post = (reply: GradientReply, transfer: Transferable[] = []) => (self as DedicatedWorkerGlobalScope).postMessage(reply, transfer);
@@ -40,6 +41,7 @@ async function compute(job: GradientJob): Promise<void> {
     return v;
   });
   tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(job.weights[i], v.shape, 'float32'))));
+  if (job.kind === 'generate') return post({ id: job.id, generation: await generate(m, job.prompts, job.opts) });
   let accuracy: tf.Scalar | null = null;
   const { value, grads } = tf.tidy(() =>
     tf.variableGrads(() => {

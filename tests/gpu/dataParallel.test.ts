@@ -6,7 +6,9 @@ import { AdamW } from '../../src/model/optim';
 import { Rng } from '../../src/util/rng';
 import { packCorpus, sampleWindows, type TokenBatch } from '../../src/train/batches';
 import { lmTrainStep } from '../../src/train/trainStep';
-import { splitLmTrainStep, splitRankingStep, stepHelper } from '../../src/train/dataParallel';
+import { generateEach, splitLmTrainStep, splitRankingStep, stepHelper } from '../../src/train/dataParallel';
+import { generate, type Generation } from '../../src/model/generate';
+import { BOS } from '../../src/model/tokenizer';
 import { rankingLossAndAccuracy } from '../../src/kernels/rankingLoss/op';
 import { ScalarModel } from '../../src/rlhf/scalarModel';
 import { buildSequences, layoutFor } from '../../src/rlhf/sequences';
@@ -16,7 +18,8 @@ import { maxAbsDiff, scaledErr, TEST_CFG } from './helpers';
  * Data parallelism on wasm (src/train/dataParallel.ts): a step split across this page and the helper
  * worker (src/worker/gradient.worker.ts) is the unsplit step up to float summation order — same
  * losses, same weights after several AdamW steps for the LM step (an odd batch too), the same losses,
- * accuracies and gradient for the RM's ranking step; and it leaks no tensor.
+ * accuracies and gradient for the RM's ranking step; and it leaks no tensor. Generation jobs split
+ * between the workers give exactly the tokens they give one after another.
  */
 beforeAll(async () => {
   const engine = await initBackend('wasm', { wasmWorkers: 2 });
@@ -129,5 +132,22 @@ describe('a training step split across two wasm workers', () => {
     for (const v of vars) expect(scaledErr(await got[v.name].data(), await ref.grads[v.name].data()), v.name).toBeLessThan(1e-4);
     tf.dispose([ref.value, ...Object.values(ref.grads), ...Object.values(got), r.loss, r.accuracy, r.gradNorm]);
     rm.dispose();
+  });
+
+  test('generation jobs alternate between the workers and give the same tokens as one after another here', async () => {
+    const model = GPT.create(TEST_CFG, 11);
+    const rng = new Rng(2);
+    const jobs = Array.from({ length: 5 }, (_, j) => ({
+      prompts: Array.from({ length: 3 + j }, () => [BOS, ...Array.from({ length: 1 + rng.int(6) }, () => 3 + rng.int(20))]),
+      opts: { temperature: 1, topK: 0, topP: 1, maxNewTokens: 8, seed: 100 + j, useCache: true },
+    }));
+    const before = tf.memory().numTensors;
+    const split = await generateEach(model, jobs);
+    const alone: Generation[] = [];
+    for (const j of jobs) alone.push(await generate(model, j.prompts, j.opts));
+    expect(split).toEqual(alone);
+    expect(split.flatMap((g) => g.tokens).some((t) => t.length > 1)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
   });
 });
