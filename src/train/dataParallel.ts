@@ -7,6 +7,7 @@ import type { AdamW } from '../model/optim';
 import type { ScalarModel } from '../rlhf/scalarModel';
 import type { SequenceBatch } from '../rlhf/sequences';
 import type { TokenBatch } from './batches';
+import type { StepPhases } from './trainStep';
 import { lmShareLoss, maskCount, rankingShareLoss, type LmRows } from './shareLoss';
 
 /**
@@ -121,7 +122,21 @@ async function splitStep(
   order: { keys: string[]; vars: tf.Variable[] },
   remote: Omit<JobBody, 'keys' | 'weights'>,
   local: () => { loss: tf.Scalar; accuracy?: tf.Scalar },
-): Promise<{ loss: tf.Scalar; accuracy?: tf.Scalar; gradNorm: tf.Scalar }> {
+  timed = false,
+): Promise<{ loss: tf.Scalar; accuracy?: tf.Scalar; gradNorm: tf.Scalar; phases?: StepPhases }> {
+  // Timed (the LM loop's profiled steps): wall time is the time here, since wasm runs every op at once.
+  // One extra forward of this worker's part (no state change) gives the forward; backward = the
+  // gradients of both parts (this one's, then waiting for the helper's) − that forward.
+  let forwardMs = 0;
+  if (timed) {
+    const t = performance.now();
+    tf.tidy(() => {
+      const out = local();
+      out.accuracy?.dispose();
+    });
+    forwardMs = performance.now() - t;
+  }
+  const t0 = performance.now();
   const weights = await readWeights(order.vars);
   const theirs = h.run<Grads>({ ...remote, keys: order.keys, weights } as JobBody);
   let accuracy: tf.Scalar | null = null;
@@ -134,13 +149,18 @@ async function splitStep(
   );
   try {
     const r = await theirs;
-    return tf.tidy(() => {
+    const t1 = performance.now();
+    const out = tf.tidy(() => {
       const grads: Record<string, tf.Tensor> = {};
       order.vars.forEach((v, i) => (grads[v.name] = tf.add(mine.grads[v.name], tf.tensor(r.grads[i], v.shape, 'float32'))));
       const gradNorm = optimizer.apply(grads, lr);
       const loss = tf.add(mine.value, r.loss) as tf.Scalar;
       return accuracy ? { loss, accuracy: tf.add(accuracy, r.accuracy) as tf.Scalar, gradNorm } : { loss, gradNorm };
     });
+    if (!timed) return out;
+    await out.gradNorm.data(); // the update has run
+    const phases = { forwardMs, backwardMs: Math.max(0, t1 - t0 - forwardMs), optimizerMs: performance.now() - t1 };
+    return { ...out, phases };
   } finally {
     tf.dispose([mine.value, ...Object.values(mine.grads), ...(accuracy ? [accuracy] : [])]);
   }
@@ -152,7 +172,7 @@ function rowsOf(b: TokenBatch, lo: number, hi: number): LmRows {
   return { rows: hi - lo, T, inputs: b.inputs.slice(lo * T, hi * T), targets: b.targets.slice(lo * T, hi * T), mask: b.mask.slice(lo * T, hi * T) };
 }
 
-/** lmTrainStep (train/trainStep.ts) split across this worker and the helper: rows [0, ⌈B/2⌉) here, the rest there. */
+/** lmTrainStep (train/trainStep.ts) split across this worker and the helper: rows [0, ⌈B/2⌉) here, the rest there; `timed`: with its phases. */
 export async function splitLmTrainStep(
   h: GradientHelper,
   model: GPT,
@@ -160,7 +180,8 @@ export async function splitLmTrainStep(
   batch: TokenBatch,
   lr: number,
   dropoutSeed: number,
-): Promise<{ loss: tf.Scalar; gradNorm: tf.Scalar }> {
+  timed = false,
+): Promise<{ loss: tf.Scalar; gradNorm: tf.Scalar; phases?: StepPhases }> {
   const half = Math.ceil(batch.B / 2);
   const batchCount = maskCount(batch.mask);
   const remote = {
@@ -171,10 +192,16 @@ export async function splitLmTrainStep(
     part: rowsOf(batch, half, batch.B),
     batchCount,
   };
-  const { loss, gradNorm } = await splitStep(h, optimizer, lr, ordered(model.params, true), remote, () => ({
-    loss: lmShareLoss(model, rowsOf(batch, 0, half), batchCount, partSeed(dropoutSeed, 0)),
-  }));
-  return { loss, gradNorm };
+  const { loss, gradNorm, phases } = await splitStep(
+    h,
+    optimizer,
+    lr,
+    ordered(model.params, true),
+    remote,
+    () => ({ loss: lmShareLoss(model, rowsOf(batch, 0, half), batchCount, partSeed(dropoutSeed, 0)) }),
+    timed,
+  );
+  return phases ? { loss, gradNorm, phases } : { loss, gradNorm };
 }
 
 /**

@@ -122,10 +122,10 @@ export async function runLMLoop(
       const profile = step === PROFILE_FIRST || (step > 0 && step % PROFILE_EVERY === 0);
       let phases: StepPhases | null = null;
       const dropoutSeed = opts.seed * 100_003 + step;
-      // on wasm with 2 workers every step is split (train/dataParallel.ts); it is not timed phase by phase
+      // on wasm with 2 workers every step is split (train/dataParallel.ts)
       const { loss, gradNorm } =
         helper && batch.B > 1
-          ? await splitLmTrainStep(helper, model, optimizer, batch, lr, dropoutSeed)
+          ? await splitLmTrainStep(helper, model, optimizer, batch, lr, dropoutSeed, profile).then((r) => ((phases = r.phases ?? null), r))
           : profile
             ? await profiledLmTrainStep(model, optimizer, batch, lr, dropoutSeed).then((r) => ((phases = r.phases), r))
             : lmTrainStep(model, optimizer, batch, lr, dropoutSeed);

@@ -48,7 +48,10 @@ describe('a training step split across two wasm workers', () => {
       const losses: number[] = [];
       const counts: number[] = [];
       for (const [i, b] of batches.entries()) {
-        const { loss, gradNorm } = split ? await splitLmTrainStep(helper, model, opt, b, 3e-3, i) : lmTrainStep(model, opt, b, 3e-3, i);
+        // step 3 is timed phase by phase, as the LM loop's profiled steps are: the same update
+        const r = split ? await splitLmTrainStep(helper, model, opt, b, 3e-3, i, i === 3) : lmTrainStep(model, opt, b, 3e-3, i);
+        const { loss, gradNorm } = r;
+        if (split && i === 3) phases.push(...Object.values((r as { phases?: Record<string, number> }).phases ?? {}));
         losses.push((await loss.data())[0]);
         tf.dispose([loss, gradNorm]);
         counts.push(tf.memory().numTensors);
@@ -58,8 +61,11 @@ describe('a training step split across two wasm workers', () => {
       model.dispose();
       return { losses, w, counts };
     };
+    const phases: number[] = [];
     const whole = await run(false);
     const split = await run(true);
+    expect(phases).toHaveLength(3); // forward, backward, optimizer ms
+    expect(phases.every((ms) => ms >= 0) && phases[0] > 0).toBe(true);
     expect(maxAbsDiff(split.losses, whole.losses)).toBeLessThan(1e-4);
     expect(maxAbsDiff(split.w, whole.w)).toBeLessThan(1e-4);
     expect(split.w.some((x, i) => x !== whole.w[i])).toBe(true); // it did run elsewhere: summation order shows
