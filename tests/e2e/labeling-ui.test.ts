@@ -32,19 +32,12 @@ describe('the user as labeler, and datasets', () => {
       expect(await page.getByTestId('agreement').textContent()).toMatch(/^\d+% of \d+ pairs$/);
       expect(await page.getByTestId('count-rankings').textContent()).toBe('1');
 
-      // Drag: the last response onto the first place — of the next set, once it is on the page and holds
-      // still (sampled by the model, it replaces the list; reading before that raced the replacement under load).
+      // Drag: the last response onto the first place. The drop reaches the page after dragTo returns (the
+      // browser ends a drag on its own time), so the new order is awaited, not read at once.
       const items = page.getByTestId('rank-item');
-      let shown = '';
-      for (let tries = 0; tries < 60; tries++) {
-        await page.waitForTimeout(300);
-        const now = (await page.getByTestId('label-sampling').count()) ? '' : JSON.stringify(await items.locator('.text').allTextContents());
-        if (now && now === shown) break;
-        shown = now;
-      }
       const last = (await items.last().locator('.text').textContent())!;
       await items.last().dragTo(items.first());
-      expect(await items.first().locator('.text').textContent()).toBe(last);
+      await expect.poll(() => items.first().locator('.text').textContent(), { timeout: 10_000 }).toBe(last);
       await page.getByTestId('submit-ranking').click();
       await page.waitForFunction(() => document.querySelector('[data-testid="user-rank-count"]')?.textContent === '2');
 
