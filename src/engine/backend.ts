@@ -195,7 +195,8 @@ function configureWasm(threads?: number, workers?: number): void {
   const cores = (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1;
   // Two workers with a one-thread wasm each beat one worker with two threads by ×1.4–1.6 on 2 cores
   // (BENCHMARKS.md, wasm_workers): tfjs-wasm threads only its matmuls, a split batch runs every op side by side.
-  wasmWorkersWanted = workers ?? (cores >= 2 ? 2 : 1);
+  // (a worker that cannot start another — no nested workers — keeps every step on one)
+  wasmWorkersWanted = typeof Worker === 'undefined' ? 1 : (workers ?? (cores >= 2 ? 2 : 1));
   if (!isolated()) return;
   wasmThreadsWanted = threads ?? Math.max(1, Math.floor(Math.min(cores, WASM_MAX_THREADS) / wasmWorkersWanted));
   setThreadsCount(wasmThreadsWanted);

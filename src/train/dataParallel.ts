@@ -87,11 +87,11 @@ class GradientHelper {
 let helper: GradientHelper | null = null;
 
 /**
- * The session's helper when training steps are split (wasm, 2 workers); null otherwise, and where a
- * worker cannot start another (no nested workers) — steps then run unsplit here. Started on first use.
+ * The session's helper when training steps are split (wasm, 2 workers); null otherwise — steps then
+ * run unsplit here. Started on first use.
  */
 export function stepHelper(): GradientHelper | null {
-  if (tf.getBackend() !== 'wasm' || wasmWorkers() < 2 || typeof Worker === 'undefined') return null;
+  if (tf.getBackend() !== 'wasm' || wasmWorkers() < 2) return null;
   return (helper ??= new GradientHelper());
 }
 
@@ -232,24 +232,24 @@ export async function splitRankingStep(
  * both workers run the same one-thread kernels, so the generations equal those made one after another here.
  */
 export async function generateEach(model: GPT, jobs: { prompts: number[][]; opts: GenerateOptions }[]): Promise<Generation[]> {
-  const h = stepHelper();
+  const h = jobs.length > 1 ? stepHelper() : null;
   const out: Generation[] = [];
   const order = ordered(model.params, false);
+  // the weights do not change while generating: read once, a copy per job (each is transferred)
+  const weights = h ? await readWeights(order.vars) : [];
   for (let i = 0; i < jobs.length; i += h ? 2 : 1) {
     const next = jobs[i + 1];
     const remote =
       h && next
-        ? readWeights(order.vars).then((weights) =>
-            h.run<{ id: number; generation: Generation }>({
-              kind: 'generate',
-              cfg: model.cfg,
-              scalarHead: false,
-              keys: order.keys,
-              weights,
-              dropoutSeed: 0,
-              ...next,
-            }),
-          )
+        ? h.run<{ id: number; generation: Generation }>({
+            kind: 'generate',
+            cfg: model.cfg,
+            scalarHead: false,
+            keys: order.keys,
+            weights: weights.map((w) => w.slice()),
+            dropoutSeed: 0,
+            ...next,
+          })
         : null;
     out.push(await generate(model, jobs[i].prompts, jobs[i].opts));
     if (remote) out.push((await remote).generation);
