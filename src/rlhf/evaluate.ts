@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPT } from '../model/gpt';
 import { crossEntropy } from '../kernels/crossEntropy/op';
-import { generate } from '../model/generate';
 import { BOS, decode, encode } from '../model/tokenizer';
 import type { TokenBatch } from '../train/batches';
+import { generateEach } from '../train/dataParallel';
 import type { Task } from '../tasks/types';
 import { interval95, preferences, type LabelerPool } from '../tasks/labeler';
 import { Rng } from '../util/rng';
@@ -28,18 +28,19 @@ export interface EvalResult {
   samples: { prompt: string; base: string; sft: string; ppo: string }[];
 }
 
+/**
+ * One seeded sample per prompt, in chunks of `chunk` prompts with seeds `seed + i`: independent jobs,
+ * so on wasm with two workers every second chunk is sampled by the helper (train/dataParallel.ts
+ * generateEach) with the same tokens as here.
+ */
 async function answers(model: GPT, prompts: string[], maxTokens: number, temperature: number, seed: number, chunk = 32): Promise<string[]> {
-  const out: string[] = [];
-  for (let i = 0; i < prompts.length; i += chunk) {
-    const part = prompts.slice(i, i + chunk);
-    const g = await generate(
-      model,
-      part.map((p) => [BOS, ...encode(p)]),
-      { temperature, topK: 0, topP: 1, maxNewTokens: maxTokens, seed: seed + i, useCache: true },
-    );
-    out.push(...g.tokens.map((t) => decode(t)));
-  }
-  return out;
+  const jobs = [];
+  for (let i = 0; i < prompts.length; i += chunk)
+    jobs.push({
+      prompts: prompts.slice(i, i + chunk).map((p) => [BOS, ...encode(p)]),
+      opts: { temperature, topK: 0, topP: 1, maxNewTokens: maxTokens, seed: seed + i, useCache: true },
+    });
+  return (await generateEach(model, jobs)).flatMap((g) => g.tokens.map((t) => decode(t)));
 }
 
 /** Mean next-token loss over fixed held-out windows. */
