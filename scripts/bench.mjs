@@ -25,7 +25,8 @@
 //                         src/train/dataParallel.ts); pages alternate, --wasm-rounds N rounds (default 3) of 4 steps each
 //   wasm_workers          how far this machine runs wasm side by side: 1 and 2 bench workers at once (each a one-thread
 //                         tfjs-wasm) timing an arithmetic loop (control) and tiny LM steps, 16 × 64 alone vs 8 × 64
-//                         on two workers at once — the ceiling of splitting a batch across workers; --wasm-rounds N
+//                         on two workers at once — the ceiling of splitting a batch across workers — and 8 × 64 in two
+//                         browsers at once (two processes: whether what the steps share is the hardware); --wasm-rounds N
 //   engine_choice         the app's engine choice (src/worker/engineChoice.ts) at the tiny preset: webgpu vs wasm
 //   dispatches            GPU dispatches and submits per LM, RM and PPO-minibatch step at the tiny preset, by program
 //                         (scripts/bench/dispatches.ts), beside the counts before issue 17's fusions (deterministic: no timing)
@@ -198,6 +199,26 @@ try {
       }
     const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const ms = rounds.map((rs) => med(rs.map((r) => Math.max(...r.map((w) => w.ms)))));
+    // the same two half-batch steps at once, each in its own browser (two processes, no heap, allocator or
+    // V8 helper threads shared): if they slow each other as two workers of one page do, what they share is the hardware
+    const secondProfile = mkdtempSync(join(tmpdir(), 'rlhf-bench-'));
+    const second = await chromium.launchPersistentContext(secondProfile, {
+      executablePath: chromiumPath(),
+      headless: true,
+      args: chromiumArgs,
+    });
+    const twoProcesses = [];
+    try {
+      const other = await openPage('ours', '', second);
+      for (let r = 0; r < wasmRounds; r++) {
+        log(`wasm_workers: round ${r + 1}/${wasmRounds}, lm 8 in two browsers at once…`);
+        const both = await Promise.all([ours, other].map((p) => p.evaluate(() => window.__bench.wasmWorkers('lm', 1, 8))));
+        twoProcesses.push(Math.max(...both.map((x) => x[0].ms)));
+      }
+    } finally {
+      await second.close();
+      rmSync(secondProfile, { recursive: true, force: true });
+    }
     // the split itself: two workers exchanging weights and gradients every step
     const dp = [];
     for (let r = 0; r < wasmRounds; r++) {
@@ -213,6 +234,9 @@ try {
       lm_half_batch_share: ms[4] / ms[2],
       lm_2_workers_slowdown: ms[3] / ms[4],
       lm_split_ceiling: ms[2] / ms[3],
+      lm_2_processes_ms: med(twoProcesses),
+      lm_2_processes_rounds_ms: twoProcesses,
+      lm_2_processes_slowdown: med(twoProcesses) / ms[4],
       data_parallel_ms: med(dp.map((r) => r.ms)),
       data_parallel_rounds_ms: dp.map((r) => r.ms),
       data_parallel_speedup: ms[2] / med(dp.map((r) => r.ms)),
@@ -258,8 +282,8 @@ function isolationHeaders() {
   };
 }
 
-async function openPage(name, query = '') {
-  const page = await context.newPage();
+async function openPage(name, query = '', browser = context) {
+  const page = await browser.newPage();
   page.on('pageerror', (e) => console.error(`[${name}] page error: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error') console.error(`[${name}] ${m.text()}`);
@@ -335,7 +359,7 @@ function printTable({ adapter, results: r }) {
     rows.push([
       'wasm workers: LM step 16 alone / 8 alone / 2 × 8 at once',
       `${c(2)} / ${c(3 + 1)} / ${c(3)} ms`,
-      `split ceiling ×${fmt(w.lm_split_ceiling, 2)}; data parallel ${fmt(w.data_parallel_ms)} ms ×${fmt(w.data_parallel_speedup, 2)}, losses within ${w.data_parallel_max_loss_diff.toExponential(1)} of the whole step's over ${w.steps_compared} steps (half batch ${fmt(w.lm_half_batch_share, 2)} of a full one; two at once ×${fmt(w.lm_2_workers_slowdown, 2)} of one); load ${w.load_average}`,
+      `split ceiling ×${fmt(w.lm_split_ceiling, 2)}; data parallel ${fmt(w.data_parallel_ms)} ms ×${fmt(w.data_parallel_speedup, 2)}, losses within ${w.data_parallel_max_loss_diff.toExponential(1)} of the whole step's over ${w.steps_compared} steps (half batch ${fmt(w.lm_half_batch_share, 2)} of a full one; two at once ×${fmt(w.lm_2_workers_slowdown, 2)} of one, in two browsers ×${fmt(w.lm_2_processes_slowdown, 2)}); load ${w.load_average}`,
     ]);
   }
   if (r.engine_choice) {
