@@ -139,6 +139,7 @@ async function splitStep(
   const t0 = performance.now();
   const weights = await readWeights(order.vars);
   const theirs = h.run<Grads>({ ...remote, keys: order.keys, weights } as JobBody);
+  theirs.catch(() => {}); // if this worker's part throws first, the helper's failure is not also unhandled
   let accuracy: tf.Scalar | null = null;
   const mine = tf.tidy(() =>
     tf.variableGrads(() => {
@@ -251,8 +252,10 @@ export async function generateEach(model: GPT, jobs: { prompts: number[][]; opts
             ...next,
           })
         : null;
-    out.push(await generate(model, jobs[i].prompts, jobs[i].opts));
-    if (remote) out.push((await remote).generation);
+    // both awaited together: a failure of either is the call's, none is left unhandled
+    const [mine, theirs] = await Promise.all([generate(model, jobs[i].prompts, jobs[i].opts), remote]);
+    out.push(mine);
+    if (theirs) out.push(theirs.generation);
   }
   return out;
 }
